@@ -1,0 +1,153 @@
+package dev.locallm.chat;
+
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.tool.ToolCall;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * What to generate from: the conversation so far and the options for this one generation. Immutable and
+ * thread-safe; build with {@link #builder()} or {@link #of(ChatMessage...)}.
+ *
+ * <pre>{@code
+ * ChatRequest request = ChatRequest.builder()
+ *         .system("You answer in one sentence.")
+ *         .user("Why is the sky blue?")
+ *         .options(o -> o.temperature(0).maxTokens(64))
+ *         .build();
+ * }</pre>
+ *
+ * <p>The conversation is checked when built: it must not be empty, and every {@link ToolResultMessage} must
+ * answer a tool call of an earlier {@link AssistantMessage}. A violation throws {@link InvalidRequestException}.
+ */
+public final class ChatRequest {
+    private final List<ChatMessage> messages;
+    private final GenerationOptions options;
+
+    private ChatRequest(Builder b) {
+        this.messages = List.copyOf(b.messages);
+        this.options = b.options;
+        validate(messages);
+    }
+
+    private static void validate(List<ChatMessage> messages) {
+        if (messages.isEmpty()) {
+            throw new InvalidRequestException("messages must not be empty", "messages");
+        }
+        Set<String> callIds = new HashSet<>();
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            if (m instanceof AssistantMessage a) {
+                for (ToolCall call : a.toolCalls()) {
+                    callIds.add(call.id());
+                }
+            } else if (m instanceof ToolResultMessage t && !callIds.contains(t.toolCallId())) {
+                throw new InvalidRequestException("messages[" + i + "] is a tool result for call '" + t.toolCallId()
+                        + "', but no earlier assistant message made that call", "messages");
+            }
+        }
+    }
+
+    /** A request with these messages and no options of its own. */
+    public static ChatRequest of(ChatMessage... messages) {
+        return builder().messages(List.of(messages)).build();
+    }
+
+    /** A request with one user message. */
+    public static ChatRequest of(String userText) {
+        return builder().user(userText).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().messages(messages).options(options);
+    }
+
+    /** The conversation, oldest first. */
+    public List<ChatMessage> messages() {
+        return messages;
+    }
+
+    /** Options of this generation; unset ones fall back to the model's defaults. */
+    public GenerationOptions options() {
+        return options;
+    }
+
+    /** A copy of this request with other options. */
+    public ChatRequest withOptions(GenerationOptions options) {
+        return options.equals(this.options) ? this : toBuilder().options(options).build();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChatRequest other && messages.equals(other.messages) && options.equals(other.options);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(messages, options);
+    }
+
+    @Override
+    public String toString() {
+        return "ChatRequest{messages=" + messages.size() + ", options=" + options + "}";
+    }
+
+    /** Collects a request; not thread-safe. */
+    public static final class Builder {
+        private final List<ChatMessage> messages = new ArrayList<>();
+        private GenerationOptions options = GenerationOptions.empty();
+
+        private Builder() {
+        }
+
+        /** Replaces the messages. */
+        public Builder messages(List<? extends ChatMessage> messages) {
+            this.messages.clear();
+            messages.forEach(this::add);
+            return this;
+        }
+
+        public Builder add(ChatMessage message) {
+            messages.add(Objects.requireNonNull(message, "message"));
+            return this;
+        }
+
+        public Builder system(String text) {
+            return add(SystemMessage.of(text));
+        }
+
+        public Builder user(String text) {
+            return add(UserMessage.of(text));
+        }
+
+        public Builder assistant(String text) {
+            return add(AssistantMessage.of(text));
+        }
+
+        public Builder options(GenerationOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Sets the options through a customizer of the options already set. */
+        public Builder options(Consumer<GenerationOptions.Builder> customizer) {
+            GenerationOptions.Builder b = options.toBuilder();
+            customizer.accept(b);
+            this.options = b.build();
+            return this;
+        }
+
+        /** @throws InvalidRequestException when the conversation is empty or inconsistent */
+        public ChatRequest build() {
+            return new ChatRequest(this);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.locallm.error;
+
+/**
+ * The backend failed while generating, for a reason that is not the request's fault (a native error, an
+ * out-of-memory condition in the backend). The same request may succeed later.
+ */
+public class GenerationException extends LocalLmException {
+    private static final long serialVersionUID = 1L;
+
+    public GenerationException(String message) {
+        super(message);
+    }
+
+    public GenerationException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

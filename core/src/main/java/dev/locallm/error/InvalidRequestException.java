@@ -1,0 +1,34 @@
+package dev.locallm.error;
+
+/**
+ * The request is wrong and sending it again unchanged will fail again: empty messages, an out-of-range
+ * option, a message sequence the model's chat template rejects. Thrown before any native or remote call.
+ */
+public class InvalidRequestException extends LocalLmException {
+    private static final long serialVersionUID = 1L;
+
+    private final String parameter;
+
+    public InvalidRequestException(String message) {
+        this(message, "");
+    }
+
+    /**
+     * @param parameter the name of the offending request parameter (for example {@code "maxTokens"}), or an
+     *                  empty string when no single parameter is at fault
+     */
+    public InvalidRequestException(String message, String parameter) {
+        super(message);
+        this.parameter = parameter;
+    }
+
+    public InvalidRequestException(String message, String parameter, Throwable cause) {
+        super(message, cause);
+        this.parameter = parameter;
+    }
+
+    /** The offending request parameter, or an empty string when no single parameter is at fault. */
+    public String parameter() {
+        return parameter;
+    }
+}

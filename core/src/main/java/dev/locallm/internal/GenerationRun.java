@@ -1,0 +1,170 @@
+package dev.locallm.internal;
+
+import dev.locallm.chat.AssistantMessage;
+import dev.locallm.chat.ChatChunk;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.Timings;
+import dev.locallm.chat.Usage;
+import dev.locallm.spi.Generation;
+import dev.locallm.spi.GenerationEvent;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Drives one {@link Generation}: applies stop sequences, counts tokens, measures timings and assembles the
+ * response. {@link #nextChunk()} is called by one consumer thread at a time; {@link #cancel()} from any
+ * thread. The generation is closed exactly once, by whichever of the consumer or a canceller gets there
+ * while no {@code next()} is in progress.
+ */
+final class GenerationRun {
+
+    /** Why a run was cancelled, for the caller's message. */
+    enum CancelCause { STREAM_CLOSED, INTERRUPTED, MODEL_CLOSED, HANDLER_FAILED }
+
+    private final Generation generation;
+    private final StopSequenceMatcher stops;
+    private final long startNanos;
+    private final Runnable onClose;
+    private final ReentrantLock consumer = new ReentrantLock();
+    private final StringBuilder text = new StringBuilder();
+
+    private volatile CancelCause cancelCause;
+    private boolean finished;
+    private boolean closed;
+    private int completionTokens;
+    private long firstTokenNanos;
+    private long lastTokenNanos;
+    private ChatResponse response;
+
+    GenerationRun(Generation generation, List<String> stopSequences, long startNanos, Runnable onClose) {
+        this.generation = generation;
+        this.stops = new StopSequenceMatcher(stopSequences);
+        this.startNanos = startNanos;
+        this.onClose = onClose;
+    }
+
+    /**
+     * The next chunk, or {@code null} once the last chunk has been returned. Blocks for the next token.
+     * Checks the calling thread's interrupt flag between tokens and cancels when it is set; the flag stays set.
+     */
+    ChatChunk nextChunk() {
+        consumer.lock();
+        try {
+            if (finished) {
+                return null;
+            }
+            while (true) {
+                if (Thread.currentThread().isInterrupted() && cancelCause == null) {
+                    cancel(CancelCause.INTERRUPTED);
+                }
+                if (closed) {
+                    return finish(FinishReason.CANCELLED, "", null);
+                }
+                GenerationEvent event;
+                try {
+                    event = generation.next();
+                } catch (RuntimeException e) {
+                    finished = true;
+                    closeGeneration();
+                    throw e;
+                }
+                if (event instanceof GenerationEvent.Text t) {
+                    String emit = onText(t);
+                    if (stops.stopped()) {
+                        return finish(FinishReason.STOP, emit, null);
+                    }
+                    if (!emit.isEmpty()) {
+                        return ChatChunk.ofText(emit);
+                    }
+                } else {
+                    GenerationEvent.Finished f = (GenerationEvent.Finished) event;
+                    FinishReason reason = cancelCause != null ? FinishReason.CANCELLED : f.reason();
+                    return finish(reason, reason == FinishReason.CANCELLED ? "" : stops.flush(),
+                            f.usage().orElse(null));
+                }
+            }
+        } finally {
+            consumer.unlock();
+        }
+    }
+
+    private String onText(GenerationEvent.Text t) {
+        if (t.tokens() > 0) {
+            long now = System.nanoTime();
+            if (completionTokens == 0) {
+                firstTokenNanos = now;
+            }
+            lastTokenNanos = now;
+            completionTokens += t.tokens();
+        }
+        String emit = stops.feed(t.text());
+        text.append(emit);
+        return emit;
+    }
+
+    private ChatChunk finish(FinishReason reason, String tail, Usage reported) {
+        text.append(tail);
+        long end = System.nanoTime();
+        Usage usage = reported != null ? reported : new Usage(generation.promptTokens(), completionTokens);
+        Duration ttft = completionTokens == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos - startNanos);
+        double decode = completionTokens < 2 || lastTokenNanos == firstTokenNanos ? 0
+                : (completionTokens - 1) * 1e9 / (lastTokenNanos - firstTokenNanos);
+        response = new ChatResponse(AssistantMessage.of(text.toString()), reason, usage,
+                new Timings(ttft, Duration.ofNanos(end - startNanos), decode));
+        finished = true;
+        closeGeneration();
+        return ChatChunk.last(tail, response);
+    }
+
+    /**
+     * Cancels the run; safe from any thread, idempotent. When no consumer is inside {@link #nextChunk()} (or
+     * the caller is the consumer), the generation is freed at once; otherwise the consumer frees it when its
+     * current token arrives.
+     */
+    void cancel(CancelCause cause) {
+        if (cancelCause == null) {
+            cancelCause = cause;
+        }
+        generation.cancel();
+        if (consumer.tryLock()) {
+            try {
+                closeGeneration();
+            } finally {
+                consumer.unlock();
+            }
+        }
+    }
+
+    private void closeGeneration() {
+        if (!closed) {
+            closed = true;
+            try {
+                generation.close();
+            } finally {
+                onClose.run();
+            }
+        }
+    }
+
+    /** The cause of cancellation, or {@code null} when not cancelled. */
+    CancelCause cancelCause() {
+        return cancelCause;
+    }
+
+    /** Text generated so far (after stop-sequence handling). */
+    String textSoFar() {
+        consumer.lock();
+        try {
+            return text.toString();
+        } finally {
+            consumer.unlock();
+        }
+    }
+
+    /** The response, once the last chunk was returned. */
+    ChatResponse response() {
+        return response;
+    }
+}

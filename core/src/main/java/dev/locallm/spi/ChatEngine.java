@@ -1,0 +1,33 @@
+package dev.locallm.spi;
+
+import dev.locallm.ModelCapabilities;
+import dev.locallm.chat.ChatRequest;
+
+/**
+ * A backend's loaded chat model. Core wraps it; users never see it.
+ *
+ * <p>Implementations are thread-safe: {@link #start} is called from many threads at once. {@link #close()} is
+ * called once, possibly while generations are running on other threads; it must make them end (their
+ * {@link Generation#next()} returns {@link GenerationEvent.Finished} with
+ * {@link dev.locallm.chat.FinishReason#CANCELLED}) and free native resources only once no thread can touch
+ * them any more.
+ */
+public interface ChatEngine extends AutoCloseable {
+
+    ModelCapabilities capabilities();
+
+    /**
+     * Starts a generation. The request has been validated and its options completed with defaults (every
+     * sampling option is set; {@code maxTokens}, {@code seed} and {@code stop} may be unset). Stop sequences
+     * are applied by core; an engine may also apply them natively.
+     *
+     * <p>May block while waiting for a free slot; must then respond to interruption by throwing
+     * {@link dev.locallm.error.GenerationCancelledException}.
+     *
+     * @throws dev.locallm.error.InvalidRequestException when the request does not fit the model
+     */
+    Generation start(ChatRequest request);
+
+    @Override
+    void close();
+}
