@@ -2,6 +2,7 @@ package dev.locallm.internal;
 
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.FinishReason;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.stream.ChatStream;
 import java.util.Iterator;
@@ -78,8 +79,9 @@ final class RunChatStream implements ChatStream {
             }
         }
         ChatResponse response = run.response();
-        if (response == null) {
-            throw new GenerationCancelledException("the stream was closed before the generation finished",
+        if (response == null || response.finishReason() == FinishReason.CANCELLED) {
+            throw new GenerationCancelledException("Generation cancelled before it finished: "
+                    + (closed ? "the stream was closed" : "the model was closed or the thread interrupted"),
                     run.textSoFar());
         }
         return response;

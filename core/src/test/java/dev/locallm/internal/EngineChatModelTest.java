@@ -1,0 +1,190 @@
+package dev.locallm.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.ChatModel;
+import dev.locallm.chat.ChatChunk;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.GenerationOptions;
+import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.stream.ChatStream;
+import dev.locallm.stream.StreamHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(20)
+class EngineChatModelTest {
+    private static final List<String> STORY = List.of("Once", " upon", " a", " time", ".");
+
+    @Test
+    void blockingChatAssemblesTextUsageAndTimings() {
+        var engine = new ScriptedEngine(STORY, false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            ChatResponse r = model.chat(ChatRequest.of("hi"));
+            assertThat(r.text()).isEqualTo("Once upon a time.");
+            assertThat(r.finishReason()).isEqualTo(FinishReason.STOP);
+            assertThat(r.usage().promptTokens()).isEqualTo(3);
+            assertThat(r.usage().completionTokens()).isEqualTo(5);
+            assertThat(r.timings().total()).isPositive();
+            assertThat(r.timings().decodeTokensPerSecond()).isPositive();
+        }
+        assertThat(engine.generationsClosed).hasValue(1);
+        assertThat(engine.engineClosed).hasValue(1);
+    }
+
+    @Test
+    void engineReceivesDefaultsLayeredUnderRequestOptions() {
+        var engine = new ScriptedEngine(STORY, false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.of(o -> o.temperature(0.1).seed(9)))) {
+            model.with(o -> o.maxTokens(2)).chat(ChatRequest.builder().user("q").options(o -> o.seed(5)).build());
+            GenerationOptions seen = engine.requests.get(0).options();
+            assertThat(seen.temperature()).hasValue(0.1);
+            assertThat(seen.maxTokens()).hasValue(2);
+            assertThat(seen.seed()).hasValue(5);
+            assertThat(seen.topK()).hasValue(40);
+        }
+    }
+
+    @Test
+    void stopSequenceEndsTheGenerationAndNeverLeaks() {
+        var engine = new ScriptedEngine(List.of("Once", " up", "on", " a", " time"), false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            ChatResponse r = model.chat(ChatRequest.builder().user("q").options(o -> o.stop("upon")).build());
+            assertThat(r.text()).isEqualTo("Once ");
+            assertThat(r.finishReason()).isEqualTo(FinishReason.STOP);
+            assertThat(r.usage().completionTokens()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void pullStreamChunksConcatenateToTheResponse() {
+        var engine = new ScriptedEngine(STORY, false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty());
+             ChatStream stream = model.chatStream(ChatRequest.of("hi"))) {
+            List<ChatChunk> chunks = new ArrayList<>();
+            stream.forEach(chunks::add);
+            assertThat(chunks).last().matches(ChatChunk::isLast);
+            String joined = chunks.stream().map(ChatChunk::text).reduce("", String::concat);
+            assertThat(joined).isEqualTo(chunks.get(chunks.size() - 1).response().orElseThrow().text());
+            assertThat(stream.response().finishReason()).isEqualTo(FinishReason.STOP);
+            assertThatThrownBy(stream::iterator).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void pushStreamDeliversTextThenOneCompletion() {
+        var engine = new ScriptedEngine(STORY, false);
+        List<String> events = new ArrayList<>();
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            model.chatStream(ChatRequest.of("hi"), new StreamHandler() {
+                @Override
+                public void onText(String text) {
+                    events.add("text:" + text);
+                }
+
+                @Override
+                public void onComplete(ChatResponse response) {
+                    events.add("complete:" + response.finishReason());
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    events.add("error");
+                }
+            });
+        }
+        assertThat(events).hasSize(6).last().isEqualTo("complete:STOP");
+    }
+
+    @Test
+    void handlerFailureCancelsAndPropagates() {
+        var engine = new ScriptedEngine(STORY, false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            assertThatThrownBy(() -> model.chatStream(ChatRequest.of("hi"), new StreamHandler() {
+                @Override
+                public void onText(String text) {
+                    throw new IllegalStateException("consumer broke");
+                }
+            })).hasMessage("consumer broke");
+            assertThat(engine.generationsClosed).hasValue(1);
+        }
+    }
+
+    @Test
+    void closingAStreamFromAnotherThreadCancelsIt() throws Exception {
+        var engine = new ScriptedEngine(STORY, true);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            ChatStream stream = model.chatStream(ChatRequest.of("hi"));
+            var consumer = CompletableFuture.supplyAsync(() -> {
+                List<ChatChunk> seen = new ArrayList<>();
+                stream.forEach(seen::add);
+                return seen;
+            });
+            engine.permits.release();
+            Thread.sleep(50);
+            stream.close();
+            List<ChatChunk> seen = consumer.get(5, TimeUnit.SECONDS);
+            assertThat(seen.size()).isLessThan(STORY.size() + 1);
+            assertThat(engine.generationsClosed).hasValue(1);
+            assertThatThrownBy(stream::response).isInstanceOf(GenerationCancelledException.class);
+        }
+    }
+
+    @Test
+    void closingTheModelCancelsRunningGenerationsAndLaterCallsFail() throws Exception {
+        var engine = new ScriptedEngine(STORY, true);
+        ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty());
+        ChatModel view = model.with(o -> o.temperature(0));
+        var blocking = CompletableFuture.supplyAsync(() -> model.chat(ChatRequest.of("hi")));
+        ChatStream idle = view.chatStream(ChatRequest.of("hi"));
+        engine.permits.release(2);
+        Thread.sleep(50);
+
+        model.close();
+        model.close();
+
+        assertThatThrownBy(() -> blocking.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(GenerationCancelledException.class)
+                .hasMessageContaining("the model was closed");
+        assertThat(idle.iterator().hasNext()).isTrue();
+        assertThat(engine.engineClosed).hasValue(1);
+        assertThat(engine.generationsClosed).hasValue(2);
+        assertThatThrownBy(() -> model.chat("again")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> view.chat("again")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void interruptedCallerGetsACancellationAndKeepsItsFlag() {
+        var engine = new ScriptedEngine(STORY, false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> model.chat(ChatRequest.of("hi")))
+                        .isInstanceOf(GenerationCancelledException.class)
+                        .hasMessageContaining("interrupted");
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    @Test
+    void viewsAreIndependentOfEachOtherAndNeedNoClosing() {
+        var engine = new ScriptedEngine(STORY, false);
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.of(o -> o.seed(1)))) {
+            ChatModel greedy = model.with(o -> o.temperature(0));
+            greedy.close();
+            assertThat(greedy.defaultOptions().seed()).hasValue(1);
+            assertThat(greedy.defaultOptions().temperature()).hasValue(0.0);
+            assertThat(model.defaultOptions().temperature()).isEmpty();
+            assertThat(model.chat("still open")).isNotEmpty();
+        }
+    }
+}

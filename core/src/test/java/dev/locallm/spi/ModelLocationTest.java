@@ -1,0 +1,34 @@
+package dev.locallm.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.error.InvalidRequestException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ModelLocationTest {
+
+    @Test
+    void parsesSchemePathAndQuery() {
+        var l = ModelLocation.parse("gguf:/models/a b.gguf?threads=4&ctx=2048&name=x%20y");
+        assertThat(l.scheme()).isEqualTo("gguf");
+        assertThat(l.path()).isEqualTo("/models/a b.gguf");
+        assertThat(l.parameters())
+                .containsOnly(Map.entry("threads", "4"), Map.entry("ctx", "2048"), Map.entry("name", "x y"));
+        assertThat(l.parameters().keySet()).containsExactly("threads", "ctx", "name");
+    }
+
+    @Test
+    void plainPathsAndDriveLettersHaveNoScheme() {
+        assertThat(ModelLocation.parse("../models/m.gguf").scheme()).isEmpty();
+        assertThat(ModelLocation.parse("C:\\models\\m.gguf").scheme()).isEmpty();
+        assertThat(ModelLocation.parse("openai:http://127.0.0.1:8000/v1?model=m").target())
+                .isEqualTo("http://127.0.0.1:8000/v1?model=m");
+    }
+
+    @Test
+    void rejectsBlank() {
+        assertThatThrownBy(() -> ModelLocation.parse("  ")).isInstanceOf(InvalidRequestException.class);
+    }
+}
