@@ -1,0 +1,168 @@
+package dev.locallm.llamacpp;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
+import dev.locallm.ModelCapabilities;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.GenerationOptions;
+import dev.locallm.error.ContextLengthExceededException;
+import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.error.ModelLoadException;
+import dev.locallm.llamacpp.gguf.GgufFile;
+import dev.locallm.spi.ChatEngine;
+import dev.locallm.spi.Generation;
+import dev.locallm.template.ChatTemplate;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chat on a GGUF model through llama.cpp: renders the chat template in Java, counts and checks prompt tokens,
+ * waits for a slot, and streams the completion. Thread-safe.
+ */
+final class LlamaCppChatEngine implements ChatEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(LlamaCppChatEngine.class);
+    private static final long CLOSE_WAIT_MILLIS = 30_000;
+
+    private final LoadedGguf loaded;
+    private final NativeModel model;
+    private final ChatTemplate template;
+    private final GgufFile.SpecialTokens special;
+    private final ModelCapabilities capabilities;
+    private final Set<LlamaGeneration> running = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private LlamaCppChatEngine(LoadedGguf loaded, ChatTemplate template) {
+        this.loaded = loaded;
+        this.model = loaded.model();
+        this.template = template;
+        this.special = loaded.gguf().specialTokens();
+        this.capabilities = new ModelCapabilities(loaded.gguf().name(), "llama.cpp", loaded.contextPerSlot(),
+                loaded.options().parallel(), true, false, false);
+    }
+
+    static LlamaCppChatEngine open(java.nio.file.Path path, LlamaCppOptions options) {
+        ChatTemplate operatorTemplate = options.chatTemplate().map(ChatTemplate::compile).orElse(null);
+        LoadedGguf loaded = LoadedGguf.open(path, options, false);
+        try {
+            return new LlamaCppChatEngine(loaded, operatorTemplate != null ? operatorTemplate : modelTemplate(loaded.gguf()));
+        } catch (RuntimeException e) {
+            loaded.release();
+            throw e;
+        }
+    }
+
+    private static ChatTemplate modelTemplate(GgufFile gguf) {
+        String source = gguf.chatTemplate().orElse(null);
+        if (source == null) {
+            LOG.info("{} has no chat template; using ChatML", gguf.path().getFileName());
+            return ChatTemplate.chatMl();
+        }
+        try {
+            return ChatTemplate.compile(source);
+        } catch (ModelLoadException e) {
+            LOG.warn("The chat template of {} cannot be used ({}); using ChatML. Pass a working template with "
+                    + "LlamaCppOptions.chatTemplate.", gguf.path().getFileName(), e.getMessage());
+            return ChatTemplate.chatMl();
+        }
+    }
+
+    @Override
+    public ModelCapabilities capabilities() {
+        return capabilities;
+    }
+
+    /** Renders the prompt exactly as it will be tokenized (a leading BOS text removed when llama.cpp adds BOS). */
+    String renderPrompt(ChatRequest request) {
+        String prompt = template.render(request.messages(), Map.of("bos_token", special.bosText(),
+                "eos_token", special.eosText(), "add_generation_prompt", true));
+        if (special.addBos() && !special.bosText().isEmpty() && prompt.startsWith(special.bosText())) {
+            prompt = prompt.substring(special.bosText().length());
+        }
+        return prompt;
+    }
+
+    @Override
+    public Generation start(ChatRequest request) {
+        if (closed.get()) {
+            throw new GenerationCancelledException("The model is closed", "");
+        }
+        String prompt = renderPrompt(request);
+        int promptTokens = model.encode(prompt).length + (special.addBos() ? 1 : 0);
+        int context = loaded.contextPerSlot();
+        GenerationOptions o = request.options();
+        if (promptTokens >= context) {
+            throw new ContextLengthExceededException(promptTokens, o.maxTokens().orElse(0), context);
+        }
+        if (o.maxTokens().isPresent() && promptTokens + o.maxTokens().getAsInt() > context) {
+            throw new ContextLengthExceededException(promptTokens, o.maxTokens().getAsInt(), context);
+        }
+        int nPredict = o.maxTokens().orElse(context - promptTokens);
+        InferenceParameters parameters = new InferenceParameters(prompt)
+                .setNPredict(nPredict)
+                .setTemperature((float) o.temperature().orElse(0.8))
+                .setTopP((float) o.topP().orElse(0.95))
+                .setTopK(o.topK().orElse(40))
+                .setMinP((float) o.minP().orElse(0.05))
+                .setRepeatPenalty((float) o.repeatPenalty().orElse(1.0))
+                .setSeed(seed(o))
+                .setCachePrompt(true);
+
+        model.acquireSlot();
+        LlamaIterator iterator;
+        try {
+            iterator = model.startCompletion(parameters);
+        } catch (RuntimeException e) {
+            model.releaseSlot();
+            throw e;
+        }
+        AtomicReference<LlamaGeneration> self = new AtomicReference<>();
+        LlamaGeneration generation = new LlamaGeneration(model, iterator, promptTokens, () -> {
+            model.releaseSlot();
+            model.unregister(self.get());
+            running.remove(self.get());
+        });
+        self.set(generation);
+        running.add(generation);
+        model.register(generation);
+        if (closed.get()) {
+            generation.cancelFromOtherThread();
+        }
+        return generation;
+    }
+
+    private static int seed(GenerationOptions o) {
+        if (o.seed().isEmpty()) {
+            return ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE);
+        }
+        long s = o.seed().getAsLong();
+        int folded = (int) (s ^ (s >>> 32));
+        return folded == -1 ? Integer.MAX_VALUE : folded;
+    }
+
+    /** Cancels this engine's generations, waits for them to leave native code, and gives the model back. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + CLOSE_WAIT_MILLIS;
+        while (!running.isEmpty() && System.currentTimeMillis() < deadline) {
+            running.forEach(LlamaGeneration::cancelFromOtherThread);
+            if (!running.isEmpty()) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        loaded.release();
+    }
+}

@@ -1,0 +1,222 @@
+package dev.locallm.llamacpp;
+
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.spi.BackendOptions;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * How the llama.cpp backend loads a GGUF model. Immutable and thread-safe; unset values take the defaults
+ * below. Model URIs may set the same options as query parameters:
+ * {@code gguf:/models/m.gguf?threads=4&ctx=8192&batch=512&gpu-layers=99&parallel=4}.
+ *
+ * <pre>{@code
+ * LlamaCppOptions options = LlamaCppOptions.builder().threads(4).contextSize(8192).parallel(2).build();
+ * ChatModel model = LocalLm.builder().model("gguf:/models/m.gguf").backendOptions(options).buildChatModel();
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@code threads}: CPU threads for decoding; default {@link #defaultThreads()}.
+ *   <li>{@code contextSize}: tokens of context for each request (prompt plus completion); default the
+ *       model's training context, at most 4096.
+ *   <li>{@code batchSize}: prompt tokens processed per step; default 512.
+ *   <li>{@code gpuLayers}: layers to offload to a GPU; default 0. Needs a GPU build of the native library
+ *       (see the module README); with the bundled CPU library a non-zero value fails at load time.
+ *   <li>{@code parallel}: generations that run at once in one batch (continuous batching); default 1. Memory
+ *       for the context grows with it. More concurrent requests wait for a free slot.
+ *   <li>{@code chatTemplate}: a Jinja chat template that replaces the model's own; default the model's, or
+ *       ChatML when it has none.
+ * </ul>
+ */
+public final class LlamaCppOptions implements BackendOptions {
+    private static final LlamaCppOptions DEFAULTS = builder().build();
+
+    private final Integer threads;
+    private final Integer contextSize;
+    private final int batchSize;
+    private final int gpuLayers;
+    private final int parallel;
+    private final String chatTemplate;
+
+    private LlamaCppOptions(Builder b) {
+        this.threads = positive(b.threads, "threads");
+        this.contextSize = positive(b.contextSize, "contextSize");
+        this.batchSize = positive(b.batchSize, "batchSize");
+        this.parallel = positive(b.parallel, "parallel");
+        if (b.gpuLayers < 0) {
+            throw new InvalidRequestException("gpuLayers must be >= 0, was " + b.gpuLayers, "gpuLayers");
+        }
+        if (parallel > 64) {
+            throw new InvalidRequestException("parallel must be at most 64, was " + parallel, "parallel");
+        }
+        this.gpuLayers = b.gpuLayers;
+        this.chatTemplate = b.chatTemplate;
+    }
+
+    private static Integer positive(Integer value, String name) {
+        if (value != null && value < 1) {
+            throw new InvalidRequestException(name + " must be >= 1, was " + value, name);
+        }
+        return value;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults. */
+    public static LlamaCppOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * Options from model-URI query parameters: {@code threads}, {@code ctx}, {@code batch}, {@code gpu-layers},
+     * {@code parallel}.
+     *
+     * @throws InvalidRequestException on an unknown parameter or a value that is not a number
+     */
+    public static LlamaCppOptions fromParameters(Map<String, String> parameters) {
+        return builder().parameters(parameters).build();
+    }
+
+    /**
+     * The default thread count: half the available processors (one per physical core on machines with two
+     * hardware threads per core), at least 1. On two cores that is 1: llama.cpp's OpenMP workers spin while
+     * waiting, and a second one contends with the JVM's own threads (see bench/README.md).
+     */
+    public static int defaultThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.threads = threads;
+        b.contextSize = contextSize;
+        b.batchSize = batchSize;
+        b.gpuLayers = gpuLayers;
+        b.parallel = parallel;
+        b.chatTemplate = chatTemplate;
+        return b;
+    }
+
+    /** Threads, or {@link #defaultThreads()} when unset. */
+    public int threads() {
+        return threads != null ? threads : defaultThreads();
+    }
+
+    /** Context per request; empty means the model's training context, capped at 4096. */
+    public OptionalInt contextSize() {
+        return contextSize == null ? OptionalInt.empty() : OptionalInt.of(contextSize);
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int gpuLayers() {
+        return gpuLayers;
+    }
+
+    public int parallel() {
+        return parallel;
+    }
+
+    /** The operator's chat template, replacing the model's. */
+    public Optional<String> chatTemplate() {
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LlamaCppOptions other && Objects.equals(threads, other.threads)
+                && Objects.equals(contextSize, other.contextSize) && batchSize == other.batchSize
+                && gpuLayers == other.gpuLayers && parallel == other.parallel
+                && Objects.equals(chatTemplate, other.chatTemplate);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(threads, contextSize, batchSize, gpuLayers, parallel, chatTemplate);
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaCppOptions{threads=" + threads() + ", contextSize=" + (contextSize == null ? "model" : contextSize)
+                + ", batchSize=" + batchSize + ", gpuLayers=" + gpuLayers + ", parallel=" + parallel
+                + (chatTemplate == null ? "" : ", chatTemplate=custom") + "}";
+    }
+
+    /** Collects options; not thread-safe. */
+    public static final class Builder {
+        private Integer threads;
+        private Integer contextSize;
+        private Integer batchSize = 512;
+        private int gpuLayers;
+        private Integer parallel = 1;
+        private String chatTemplate;
+
+        private Builder() {
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder contextSize(int contextSize) {
+            this.contextSize = contextSize;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder gpuLayers(int gpuLayers) {
+            this.gpuLayers = gpuLayers;
+            return this;
+        }
+
+        public Builder parallel(int parallel) {
+            this.parallel = parallel;
+            return this;
+        }
+
+        public Builder chatTemplate(String chatTemplate) {
+            this.chatTemplate = Objects.requireNonNull(chatTemplate, "chatTemplate");
+            return this;
+        }
+
+        /** Applies model-URI query parameters over what is set. */
+        public Builder parameters(Map<String, String> parameters) {
+            parameters.forEach((key, value) -> {
+                switch (key) {
+                    case "threads" -> threads(number(key, value));
+                    case "ctx", "context-size" -> contextSize(number(key, value));
+                    case "batch", "batch-size" -> batchSize(number(key, value));
+                    case "gpu-layers", "ngl" -> gpuLayers(number(key, value));
+                    case "parallel" -> parallel(number(key, value));
+                    default -> throw new InvalidRequestException("unknown llama.cpp model parameter '" + key
+                            + "'; known: threads, ctx, batch, gpu-layers, parallel", key);
+                }
+            });
+            return this;
+        }
+
+        private static int number(String key, String value) {
+            try {
+                return Integer.parseInt(value.strip());
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("model parameter '" + key + "' must be a whole number, was '"
+                        + value + "'", key);
+            }
+        }
+
+        public LlamaCppOptions build() {
+            return new LlamaCppOptions(this);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.locallm.llamacpp;
+
+import dev.locallm.error.BackendUnavailableException;
+import dev.locallm.llamacpp.gguf.GgufFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The steps every llama.cpp engine takes to open a file: validate it in Java, check the options against the
+ * native library, and acquire the shared native model. Immutable after {@link #open}.
+ */
+record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, NativeModel model, int contextPerSlot) {
+
+    private static final int DEFAULT_MAX_CONTEXT = 4096;
+
+    static LoadedGguf open(Path path, LlamaCppOptions options, boolean embeddings) {
+        GgufFile gguf = GgufFile.read(path);
+        ModelPreflight.check(gguf);
+        NativeLibrary.ensureLoaded();
+        if (options.gpuLayers() > 0 && NativeLibrary.isBundled()) {
+            throw new BackendUnavailableException("gpuLayers=" + options.gpuLayers() + " needs a GPU build of the "
+                    + "llama.cpp native library, but the one bundled with de.kherud:llama is CPU-only. Build the "
+                    + "binding with CUDA (or Metal) and pass -D" + NativeLibrary.LIBRARY_PATH_PROPERTY
+                    + "=<directory of libjllama>, or set gpuLayers to 0.");
+        }
+        int trained = gguf.contextLength().orElse(DEFAULT_MAX_CONTEXT);
+        int context = options.contextSize().orElse(Math.min(trained, DEFAULT_MAX_CONTEXT));
+        SharedModels.Key key = new SharedModels.Key(canonical(path), gguf.fileSize(), modified(path),
+                options.threads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings);
+        String description = "'" + gguf.name() + "' (" + path.getFileName() + ", " + gguf.architecture() + ", "
+                + gguf.quantization() + ")";
+        return new LoadedGguf(gguf, options, key, SharedModels.acquire(key, description), context);
+    }
+
+    void release() {
+        SharedModels.release(key);
+    }
+
+    private static Path canonical(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path.toAbsolutePath().normalize();
+        }
+    }
+
+    private static long modified(Path path) {
+        try {
+            return Files.getLastModifiedTime(path).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

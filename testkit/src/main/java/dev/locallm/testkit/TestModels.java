@@ -1,0 +1,65 @@
+package dev.locallm.testkit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Finds the small real models tests run on. The folder is, in order: the environment variable
+ * {@value #ENV}, the system property {@value #PROPERTY} (the build sets it to {@code ../shared/models}), or
+ * {@code ../shared/models} above the working directory.
+ *
+ * <p>A missing model fails the test when the environment variable {@code CI} is {@code true}: CI must never
+ * pass by skipping. Elsewhere the test is aborted (reported as skipped) with a message naming the file.
+ * Stateless; thread-safe.
+ */
+public final class TestModels {
+    public static final String ENV = "LOCALLM_TEST_MODELS";
+    public static final String PROPERTY = "locallm.test.models";
+
+    /** A trained 260K-parameter llama GGUF without chat template. */
+    public static final String STORIES = "stories260K.gguf";
+    /** The same model with a ChatML chat template in its metadata. */
+    public static final String STORIES_CHATML = "stories260K-chatml.gguf";
+
+    private TestModels() {
+    }
+
+    /** The folder the models are looked up in. */
+    public static Path directory() {
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String property = System.getProperty(PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolveSibling("shared").resolve("models");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return Path.of("..", "shared", "models");
+    }
+
+    /**
+     * The model file with this name.
+     *
+     * @throws AssertionError when it is missing and {@code CI=true}
+     */
+    public static Path require(String fileName) {
+        Path path = directory().resolve(fileName).toAbsolutePath().normalize();
+        if (Files.isRegularFile(path)) {
+            return path;
+        }
+        String message = "Test model " + fileName + " not found in " + directory().toAbsolutePath()
+                + " (set " + ENV + " to the folder that holds it)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(message + "; CI=true, so this fails instead of skipping");
+        }
+        Assumptions.abort(message);
+        throw new AssertionError(message);
+    }
+}
