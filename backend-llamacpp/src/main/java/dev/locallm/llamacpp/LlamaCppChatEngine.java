@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Chat on a GGUF model through llama.cpp: renders the chat template in Java, counts and checks prompt tokens,
  * waits for a slot, and streams the completion. Thread-safe.
+ *
+ * <p>Requests with a seed are computed without llama.cpp's prompt cache. When b4916 reuses a slot's cached
+ * prompt it recomputes only the last prompt token, a different numerical path that changes logits slightly;
+ * whether a slot is reused depends on timing, so a greedy request could give two different texts. A seed asks
+ * for repeatable output, so it pays for processing the whole prompt; requests without one keep the cache.
  */
 final class LlamaCppChatEngine implements ChatEngine {
     private static final Logger LOG = LoggerFactory.getLogger(LlamaCppChatEngine.class);
@@ -111,7 +116,7 @@ final class LlamaCppChatEngine implements ChatEngine {
                 .setMinP((float) o.minP().orElse(0.05))
                 .setRepeatPenalty((float) o.repeatPenalty().orElse(1.0))
                 .setSeed(seed(o))
-                .setCachePrompt(true);
+                .setCachePrompt(o.seed().isEmpty());
 
         model.acquireSlot();
         LlamaIterator iterator;

@@ -1,10 +1,12 @@
 package dev.locallm.llamacpp;
 
+import de.kherud.llama.args.PoolingType;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The steps every llama.cpp engine takes to open a file: validate it in Java, check the options against the
@@ -27,10 +29,29 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
         int trained = gguf.contextLength().orElse(DEFAULT_MAX_CONTEXT);
         int context = options.contextSize().orElse(Math.min(trained, DEFAULT_MAX_CONTEXT));
         SharedModels.Key key = new SharedModels.Key(canonical(path), gguf.fileSize(), modified(path),
-                options.threads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings);
+                options.threads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings,
+                pooling(gguf));
         String description = "'" + gguf.name() + "' (" + path.getFileName() + ", " + gguf.architecture() + ", "
                 + gguf.quantization() + ")";
         return new LoadedGguf(gguf, options, key, SharedModels.acquire(key, description), context);
+    }
+
+    /** Encoder architectures whose declared pooling llama.cpp b4916 computes. */
+    private static final Set<String> ENCODERS = Set.of("bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2",
+            "modern-bert", "t5encoder");
+
+    /**
+     * One vector per text. Encoder models get the pooling they declare ({@code <arch>.pooling_type}: mean,
+     * CLS or last). Decoder models get last-token pooling: through the binding, their "none" and CLS pooling
+     * return the first (BOS) token's vector for every text, and mean pooling fails a GGML_ASSERT in llama.cpp
+     * b4916, which aborts the JVM.
+     */
+    private static PoolingType pooling(GgufFile gguf) {
+        if (!ENCODERS.contains(gguf.architecture())) {
+            return PoolingType.LAST;
+        }
+        long declared = gguf.integer(gguf.architecture() + ".pooling_type").orElse(1);
+        return declared == 2 ? PoolingType.CLS : declared == 3 ? PoolingType.LAST : PoolingType.MEAN;
     }
 
     void release() {

@@ -2,6 +2,7 @@ package dev.locallm.llamacpp;
 
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
+import de.kherud.llama.args.PoolingType;
 import dev.locallm.error.ModelLoadException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -20,7 +21,7 @@ final class SharedModels {
 
     /** What makes two loads the same native model. */
     record Key(Path file, long size, long modified, int threads, int contextPerSlot, int batchSize, int gpuLayers,
-               int parallel, boolean embeddings) { }
+               int parallel, boolean embeddings, PoolingType pooling) { }
 
     private static final class Entry {
         final NativeModel model;
@@ -88,7 +89,7 @@ final class SharedModels {
             parameters.setGpuLayers(key.gpuLayers());
         }
         if (key.embeddings()) {
-            parameters.enableEmbedding();
+            parameters.enableEmbedding().setPoolingType(key.pooling());
         }
         long start = System.nanoTime();
         LlamaModel model;

@@ -16,11 +16,13 @@ import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.stream.ChatStream;
+import dev.locallm.stream.StreamHandler;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -263,31 +265,65 @@ public abstract class ChatModelContract {
 
     @Test
     void closingTheModelDuringGenerationCancelsSafely() throws Exception {
-        // given a second model and a blocking and a streaming generation running on it
+        // given a second model with a push stream running on another thread and a pull stream on this one
         ChatModel second = openModel();
-        var blocking = CompletableFuture.supplyAsync(() -> second.chat(greedy(PROMPT, 100_000 / 1000)));
+        var pushed = new RecordingStreamHandler();
+        CountDownLatch firstText = new CountDownLatch(1);
+        var pushing = CompletableFuture.runAsync(() -> second.chatStream(greedy(PROMPT, 200), new StreamHandler() {
+            @Override
+            public void onText(String text) {
+                pushed.onText(text);
+                firstText.countDown();
+            }
+
+            @Override
+            public void onComplete(ChatResponse response) {
+                pushed.onComplete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                pushed.onError(error);
+            }
+        }));
         ChatStream stream = second.chatStream(greedy(PROMPT, 200));
         Iterator<ChatChunk> chunks = stream.iterator();
         assertThat(chunks.hasNext()).isTrue();
         chunks.next();
+        assertThat(firstText.await(60, TimeUnit.SECONDS)).as("push stream started").isTrue();
         // when
         second.close();
         second.close();
-        // then
+        // then both generations end as cancelled
         List<ChatChunk> rest = new ArrayList<>();
         chunks.forEachRemaining(rest::add);
         assertThat(rest).isNotEmpty();
         assertThat(rest.get(rest.size() - 1).response().orElseThrow().finishReason()).isEqualTo(FinishReason.CANCELLED);
-        try {
-            ChatResponse finished = blocking.get(60, TimeUnit.SECONDS);
-            assertThat(finished.finishReason()).isIn(FinishReason.STOP, FinishReason.LENGTH);
-        } catch (java.util.concurrent.ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(GenerationCancelledException.class);
-        }
+        pushing.get(60, TimeUnit.SECONDS);
+        pushed.assertExhausted();
+        assertThat(pushed.completion().finishReason()).isIn(FinishReason.CANCELLED, FinishReason.LENGTH);
         assertThatThrownBy(() -> second.chat("again")).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> second.chatStream(greedy(PROMPT, 4))).isInstanceOf(IllegalStateException.class);
         // and the other model, which may share the weights, still works
         assertThat(model.chat(greedy(PROMPT, 4)).text()).isNotEmpty();
+    }
+
+    @Test
+    void closingTheModelDuringABlockingCallThrowsCancelled() throws Exception {
+        // given
+        ChatModel second = openModel();
+        ChatStream probe = second.chatStream(greedy(PROMPT, 2));
+        probe.response();
+        var blocking = CompletableFuture.supplyAsync(() -> second.chat(greedy(PROMPT, 200)));
+        Thread.sleep(20);
+        // when
+        second.close();
+        // then: it either finished first or was cancelled; never anything else
+        try {
+            assertThat(blocking.get(60, TimeUnit.SECONDS).finishReason()).isIn(FinishReason.LENGTH, FinishReason.STOP);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOfAny(GenerationCancelledException.class, IllegalStateException.class);
+        }
     }
 
     @Test

@@ -1,0 +1,173 @@
+package dev.locallm.llamacpp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.ChatModel;
+import dev.locallm.EmbeddingModel;
+import dev.locallm.LocalLm;
+import dev.locallm.chat.ChatChunk;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.FinishReason;
+import dev.locallm.error.BackendUnavailableException;
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.error.ModelLoadException;
+import dev.locallm.stream.ChatStream;
+import dev.locallm.testkit.TestModels;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(120)
+class LlamaCppBackendTest {
+
+    private static String stories() {
+        return TestModels.require(TestModels.STORIES_CHATML).toString();
+    }
+
+    private static ChatRequest greedy(String prompt, int maxTokens) {
+        return ChatRequest.builder().user(prompt).options(o -> o.temperature(0).seed(3).maxTokens(maxTokens)).build();
+    }
+
+    @Test
+    void reproducesTheReferenceGreedyContinuation() {
+        // given: the plain model and a template that passes the text through unchanged
+        try (ChatModel model = LocalLm.builder().model(TestModels.require(TestModels.STORIES).toString())
+                .backendOptions(LlamaCppOptions.builder().threads(1).chatTemplate("{{ messages[0].content }}").build())
+                .buildChatModel()) {
+            // when
+            String text = model.chat(greedy("Once upon a time", 20)).text();
+            // then: the greedy sample of llama2.c's doc/stories260K.md
+            assertThat("Once upon a time" + text).startsWith("Once upon a time, there was a little girl named Lily.");
+        }
+    }
+
+    @Test
+    void modelsOfTheSameFileShareOneNativeModel() {
+        int before = SharedModels.loadedCount();
+        ChatModel a = LocalLm.chatModel("gguf:" + stories() + "?threads=1&parallel=2");
+        ChatModel b = LocalLm.chatModel(stories() + "?threads=1&parallel=2");
+        try {
+            assertThat(SharedModels.loadedCount()).isEqualTo(before + 1);
+            assertThat(a.chat(greedy("Hi", 8)).text()).isEqualTo(b.chat(greedy("Hi", 8)).text());
+            a.close();
+            assertThat(SharedModels.loadedCount()).isEqualTo(before + 1);
+            assertThat(b.chat(greedy("Hi", 4)).text()).isNotEmpty();
+        } finally {
+            a.close();
+            b.close();
+        }
+        assertThat(SharedModels.loadedCount()).isEqualTo(before);
+    }
+
+    @Test
+    void closingWhileManyGenerationsRunNeverCrashes() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            // given: busy and idle streams and a blocking call on a model of their own
+            ChatModel model = LocalLm.chatModel("gguf:" + stories() + "?threads=1&parallel=3&ctx=256");
+            List<ChatStream> idle = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                idle.add(model.chatStream(greedy("Tell me a story", 200)));
+            }
+            ChatStream busy = model.chatStream(greedy("Tell me a story", 200));
+            Iterator<ChatChunk> busyChunks = busy.iterator();
+            busyChunks.next();
+            var blocking = CompletableFuture.runAsync(() -> {
+                try {
+                    model.chat(greedy("Once", 200));
+                } catch (RuntimeException ignored) {
+                    // cancelled or closed: both are fine here
+                }
+            });
+            // when
+            model.close();
+            // then
+            List<ChatChunk> rest = new ArrayList<>();
+            busyChunks.forEachRemaining(rest::add);
+            assertThat(rest.get(rest.size() - 1).response().orElseThrow().finishReason())
+                    .isEqualTo(FinishReason.CANCELLED);
+            for (ChatStream s : idle) {
+                List<ChatChunk> chunks = new ArrayList<>();
+                s.forEach(chunks::add);
+                assertThat(chunks).last().satisfies(c ->
+                        assertThat(c.response().orElseThrow().finishReason()).isEqualTo(FinishReason.CANCELLED));
+            }
+            blocking.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void embeddingsHaveTheModelDimensionAndAreDeterministic() {
+        try (EmbeddingModel model = LocalLm.builder().model("gguf:" + stories())
+                .backendOptions(LlamaCppOptions.builder().threads(1).build()).buildEmbeddingModel()) {
+            float[] dog = model.embed("The little dog ran.");
+            List<float[]> all = model.embedAll(List.of("The little dog ran.", "A big red ball."));
+            assertThat(model.dimension()).isEqualTo(64);
+            assertThat(dog).hasSize(64).isEqualTo(all.get(0));
+            assertThat(all.get(1)).hasSize(64).isNotEqualTo(dog);
+            assertThat(norm(dog)).isGreaterThan(0);
+            assertThatThrownBy(() -> model.embed("")).isInstanceOf(InvalidRequestException.class);
+        }
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    @Test
+    void gpuLayersWithTheBundledCpuLibraryFailsWithAClearMessage() {
+        assertThatThrownBy(() -> LocalLm.chatModel("gguf:" + stories() + "?gpu-layers=99"))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("CPU-only")
+                .hasMessageContaining(NativeLibrary.LIBRARY_PATH_PROPERTY);
+    }
+
+    @Test
+    void locationErrorsAreTyped() {
+        assertThatThrownBy(() -> LocalLm.chatModel("gguf:/no/such/model.gguf"))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("not found");
+        assertThatThrownBy(() -> LocalLm.chatModel("gguf:" + stories() + "?threads=many"))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("threads");
+        assertThatThrownBy(() -> LocalLm.chatModel("gguf:" + stories() + "?bogus=1"))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("bogus");
+        assertThatThrownBy(() -> LocalLm.builder().model(stories())
+                .backendOptions(new dev.locallm.spi.BackendOptions() { }).buildChatModel())
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("LlamaCppOptions");
+    }
+
+    @Test
+    void uriParametersOverrideBuilderOptions() {
+        LlamaCppOptions o = LlamaCppOptions.builder().threads(3).parallel(2).build().toBuilder()
+                .parameters(Map.of("threads", "1", "ctx", "256")).build();
+        assertThat(o.threads()).isEqualTo(1);
+        assertThat(o.parallel()).isEqualTo(2);
+        assertThat(o.contextSize()).hasValue(256);
+        assertThatThrownBy(() -> LlamaCppOptions.builder().parallel(0).build())
+                .isInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
+    void operatorTemplateReplacesTheModelsAndTemplateErrorsAreTyped() {
+        try (ChatModel model = LocalLm.builder().model(stories())
+                .backendOptions(LlamaCppOptions.builder().threads(1)
+                        .chatTemplate("{% if messages|length > 1 %}{{ raise_exception('one message only') }}{% endif %}"
+                                + "{{ messages[0].content }}").build())
+                .buildChatModel()) {
+            assertThat(model.chat(greedy("Once upon a time", 4)).usage().promptTokens()).isEqualTo(5);
+            assertThatThrownBy(() -> model.chat(ChatRequest.builder().user("a").assistant("b").user("c").build()))
+                    .isInstanceOf(InvalidRequestException.class).hasMessageContaining("one message only");
+        }
+        assertThatThrownBy(() -> LocalLm.builder().model(stories())
+                .backendOptions(LlamaCppOptions.builder().chatTemplate("{% if %}").build()).buildChatModel())
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("chat template syntax error");
+    }
+}
