@@ -1,0 +1,47 @@
+package dev.locallm.cli;
+
+import dev.locallm.LocalLm;
+import dev.locallm.llamacpp.LlamaCppOptions;
+import dev.locallm.spi.ModelLocation;
+import picocli.CommandLine.Option;
+
+/** The options that say which model to load and how; shared by the commands that load one. */
+final class ModelOptions {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH|URI",
+            description = "A GGUF file, or a model URI such as gguf:/models/m.gguf?threads=2.")
+    String model;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads (llama.cpp). Default: ${DEFAULT-VALUE}.")
+    Integer threads;
+
+    @Option(names = "--ctx", paramLabel = "N", description = "Context tokens per request (llama.cpp).")
+    Integer contextSize;
+
+    @Option(names = "--gpu-layers", paramLabel = "N", description = "Layers to offload to a GPU (needs a GPU build).")
+    Integer gpuLayers;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log what happens and show stack traces.")
+    boolean verbose;
+
+    /** A builder for the model, with llama.cpp options when the model is a GGUF file. */
+    LocalLm.Builder builder() {
+        LocalLm.Builder builder = LocalLm.builder().model(model);
+        ModelLocation location = ModelLocation.parse(model);
+        boolean gguf = location.scheme().equals("gguf") || location.path().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
+        if (gguf) {
+            LlamaCppOptions.Builder options = LlamaCppOptions.builder();
+            if (threads != null) {
+                options.threads(threads);
+            }
+            if (contextSize != null) {
+                options.contextSize(contextSize);
+            }
+            if (gpuLayers != null) {
+                options.gpuLayers(gpuLayers);
+            }
+            builder.backendOptions(options.build());
+        }
+        return builder;
+    }
+}

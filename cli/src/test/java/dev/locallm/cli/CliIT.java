@@ -1,0 +1,155 @@
+package dev.locallm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.locallm.llamacpp.gguf.GgmlType;
+import dev.locallm.llamacpp.gguf.SyntheticLlamaGguf;
+import dev.locallm.testkit.TestModels;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the packaged {@code locallm.jar} as a user would, in its own JVM. */
+@Timeout(300)
+class CliIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path workDir;
+
+    record Result(int exitCode, String stdout, String stderr) { }
+
+    private Result locallm(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("locallm.cli.jar")));
+        command.addAll(List.of(args));
+        Path out = workDir.resolve("stdout.txt");
+        Path err = workDir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Files.writeString(workDir.resolve("in.txt"), "").toFile()))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("locallm %s exited", List.of(args)).isTrue();
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private List<Path> hsErrFiles() throws IOException {
+        try (Stream<Path> files = Files.list(workDir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList();
+        }
+    }
+
+    @Test
+    void chatPrintsTheSameModelTextTwiceAndExits() throws Exception {
+        // given
+        String model = TestModels.require(TestModels.STORIES_CHATML).toString();
+        String[] args = {"chat", "--model", model, "--prompt", "Tell me a story", "--max-tokens", "48", "--seed", "1",
+                "--temperature", "0"};
+        // when
+        Result first = locallm(args);
+        Result second = locallm(args);
+        // then
+        assertThat(first.exitCode()).as(first.stderr()).isZero();
+        assertThat(first.stdout()).isNotBlank().isEqualTo(second.stdout());
+        assertThat(first.stdout().strip().length()).isGreaterThan(40);
+        assertThat(first.stderr()).doesNotContain("llama_model_loader", "print_info", "ERROR");
+    }
+
+    @Test
+    void chatTakesAModelUriAndKeepsHistoryInteractively() throws Exception {
+        String model = "gguf:" + TestModels.require(TestModels.STORIES) + "?threads=1";
+        Path input = Files.writeString(workDir.resolve("conversation.txt"), "Hello\nTell me more\n/exit\n");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("locallm.cli.jar"), "chat", "--model", model, "-n", "8", "--seed", "3", "--stats")
+                .directory(workDir.toFile()).redirectInput(input.toFile()).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(stderr).isZero();
+        assertThat(stdout.lines().filter(l -> !l.isBlank()).count()).isGreaterThanOrEqualTo(2);
+        List<Integer> promptTokens = stderr.lines().filter(l -> l.contains("prompt +"))
+                .map(l -> Integer.parseInt(l.replaceAll(".*, (\\d+) prompt \\+.*", "$1"))).toList();
+        assertThat(promptTokens).hasSize(2);
+        assertThat(promptTokens.get(1)).as("the second turn includes the first").isGreaterThan(promptTokens.get(0) + 8);
+    }
+
+    @Test
+    void infoPrintsTheMetadataAsJson() throws Exception {
+        Result r = locallm("info", "--model", TestModels.require(TestModels.STORIES_CHATML).toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        JsonNode json = JSON.readTree(r.stdout());
+        assertThat(json.get("architecture").asText()).isEqualTo("llama");
+        assertThat(json.get("chatTemplate").asText()).contains("<|im_start|>");
+        assertThat(json.get("parameterCount").asLong()).isEqualTo(292_800);
+        assertThat(json.at("/metadata/tokenizer.ggml.tokens/length").asInt()).isEqualTo(512);
+        assertThat(json.get("tensorCount").asInt()).isEqualTo(48);
+    }
+
+    @Test
+    void infoOnATruncatedCopyFailsWithOneLine() throws Exception {
+        byte[] model = Files.readAllBytes(TestModels.require(TestModels.STORIES_CHATML));
+        Path truncated = Files.write(workDir.resolve("truncated.gguf"), Arrays.copyOf(model, model.length / 2));
+        Result r = locallm("info", "--model", truncated.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr().lines().toList()).hasSize(1).first().asString()
+                .startsWith("locallm: error: Malformed GGUF file truncated.gguf")
+                .contains("past the end of the file");
+        assertThat(r.stdout()).isEmpty();
+        assertThat(hsErrFiles()).isEmpty();
+    }
+
+    @Test
+    void malformedFilesNeverCrashTheJvm() throws Exception {
+        // given 36 malformed files: truncations of a valid synthetic model and corrupted header fields
+        byte[] valid = Files.readAllBytes(new SyntheticLlamaGguf().shape(64, 1, 4, 4, 64, 360)
+                .weightType(GgmlType.Q8_0).write(workDir.resolve("valid.gguf")));
+        List<byte[]> malformed = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            malformed.add(Arrays.copyOf(valid, (int) ((long) valid.length * i / 30)));
+        }
+        long[][] fields = {{0, 0x12345678}, {4, 1}, {4, 77}, {8, -1}, {16, 1L << 40}, {24, 1L << 55}};
+        for (long[] f : fields) {
+            byte[] b = valid.clone();
+            ByteBuffer buffer = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+            if (f[0] < 8) {
+                buffer.putInt((int) f[0], (int) f[1]);
+            } else {
+                buffer.putLong((int) f[0], f[1]);
+            }
+            malformed.add(b);
+        }
+        // when / then
+        for (int i = 0; i < malformed.size(); i++) {
+            Path file = Files.write(workDir.resolve("malformed-" + i + ".gguf"), malformed.get(i));
+            Result r = locallm("info", "--model", file.toString());
+            assertThat(r.exitCode()).as("file %d: %s", i, r.stderr()).isEqualTo(1);
+            assertThat(r.stderr().lines().toList()).as("file %d", i).hasSize(1)
+                    .allMatch(l -> l.startsWith("locallm: error: "));
+        }
+        assertThat(hsErrFiles()).isEmpty();
+    }
+
+    @Test
+    void badArgumentsAreOneClearLine() throws Exception {
+        Result r = locallm("chat", "--model", "/nowhere/model.gguf", "--prompt", "hi");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr().strip()).isEqualTo("locallm: error: Model file not found: /nowhere/model.gguf");
+        Result unknownScheme = locallm("chat", "--model", "foo:bar", "--prompt", "hi");
+        assertThat(unknownScheme.stderr()).contains("Unknown scheme 'foo'").contains("gguf");
+        Result usage = locallm("chat");
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.stderr()).contains("Missing required option: '--model");
+    }
+}
