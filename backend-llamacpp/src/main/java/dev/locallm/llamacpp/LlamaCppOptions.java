@@ -10,7 +10,7 @@ import java.util.OptionalInt;
 /**
  * How the llama.cpp backend loads a GGUF model. Immutable and thread-safe; unset values take the defaults
  * below. Model URIs may set the same options as query parameters:
- * {@code gguf:/models/m.gguf?threads=4&ctx=8192&batch=512&gpu-layers=99&parallel=4}.
+ * {@code gguf:/models/m.gguf?threads=4&batch-threads=8&ctx=8192&batch=512&gpu-layers=99&parallel=4}.
  *
  * <pre>{@code
  * LlamaCppOptions options = LlamaCppOptions.builder().threads(4).contextSize(8192).parallel(2).build();
@@ -18,7 +18,10 @@ import java.util.OptionalInt;
  * }</pre>
  *
  * <ul>
- *   <li>{@code threads}: CPU threads for decoding; default {@link #defaultThreads()}.
+ *   <li>{@code threads}: CPU threads for generating tokens; default {@link #defaultThreads()}.
+ *   <li>{@code batchThreads}: CPU threads for processing prompts; default all available processors. Prompt
+ *       processing is compute-bound and scales with threads; token generation is memory-bound and, on few
+ *       cores, slows down with more threads.
  *   <li>{@code contextSize}: tokens of context for each request (prompt plus completion); default the
  *       model's training context, at most 4096.
  *   <li>{@code batchSize}: prompt tokens processed per step; default 512.
@@ -34,6 +37,7 @@ public final class LlamaCppOptions implements BackendOptions {
     private static final LlamaCppOptions DEFAULTS = builder().build();
 
     private final Integer threads;
+    private final Integer batchThreads;
     private final Integer contextSize;
     private final int batchSize;
     private final int gpuLayers;
@@ -42,6 +46,7 @@ public final class LlamaCppOptions implements BackendOptions {
 
     private LlamaCppOptions(Builder b) {
         this.threads = positive(b.threads, "threads");
+        this.batchThreads = positive(b.batchThreads, "batchThreads");
         this.contextSize = positive(b.contextSize, "contextSize");
         this.batchSize = positive(b.batchSize, "batchSize");
         this.parallel = positive(b.parallel, "parallel");
@@ -72,8 +77,8 @@ public final class LlamaCppOptions implements BackendOptions {
     }
 
     /**
-     * Options from model-URI query parameters: {@code threads}, {@code ctx}, {@code batch}, {@code gpu-layers},
-     * {@code parallel}.
+     * Options from model-URI query parameters: {@code threads}, {@code batch-threads}, {@code ctx},
+     * {@code batch}, {@code gpu-layers}, {@code parallel}.
      *
      * @throws InvalidRequestException on an unknown parameter or a value that is not a number
      */
@@ -82,9 +87,10 @@ public final class LlamaCppOptions implements BackendOptions {
     }
 
     /**
-     * The default thread count: half the available processors (one per physical core on machines with two
-     * hardware threads per core), at least 1. On two cores that is 1: llama.cpp's OpenMP workers spin while
-     * waiting, and a second one contends with the JVM's own threads (see bench/README.md).
+     * The default thread count for generating tokens: half the available processors, at least 1. Measured on
+     * two cores (bench/README.md), one generating thread decodes a 135M-parameter model 1.5x faster than two:
+     * every token is a chain of small operations, each ending in an OpenMP barrier, and a second worker
+     * competing with the JVM's and llama.cpp's own threads for two cores stalls those barriers.
      */
     public static int defaultThreads() {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
@@ -93,6 +99,7 @@ public final class LlamaCppOptions implements BackendOptions {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.threads = threads;
+        b.batchThreads = batchThreads;
         b.contextSize = contextSize;
         b.batchSize = batchSize;
         b.gpuLayers = gpuLayers;
@@ -104,6 +111,11 @@ public final class LlamaCppOptions implements BackendOptions {
     /** Threads, or {@link #defaultThreads()} when unset. */
     public int threads() {
         return threads != null ? threads : defaultThreads();
+    }
+
+    /** Threads for prompt processing, or all available processors when unset. */
+    public int batchThreads() {
+        return batchThreads != null ? batchThreads : Runtime.getRuntime().availableProcessors();
     }
 
     /** Context per request; empty means the model's training context, capped at 4096. */
@@ -131,19 +143,19 @@ public final class LlamaCppOptions implements BackendOptions {
     @Override
     public boolean equals(Object o) {
         return o instanceof LlamaCppOptions other && Objects.equals(threads, other.threads)
-                && Objects.equals(contextSize, other.contextSize) && batchSize == other.batchSize
+                && Objects.equals(batchThreads, other.batchThreads) && Objects.equals(contextSize, other.contextSize) && batchSize == other.batchSize
                 && gpuLayers == other.gpuLayers && parallel == other.parallel
                 && Objects.equals(chatTemplate, other.chatTemplate);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(threads, contextSize, batchSize, gpuLayers, parallel, chatTemplate);
+        return Objects.hash(threads, batchThreads, contextSize, batchSize, gpuLayers, parallel, chatTemplate);
     }
 
     @Override
     public String toString() {
-        return "LlamaCppOptions{threads=" + threads() + ", contextSize=" + (contextSize == null ? "model" : contextSize)
+        return "LlamaCppOptions{threads=" + threads() + ", batchThreads=" + batchThreads() + ", contextSize=" + (contextSize == null ? "model" : contextSize)
                 + ", batchSize=" + batchSize + ", gpuLayers=" + gpuLayers + ", parallel=" + parallel
                 + (chatTemplate == null ? "" : ", chatTemplate=custom") + "}";
     }
@@ -151,6 +163,7 @@ public final class LlamaCppOptions implements BackendOptions {
     /** Collects options; not thread-safe. */
     public static final class Builder {
         private Integer threads;
+        private Integer batchThreads;
         private Integer contextSize;
         private Integer batchSize = 512;
         private int gpuLayers;
@@ -162,6 +175,11 @@ public final class LlamaCppOptions implements BackendOptions {
 
         public Builder threads(int threads) {
             this.threads = threads;
+            return this;
+        }
+
+        public Builder batchThreads(int batchThreads) {
+            this.batchThreads = batchThreads;
             return this;
         }
 
@@ -195,12 +213,13 @@ public final class LlamaCppOptions implements BackendOptions {
             parameters.forEach((key, value) -> {
                 switch (key) {
                     case "threads" -> threads(number(key, value));
+                    case "batch-threads" -> batchThreads(number(key, value));
                     case "ctx", "context-size" -> contextSize(number(key, value));
                     case "batch", "batch-size" -> batchSize(number(key, value));
                     case "gpu-layers", "ngl" -> gpuLayers(number(key, value));
                     case "parallel" -> parallel(number(key, value));
                     default -> throw new InvalidRequestException("unknown llama.cpp model parameter '" + key
-                            + "'; known: threads, ctx, batch, gpu-layers, parallel", key);
+                            + "'; known: threads, batch-threads, ctx, batch, gpu-layers, parallel", key);
                 }
             });
             return this;

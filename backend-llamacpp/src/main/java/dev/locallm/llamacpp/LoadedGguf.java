@@ -29,7 +29,7 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
         int trained = gguf.contextLength().orElse(DEFAULT_MAX_CONTEXT);
         int context = options.contextSize().orElse(Math.min(trained, DEFAULT_MAX_CONTEXT));
         SharedModels.Key key = new SharedModels.Key(canonical(path), gguf.fileSize(), modified(path),
-                options.threads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings,
+                options.threads(), options.batchThreads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings,
                 pooling(gguf));
         String description = "'" + gguf.name() + "' (" + path.getFileName() + ", " + gguf.architecture() + ", "
                 + gguf.quantization() + ")";

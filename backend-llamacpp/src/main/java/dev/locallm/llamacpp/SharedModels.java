@@ -20,8 +20,8 @@ final class SharedModels {
     private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
 
     /** What makes two loads the same native model. */
-    record Key(Path file, long size, long modified, int threads, int contextPerSlot, int batchSize, int gpuLayers,
-               int parallel, boolean embeddings, PoolingType pooling) { }
+    record Key(Path file, long size, long modified, int threads, int batchThreads, int contextPerSlot, int batchSize,
+               int gpuLayers, int parallel, boolean embeddings, PoolingType pooling) { }
 
     private static final class Entry {
         final NativeModel model;
@@ -79,7 +79,7 @@ final class SharedModels {
         ModelParameters parameters = new ModelParameters()
                 .setModel(key.file().toString())
                 .setThreads(key.threads())
-                .setThreadsBatch(key.threads())
+                .setThreadsBatch(key.batchThreads())
                 .setCtxSize(key.contextPerSlot() * key.parallel())
                 .setBatchSize(key.batchSize())
                 .setUbatchSize(Math.min(key.batchSize(), 512))
@@ -104,8 +104,9 @@ final class SharedModels {
         } finally {
             NativeLibrary.reinstallLogBridge();
         }
-        LOG.info("Loaded {} in {} ms ({} slot(s) of {} tokens, {} thread(s){})", description,
+        LOG.info("Loaded {} in {} ms ({} slot(s) of {} tokens, {}/{} threads{})", description,
                 (System.nanoTime() - start) / 1_000_000, key.parallel(), key.contextPerSlot(), key.threads(),
+                key.batchThreads(),
                 key.gpuLayers() > 0 ? ", " + key.gpuLayers() + " GPU layers" : "");
         return new NativeModel(model, description, key.parallel(), key.embeddings());
     }

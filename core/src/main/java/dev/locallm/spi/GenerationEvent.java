@@ -5,7 +5,7 @@ import dev.locallm.chat.Usage;
 import java.util.Objects;
 import java.util.Optional;
 
-/** What a {@link Generation} produced next: a piece of text, or its end. */
+/** What a {@link Generation} produced next: a piece of text, or its end. Immutable. */
 public sealed interface GenerationEvent {
 
     /**

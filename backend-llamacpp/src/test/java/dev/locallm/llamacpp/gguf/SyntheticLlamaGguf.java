@@ -207,24 +207,14 @@ public final class SyntheticLlamaGguf {
                     block.putShort(half((float) (random.nextDouble() - 0.5) * 0.04f));
                 }
             }
-            case Q8_0 -> {
-                byte[] quants = new byte[32];
+            case Q8_0, Q4_0 -> {
+                float scale = tensor.type() == GgmlType.Q8_0 ? 0.0005f : 0.003f;
+                byte[] quants = new byte[tensor.type().typeSize() - 2];
                 for (long b = 0; b < elements / 32; b++) {
-                    if (block.remaining() < 34) {
+                    if (block.remaining() < tensor.type().typeSize()) {
                         flush.accept(block);
                     }
-                    block.putShort(half(0.0005f));
-                    random.nextBytes(quants);
-                    block.put(quants);
-                }
-            }
-            case Q4_0 -> {
-                byte[] quants = new byte[16];
-                for (long b = 0; b < elements / 32; b++) {
-                    if (block.remaining() < 18) {
-                        flush.accept(block);
-                    }
-                    block.putShort(half(0.003f));
+                    block.putShort(half(scale));
                     random.nextBytes(quants);
                     block.put(quants);
                 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs a benchmark harness of this module: bench/run.sh ApiOverheadBench [args] or bench/run.sh ThreadSweepBench [args].
+# Build first: ./mvnw -q -pl bench -am package -DskipTests
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cp="$here/target/classes:$(cat "$here/target/classpath.txt")"
+main=$1
+shift
+exec java -Xmx2g -cp "$cp" "dev.locallm.bench.$main" "$@"
