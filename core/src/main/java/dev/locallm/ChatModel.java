@@ -46,8 +46,8 @@ public interface ChatModel extends AutoCloseable {
     }
 
     /**
-     * Starts a generation and returns it as a pull stream. The request is checked, and queued for a slot,
-     * before this returns; close the stream to cancel.
+     * Starts a generation and returns it as a pull stream; close the stream to cancel. The request is checked
+     * and, when every slot of the backend is busy, this waits for a free one (interruptibly) before returning.
      */
     ChatStream chatStream(ChatRequest request);
 

@@ -1,7 +1,8 @@
 package dev.locallm.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.llamacpp.gguf.GgufTensor;
 import dev.locallm.spi.ModelLocation;
@@ -64,7 +65,7 @@ final class InfoCommand implements Callable<Integer> {
         List<GgufTensor> tensors = full ? gguf.tensors() : gguf.tensors().subList(0, Math.min(ARRAY_PREVIEW, gguf.tensors().size()));
         json.put(full ? "tensors" : "firstTensors", tensors.stream().map(t -> Map.of("name", t.name(), "type",
                 t.type().name(), "dimensions", t.dimensions(), "offset", t.offset())).toList());
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
         spec.commandLine().getOut().println(mapper.writeValueAsString(json));
         spec.commandLine().getOut().flush();
         return 0;

@@ -2,8 +2,9 @@ package dev.locallm.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 import dev.locallm.llamacpp.gguf.GgmlType;
 import dev.locallm.llamacpp.gguf.SyntheticLlamaGguf;
 import dev.locallm.testkit.TestModels;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Runs the packaged {@code locallm.jar} as a user would, in its own JVM. */
 @Timeout(300)
 class CliIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     @TempDir
     Path workDir;
@@ -90,8 +91,8 @@ class CliIT {
         Result r = locallm("info", "--model", TestModels.require(TestModels.STORIES_CHATML).toString());
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         JsonNode json = JSON.readTree(r.stdout());
-        assertThat(json.get("architecture").asText()).isEqualTo("llama");
-        assertThat(json.get("chatTemplate").asText()).contains("<|im_start|>");
+        assertThat(json.get("architecture").asString()).isEqualTo("llama");
+        assertThat(json.get("chatTemplate").asString()).contains("<|im_start|>");
         assertThat(json.get("parameterCount").asLong()).isEqualTo(292_800);
         assertThat(json.at("/metadata/tokenizer.ggml.tokens/length").asInt()).isEqualTo(512);
         assertThat(json.get("tensorCount").asInt()).isEqualTo(48);

@@ -3,8 +3,9 @@ package dev.locallm.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 import dev.locallm.error.InvalidRequestException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code generate.py}).
  */
 class ChatTemplateConformanceTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     static Stream<Arguments> cases() throws IOException {
         Map<String, Map<String, Object>> contexts = read("contexts.json", new TypeReference<>() { });
