@@ -1,0 +1,122 @@
+package dev.locallm.schema;
+
+import com.github.victools.jsonschema.generator.FieldScope;
+import com.github.victools.jsonschema.generator.Option;
+import com.github.victools.jsonschema.generator.OptionPreset;
+import com.github.victools.jsonschema.generator.SchemaGenerator;
+import com.github.victools.jsonschema.generator.SchemaGeneratorConfigBuilder;
+import com.github.victools.jsonschema.generator.SchemaVersion;
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.internal.Json;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.util.Objects;
+import java.util.Optional;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A JSON Schema (draft 2020-12) document: what structured output must look like. Immutable and thread-safe.
+ *
+ * <pre>{@code
+ * record Weather(@Description("City name") String city, int temperature, Optional<String> note) { }
+ *
+ * JsonSchema schema = JsonSchema.from(Weather.class);
+ * JsonSchema same = JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}");
+ * }</pre>
+ *
+ * <p>{@link #from(Type)} maps records, classes with fields, enums, {@code List}/{@code Set}/arrays,
+ * {@code Map<String, T>} ({@code additionalProperties}), {@code Optional} (not required) and nested or recursive
+ * types ({@code $defs} and {@code $ref}); every other field is required, and objects allow no other
+ * properties. {@link Description} becomes {@code description}.
+ */
+public final class JsonSchema {
+    private static final SchemaGenerator GENERATOR = generator();
+
+    private final String json;
+
+    private JsonSchema(String json) {
+        this.json = json;
+    }
+
+    /**
+     * A schema from its JSON text: an object or a boolean.
+     *
+     * @throws InvalidRequestException when it is not valid JSON, or not an object or boolean
+     */
+    public static JsonSchema parse(String json) {
+        Objects.requireNonNull(json, "json");
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(json);
+        } catch (JacksonException e) {
+            throw new InvalidRequestException("the JSON schema is not valid JSON: " + e.getOriginalMessage(),
+                    "response_format");
+        }
+        if (node == null || !(node.isObject() || node.isBoolean())) {
+            throw new InvalidRequestException("a JSON schema must be an object or a boolean", "response_format");
+        }
+        return new JsonSchema(Json.MAPPER.writeValueAsString(node));
+    }
+
+    /** The schema of a Java type, for structured output mapped back to that type. */
+    public static JsonSchema from(Type type) {
+        Objects.requireNonNull(type, "type");
+        return new JsonSchema(Json.MAPPER.writeValueAsString(GENERATOR.generateSchema(type)));
+    }
+
+    private static SchemaGenerator generator() {
+        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(Json.MAPPER, SchemaVersion.DRAFT_2020_12,
+                OptionPreset.PLAIN_JSON)
+                .with(Option.FORBIDDEN_ADDITIONAL_PROPERTIES_BY_DEFAULT, Option.FLATTENED_OPTIONALS,
+                        Option.FLATTENED_ENUMS, Option.MAP_VALUES_AS_ADDITIONAL_PROPERTIES)
+                .without(Option.SCHEMA_VERSION_INDICATOR);
+        config.forFields().withRequiredCheck(field -> !isOptional(field));
+        config.forTypesInGeneral().withNumberInclusiveMinimumResolver(scope -> javaIntegerBound(scope.getType().getErasedType(), true));
+        config.forTypesInGeneral().withNumberInclusiveMaximumResolver(scope -> javaIntegerBound(scope.getType().getErasedType(), false));
+        config.forFields().withDescriptionResolver(field -> Optional.ofNullable(
+                field.getAnnotationConsideringFieldAndGetter(Description.class)).map(Description::value).orElse(null));
+        config.forTypesInGeneral().withDescriptionResolver(scope -> Optional.ofNullable(
+                scope.getType().getErasedType().getAnnotation(Description.class)).map(Description::value).orElse(null));
+        return new SchemaGenerator(config.build());
+    }
+
+    /** The range of Java's fixed-size integer types, so that generated numbers fit the field. */
+    private static BigDecimal javaIntegerBound(Class<?> type, boolean lower) {
+        long bound;
+        if (type == int.class || type == Integer.class) {
+            bound = lower ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+        } else if (type == short.class || type == Short.class) {
+            bound = lower ? Short.MIN_VALUE : Short.MAX_VALUE;
+        } else if (type == byte.class || type == Byte.class) {
+            bound = lower ? Byte.MIN_VALUE : Byte.MAX_VALUE;
+        } else {
+            return null;
+        }
+        return BigDecimal.valueOf(bound);
+    }
+
+    private static boolean isOptional(FieldScope field) {
+        return field.getType() != null && field.getType().getErasedType() == Optional.class;
+    }
+
+    /** The schema as compact JSON text. */
+    public String toJson() {
+        return json;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JsonSchema s && json.equals(s.json);
+    }
+
+    @Override
+    public int hashCode() {
+        return json.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return json.length() > 200 ? json.substring(0, 200) + "..." : json;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.locallm.schema;
+
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.SpecificationVersion;
+import dev.locallm.internal.Json;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Validates JSON text against a {@link JsonSchema} (draft 2020-12, formats asserted), with
+ * {@code com.networknt:json-schema-validator}. Compiled schemas are cached. Stateless API; thread-safe.
+ *
+ * <pre>{@code
+ * List<String> errors = SchemaValidator.validate(schema, "{\"city\":\"Paris\"}");
+ * }</pre>
+ */
+public final class SchemaValidator {
+    private static final int CACHE_SIZE = 256;
+    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+    private static final Map<String, Schema> CACHE = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Schema> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    });
+
+    private SchemaValidator() {
+    }
+
+    /**
+     * The ways {@code json} breaks {@code schema}: empty when it is valid. Text that is not JSON gives one error
+     * saying so.
+     */
+    public static List<String> validate(JsonSchema schema, String json) {
+        JsonNode instance;
+        try {
+            instance = Json.MAPPER.readTree(json);
+        } catch (JacksonException e) {
+            return List.of("not valid JSON: " + e.getOriginalMessage());
+        }
+        if (instance == null || instance.isMissingNode()) {
+            return List.of("not valid JSON: no value");
+        }
+        Schema compiled = CACHE.computeIfAbsent(schema.toJson(), REGISTRY::getSchema);
+        List<String> errors = new ArrayList<>();
+        for (Error e : compiled.validate(instance)) {
+            errors.add(e.toString());
+        }
+        return errors;
+    }
+}
