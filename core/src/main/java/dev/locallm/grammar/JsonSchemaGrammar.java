@@ -122,6 +122,11 @@ public final class JsonSchemaGrammar {
                     throw new UnsupportedSchemaException(combinator, pointer,
                             combinator + " together with other constraining keywords");
                 }
+                if (combinator.equals("oneOf") && !disjoint(subs, pointer)) {
+                    throw new UnsupportedSchemaException("oneOf", pointer, "oneOf needs exactly one branch to match; "
+                            + "enforceable only when branches differ in type, in constant values, or in a constant "
+                            + "discriminator property");
+                }
                 List<GrammarExpr> options = new ArrayList<>();
                 for (int i = 0; i < subs.size(); i++) {
                     options.add(value(subs.get(i), pointer + "/" + combinator + "/" + i));
@@ -156,16 +161,14 @@ public final class JsonSchemaGrammar {
         JsonNode type = schema.get("type");
         List<String> types = new ArrayList<>();
         if (type == null) {
-            if (schema.has("properties") || schema.has("required") || schema.has("additionalProperties")) {
+            if (hasAny(schema, "properties", "required", "additionalProperties", "unevaluatedProperties",
+                    "minProperties", "maxProperties")) {
                 types.add("object");
-            } else if (schema.has("items") || schema.has("prefixItems") || schema.has("minItems")
-                    || schema.has("maxItems")) {
+            } else if (hasAny(schema, "items", "prefixItems", "minItems", "maxItems", "uniqueItems")) {
                 types.add("array");
-            } else if (schema.has("minLength") || schema.has("maxLength") || schema.has("pattern")
-                    || schema.has("format")) {
+            } else if (hasAny(schema, "minLength", "maxLength", "pattern", "format")) {
                 types.add("string");
-            } else if (schema.has("minimum") || schema.has("maximum") || schema.has("exclusiveMinimum")
-                    || schema.has("exclusiveMaximum") || schema.has("multipleOf")) {
+            } else if (hasAny(schema, "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")) {
                 types.add("number");
             }
             return types;
@@ -181,6 +184,124 @@ public final class JsonSchemaGrammar {
             types.remove("integer");
         }
         return types;
+    }
+
+    // ---- oneOf
+
+    /** Whether no value can match two branches: distinct types, distinct constants, or a distinct discriminator. */
+    private boolean disjoint(JsonNode branches, String pointer) {
+        List<JsonNode> resolved = new ArrayList<>();
+        for (JsonNode b : branches) {
+            JsonNode r = b;
+            while (r.isObject() && r.has("$ref") && !hasConstraintsBesides(r, "$ref")) {
+                r = resolve(r.get("$ref").asString(), pointer);
+            }
+            resolved.add(r);
+        }
+        List<Set<String>> kinds = new ArrayList<>();
+        for (JsonNode b : resolved) {
+            kinds.add(kinds(b, pointer));
+        }
+        if (pairwiseDisjoint(kinds)) {
+            return true;
+        }
+        List<Set<JsonNode>> constants = new ArrayList<>();
+        for (JsonNode b : resolved) {
+            Set<JsonNode> values = constants(b);
+            if (values == null) {
+                constants = null;
+                break;
+            }
+            constants.add(values);
+        }
+        if (constants != null && pairwiseDisjoint(constants)) {
+            return true;
+        }
+        return discriminated(resolved);
+    }
+
+    private static <T> boolean pairwiseDisjoint(List<Set<T>> sets) {
+        for (int i = 0; i < sets.size(); i++) {
+            for (int j = i + 1; j < sets.size(); j++) {
+                for (T t : sets.get(i)) {
+                    if (sets.get(j).contains(t)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The JSON types a branch can produce, with integer counted as number. */
+    private Set<String> kinds(JsonNode b, String pointer) {
+        Set<String> all = Set.of("object", "array", "string", "number", "boolean", "null");
+        if (!b.isObject()) {
+            return all;
+        }
+        Set<JsonNode> values = constants(b);
+        Set<String> out = new LinkedHashSet<>();
+        if (values != null) {
+            values.forEach(v -> out.add(v.isNumber() ? "number" : v.isObject() ? "object" : v.isArray() ? "array"
+                    : v.isString() ? "string" : v.isBoolean() ? "boolean" : "null"));
+            return out;
+        }
+        if (b.has("anyOf") || b.has("oneOf") || b.has("allOf")) {
+            return all;
+        }
+        List<String> types = types(b, pointer);
+        if (types.isEmpty()) {
+            return all;
+        }
+        types.forEach(t -> out.add(t.equals("integer") ? "number" : t));
+        return out;
+    }
+
+    /** The values of a {@code const} or {@code enum} branch, or {@code null} when it is not one. */
+    private static Set<JsonNode> constants(JsonNode b) {
+        if (b.isObject() && b.has("const")) {
+            return Set.of(b.get("const"));
+        }
+        if (b.isObject() && b.has("enum") && b.get("enum").isArray()) {
+            Set<JsonNode> values = new LinkedHashSet<>();
+            b.get("enum").forEach(values::add);
+            return values;
+        }
+        return null;
+    }
+
+    /** Whether all branches are objects requiring one property whose constant values differ. */
+    private static boolean discriminated(List<JsonNode> branches) {
+        JsonNode first = branches.get(0);
+        if (!first.isObject() || !first.has("properties")) {
+            return false;
+        }
+        for (String candidate : first.get("properties").propertyNames()) {
+            List<Set<JsonNode>> values = new ArrayList<>();
+            for (JsonNode b : branches) {
+                JsonNode prop = b.isObject() && b.has("properties") ? b.get("properties").get(candidate) : null;
+                boolean required = b.has("required") && b.get("required").toString().contains("\"" + candidate + "\"");
+                Set<JsonNode> constant = prop == null ? null : constants(prop);
+                if (constant == null || !required) {
+                    values = null;
+                    break;
+                }
+                values.add(constant);
+            }
+            if (values != null && pairwiseDisjoint(values)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasAny(JsonNode schema, String... keywords) {
+        for (String k : keywords) {
+            if (schema.has(k)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private GrammarExpr typed(String type, JsonNode schema, String pointer) {
@@ -260,47 +381,58 @@ public final class JsonSchemaGrammar {
 
     // ---- allOf
 
+    /**
+     * Merges the parts of an {@code allOf} (and the keywords beside it) into one schema, when that is exact:
+     * parts may add properties, required names and keywords, but may not disagree, and a part that closes the
+     * object ({@code additionalProperties}, {@code unevaluatedProperties}) must be the only one declaring
+     * properties, since it does not see the others'.
+     */
     private JsonNode mergeAllOf(JsonNode schema, String pointer) {
-        ObjectNode merged = Json.MAPPER.createObjectNode();
-        ObjectNode properties = Json.MAPPER.createObjectNode();
-        Set<String> required = new LinkedHashSet<>();
         List<JsonNode> parts = new ArrayList<>();
-        schema.get("allOf").forEach(parts::add);
+        for (int i = 0; i < schema.get("allOf").size(); i++) {
+            JsonNode part = schema.get("allOf").get(i);
+            while (part.isObject() && part.has("$ref") && part.size() == 1) {
+                part = resolve(part.get("$ref").asString(), pointer);
+            }
+            if (part.isBoolean() && !part.booleanValue()) {
+                throw new UnsupportedSchemaException("false", pointer + "/allOf/" + i, "the schema 'false' matches no value");
+            }
+            if (part.isObject()) {
+                parts.add(part);
+            }
+        }
         ObjectNode rest = ((ObjectNode) schema).deepCopy();
         rest.remove("allOf");
         parts.add(rest);
-        for (int i = 0; i < parts.size(); i++) {
-            JsonNode part = parts.get(i);
-            while (part.has("$ref") && part.size() == 1) {
-                part = resolve(part.get("$ref").asString(), pointer);
-            }
+        List<JsonNode> closers = parts.stream().filter(p -> p.has("additionalProperties") || p.has("unevaluatedProperties"))
+                .toList();
+        List<JsonNode> declarers = parts.stream().filter(p -> p.has("properties")).toList();
+        if (!closers.isEmpty() && (closers.size() > 1 || declarers.stream().anyMatch(d -> d != closers.get(0)))) {
+            throw new UnsupportedSchemaException("allOf", pointer, "additionalProperties or unevaluatedProperties in "
+                    + "one part do not see properties declared in another");
+        }
+        ObjectNode merged = Json.MAPPER.createObjectNode();
+        ObjectNode properties = Json.MAPPER.createObjectNode();
+        Set<String> required = new LinkedHashSet<>();
+        for (JsonNode part : parts) {
             for (String name : part.propertyNames()) {
                 JsonNode v = part.get(name);
-                switch (name) {
-                    case "properties" -> v.propertyNames().forEach(p -> {
+                if (name.equals("properties")) {
+                    for (String p : v.propertyNames()) {
                         if (properties.has(p) && !properties.get(p).equals(v.get(p))) {
                             throw new UnsupportedSchemaException("allOf", pointer, "property '" + p
                                     + "' is defined differently by two parts");
                         }
                         properties.set(p, v.get(p));
-                    });
-                    case "required" -> v.forEach(r -> required.add(r.asString()));
-                    case "type" -> {
-                        if (merged.has("type") && !merged.get("type").equals(v)) {
-                            throw new UnsupportedSchemaException("allOf", pointer, "parts disagree on 'type'");
-                        }
-                        merged.set("type", v);
                     }
-                    default -> {
-                        if (ANNOTATIONS.contains(name)) {
-                            continue;
-                        }
-                        if (merged.has(name) && !merged.get(name).equals(v)) {
-                            throw new UnsupportedSchemaException("allOf", pointer, "parts set '" + name
-                                    + "' differently; only object schemas with distinct properties can be merged");
-                        }
-                        merged.set(name, v);
+                } else if (name.equals("required")) {
+                    v.forEach(r -> required.add(r.asString()));
+                } else if (!ANNOTATIONS.contains(name)) {
+                    if (merged.has(name) && !merged.get(name).equals(v)) {
+                        throw new UnsupportedSchemaException("allOf", pointer, "parts set '" + name
+                                + "' differently; only parts that add distinct keywords can be merged");
                     }
+                    merged.set(name, v);
                 }
             }
         }

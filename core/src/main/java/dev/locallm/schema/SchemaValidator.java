@@ -3,8 +3,10 @@ package dev.locallm.schema;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
+import dev.locallm.error.InvalidRequestException;
 import dev.locallm.internal.Json;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Validates JSON text against a {@link JsonSchema} (draft 2020-12, formats asserted), with
@@ -24,8 +27,11 @@ import tools.jackson.databind.JsonNode;
  */
 public final class SchemaValidator {
     private static final int CACHE_SIZE = 256;
+    /** Draft 2020-12, formats asserted, and nothing fetched over the network (a schema is untrusted input). */
     private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
-            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+            builder -> builder
+                    .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build())
+                    .schemaLoader(loader -> loader.fetchRemoteResources(false)));
     private static final Map<String, Schema> CACHE = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Schema> eldest) {
@@ -34,6 +40,20 @@ public final class SchemaValidator {
     });
 
     private SchemaValidator() {
+    }
+
+    /** Loads a schema as draft 2020-12 whatever its {@code $schema} says, so that no dialect is fetched. */
+    private static Schema load(String schemaJson) {
+        JsonNode node = Json.MAPPER.readTree(schemaJson);
+        if (node instanceof ObjectNode object) {
+            object.remove("$schema");
+        }
+        try {
+            return REGISTRY.getSchema(node);
+        } catch (SchemaException e) {
+            throw new InvalidRequestException("the JSON schema cannot be used for validation: " + e.getMessage(),
+                    "response_format");
+        }
     }
 
     /**
@@ -50,7 +70,7 @@ public final class SchemaValidator {
         if (instance == null || instance.isMissingNode()) {
             return List.of("not valid JSON: no value");
         }
-        Schema compiled = CACHE.computeIfAbsent(schema.toJson(), REGISTRY::getSchema);
+        Schema compiled = CACHE.computeIfAbsent(schema.toJson(), SchemaValidator::load);
         List<String> errors = new ArrayList<>();
         for (Error e : compiled.validate(instance)) {
             errors.add(e.toString());
