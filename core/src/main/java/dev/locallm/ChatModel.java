@@ -3,9 +3,15 @@ package dev.locallm;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ResponseFormat;
+import dev.locallm.error.StructuredOutputException;
+import dev.locallm.internal.Json;
+import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
+import java.util.List;
 import java.util.function.Consumer;
+import tools.jackson.core.JacksonException;
 
 /**
  * A loaded chat model. Obtain one from {@link LocalLm}:
@@ -36,9 +42,38 @@ public interface ChatModel extends AutoCloseable {
      * @throws dev.locallm.error.InvalidRequestException        when the request does not fit this model
      * @throws dev.locallm.error.ContextLengthExceededException when the prompt is too long
      * @throws dev.locallm.error.GenerationCancelledException   when the thread is interrupted or the model closed
+     * @throws dev.locallm.error.StructuredOutputException      when the request asks for JSON and the output is not
+     *                                                          valid (or, {@code TruncatedOutputException}, cut short)
      * @throws IllegalStateException                            when the model is closed
      */
     ChatResponse chat(ChatRequest request);
+
+    /**
+     * Generates a reply as JSON of {@code type}'s schema and maps it to {@code type}: records, classes with
+     * fields, enums, lists, maps and optionals (see {@link JsonSchema#from(java.lang.reflect.Type)}). The request's
+     * own JSON-schema format is kept when it has one.
+     *
+     * <pre>{@code
+     * record Weather(String city, int temperature) { }
+     * Weather w = model.chat(ChatRequest.of("Weather in Paris as JSON?"), Weather.class);
+     * }</pre>
+     *
+     * @throws dev.locallm.error.TruncatedOutputException  when the JSON was cut short by the token limit
+     * @throws dev.locallm.error.StructuredOutputException when the output does not validate or map to the type
+     * @throws dev.locallm.error.UnsupportedSchemaException when the type's schema cannot be enforced
+     */
+    default <T> T chat(ChatRequest request, Class<T> type) {
+        ChatRequest structured = request.responseFormat().type() == ResponseFormat.Type.JSON_SCHEMA ? request
+                : request.toBuilder().responseFormat(ResponseFormat.jsonSchema(type.getSimpleName(),
+                        JsonSchema.from(type))).build();
+        String text = chat(structured).text();
+        try {
+            return Json.MAPPER.readValue(text, type);
+        } catch (JacksonException e) {
+            throw new StructuredOutputException("The output does not map to " + type.getName(), text,
+                    List.of(e.getOriginalMessage()));
+        }
+    }
 
     /** Generates a reply to one user message and returns its text. */
     default String chat(String userMessage) {

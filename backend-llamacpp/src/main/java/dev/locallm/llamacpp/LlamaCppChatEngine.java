@@ -8,11 +8,13 @@ import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.ModelLoadException;
+import dev.locallm.grammar.Grammar;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.template.ChatTemplate;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -48,7 +50,7 @@ final class LlamaCppChatEngine implements ChatEngine {
         this.template = template;
         this.special = loaded.gguf().specialTokens();
         this.capabilities = new ModelCapabilities(loaded.gguf().name(), "llama.cpp", loaded.contextPerSlot(),
-                loaded.options().parallel(), true, false, false);
+                loaded.options().parallel(), true, false, true);
     }
 
     static LlamaCppChatEngine open(java.nio.file.Path path, LlamaCppOptions options) {
@@ -93,7 +95,7 @@ final class LlamaCppChatEngine implements ChatEngine {
     }
 
     @Override
-    public Generation start(ChatRequest request) {
+    public Generation start(ChatRequest request, Optional<Grammar> grammar) {
         if (closed.get()) {
             throw new GenerationCancelledException("The model is closed", "");
         }
@@ -117,6 +119,7 @@ final class LlamaCppChatEngine implements ChatEngine {
                 .setRepeatPenalty((float) o.repeatPenalty().orElse(1.0))
                 .setSeed(seed(o))
                 .setCachePrompt(o.seed().isEmpty());
+        grammar.ifPresent(g -> parameters.setGrammar(g.toGbnf()));
 
         model.acquireSlot();
         LlamaIterator iterator;

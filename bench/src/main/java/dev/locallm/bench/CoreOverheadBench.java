@@ -30,7 +30,7 @@ public final class CoreOverheadBench {
         }
 
         @Override
-        public Generation start(ChatRequest request) {
+        public Generation start(ChatRequest request, java.util.Optional<dev.locallm.grammar.Grammar> grammar) {
             int max = request.options().maxTokens().orElse(1000);
             return new Generation() {
                 private int produced;

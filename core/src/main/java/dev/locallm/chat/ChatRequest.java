@@ -27,10 +27,14 @@ import java.util.function.Consumer;
 public final class ChatRequest {
     private final List<ChatMessage> messages;
     private final GenerationOptions options;
+    private final ResponseFormat responseFormat;
+    private final TruncationPolicy truncationPolicy;
 
     private ChatRequest(Builder b) {
         this.messages = List.copyOf(b.messages);
         this.options = b.options;
+        this.responseFormat = b.responseFormat;
+        this.truncationPolicy = b.truncationPolicy;
         validate(messages);
     }
 
@@ -67,7 +71,8 @@ public final class ChatRequest {
     }
 
     public Builder toBuilder() {
-        return new Builder().messages(messages).options(options);
+        return new Builder().messages(messages).options(options).responseFormat(responseFormat)
+                .truncationPolicy(truncationPolicy);
     }
 
     /** The conversation, oldest first. */
@@ -80,6 +85,16 @@ public final class ChatRequest {
         return options;
     }
 
+    /** The shape the reply must have; {@link ResponseFormat#TEXT} unless set. */
+    public ResponseFormat responseFormat() {
+        return responseFormat;
+    }
+
+    /** What happens to JSON output cut short; {@link TruncationPolicy#FAIL} unless set. */
+    public TruncationPolicy truncationPolicy() {
+        return truncationPolicy;
+    }
+
     /** A copy of this request with other options. */
     public ChatRequest withOptions(GenerationOptions options) {
         return options.equals(this.options) ? this : toBuilder().options(options).build();
@@ -87,23 +102,27 @@ public final class ChatRequest {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ChatRequest other && messages.equals(other.messages) && options.equals(other.options);
+        return o instanceof ChatRequest other && messages.equals(other.messages) && options.equals(other.options)
+                && responseFormat.equals(other.responseFormat) && truncationPolicy == other.truncationPolicy;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(messages, options);
+        return Objects.hash(messages, options, responseFormat, truncationPolicy);
     }
 
     @Override
     public String toString() {
-        return "ChatRequest{messages=" + messages.size() + ", options=" + options + "}";
+        return "ChatRequest{messages=" + messages.size() + ", options=" + options
+                + (responseFormat.isJson() ? ", responseFormat=" + responseFormat : "") + "}";
     }
 
     /** Collects a request; not thread-safe. */
     public static final class Builder {
         private final List<ChatMessage> messages = new ArrayList<>();
         private GenerationOptions options = GenerationOptions.empty();
+        private ResponseFormat responseFormat = ResponseFormat.TEXT;
+        private TruncationPolicy truncationPolicy = TruncationPolicy.FAIL;
 
         private Builder() {
         }
@@ -142,6 +161,16 @@ public final class ChatRequest {
             GenerationOptions.Builder b = options.toBuilder();
             customizer.accept(b);
             this.options = b.build();
+            return this;
+        }
+
+        public Builder responseFormat(ResponseFormat responseFormat) {
+            this.responseFormat = Objects.requireNonNull(responseFormat, "responseFormat");
+            return this;
+        }
+
+        public Builder truncationPolicy(TruncationPolicy truncationPolicy) {
+            this.truncationPolicy = Objects.requireNonNull(truncationPolicy, "truncationPolicy");
             return this;
         }
 

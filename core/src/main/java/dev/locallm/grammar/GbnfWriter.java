@@ -14,9 +14,16 @@ final class GbnfWriter {
         for (int r = 0; r < g.ruleCount(); r++) {
             out.append(names[r]).append(" ::=");
             Grammar.Element[][] alternatives = g.alternatives(r);
-            for (int a = 0; a < alternatives.length; a++) {
-                out.append(a == 0 ? " " : " | ");
-                writeSequence(alternatives[a], names, out);
+            boolean first = true;
+            // an empty alternative goes first ("x ::= | ..."): llama.cpp's parser rejects one at the end of a line
+            for (int pass = 0; pass < 2; pass++) {
+                for (Grammar.Element[] alternative : alternatives) {
+                    if ((alternative.length == 0) == (pass == 0)) {
+                        out.append(first ? " " : " | ");
+                        writeSequence(alternative, names, out);
+                        first = false;
+                    }
+                }
             }
             out.append('\n');
         }
@@ -75,13 +82,22 @@ final class GbnfWriter {
         }
         int[] ranges = c.ranges();
         for (int i = 0; i < ranges.length; i += 2) {
-            escape(ranges[i], out, "]\\-^[");
+            classMember(ranges[i], out);
             if (ranges[i + 1] != ranges[i]) {
                 out.append('-');
-                escape(ranges[i + 1], out, "]\\-^[");
+                classMember(ranges[i + 1], out);
             }
         }
         return out.append(']').toString();
+    }
+
+    /** A character inside {@code [...]}: the class syntax characters as hex escapes, which GBNF always accepts. */
+    private static void classMember(int cp, StringBuilder out) {
+        if (cp == ']' || cp == '[' || cp == '-' || cp == '^' || cp == '\\') {
+            out.append(String.format("\\x%02X", cp));
+        } else {
+            escape(cp, out, "");
+        }
     }
 
     private static void escape(int cp, StringBuilder out, String special) {

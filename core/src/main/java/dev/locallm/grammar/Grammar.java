@@ -49,6 +49,7 @@ public final class Grammar {
     private final int[] minLength;
     /** For each rule, alternative and position: fewest characters from that position to the alternative's end. */
     private final int[][][] minRest;
+    private volatile String gbnf;
 
     Grammar(String[] names, Element[][][] rules, int root) {
         this.names = names;
@@ -66,7 +67,12 @@ public final class Grammar {
 
     /** The grammar in llama.cpp's GBNF notation, with the start rule named {@code root}. */
     public String toGbnf() {
-        return GbnfWriter.write(this);
+        String text = gbnf;
+        if (text == null) {
+            text = GbnfWriter.write(this);
+            gbnf = text;
+        }
+        return text;
     }
 
     /** Number of rules, helper rules included. */

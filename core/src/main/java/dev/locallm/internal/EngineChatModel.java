@@ -7,18 +7,22 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.LocalLmException;
+import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The {@link ChatModel} core builds around a backend's {@link ChatEngine}: it completes options with
- * defaults, applies stop sequences, measures timings, adapts streaming styles and owns the lifecycle.
+ * defaults, compiles response formats to grammars and checks the output against them, applies stop sequences,
+ * measures timings, adapts streaming styles and owns the lifecycle.
  * Thread-safe. A root instance owns the engine; views made by {@link #with} share it and do not close it.
  */
 public final class EngineChatModel implements ChatModel {
@@ -48,12 +52,13 @@ public final class EngineChatModel implements ChatModel {
         if (response.finishReason() == FinishReason.CANCELLED) {
             throw cancelled(run);
         }
+        StructuredOutput.check(request, response);
         return response;
     }
 
     @Override
     public ChatStream chatStream(ChatRequest request) {
-        return new RunChatStream(start(request));
+        return new RunChatStream(start(request), response -> StructuredOutput.check(request, response));
     }
 
     @Override
@@ -73,7 +78,14 @@ public final class EngineChatModel implements ChatModel {
                     handler.onText(chunk.text());
                 }
                 if (chunk.isLast()) {
-                    handler.onComplete(run.response());
+                    ChatResponse response = run.response();
+                    try {
+                        StructuredOutput.check(request, response);
+                    } catch (LocalLmException e) {
+                        handler.onError(e);
+                        return;
+                    }
+                    handler.onComplete(response);
                 }
             } catch (RuntimeException | Error e) {
                 run.cancel(GenerationRun.CancelCause.HANDLER_FAILED);
@@ -88,11 +100,13 @@ public final class EngineChatModel implements ChatModel {
         GenerationOptions effective = GenerationOptions.defaults().overriddenBy(defaults)
                 .overriddenBy(request.options());
         ChatRequest resolved = request.withOptions(effective);
+        Optional<Grammar> grammar = StructuredOutput.grammar(request.responseFormat());
         long startNanos = System.nanoTime();
-        Generation generation = shared.engine().start(resolved);
+        Generation generation = shared.engine().start(resolved, grammar);
         AtomicReference<GenerationRun> self = new AtomicReference<>();
+        Grammar closeWith = request.truncationPolicy() == TruncationPolicy.CLOSE_JSON ? grammar.orElse(null) : null;
         GenerationRun run = new GenerationRun(generation, effective.stopSequences(), startNanos,
-                () -> shared.unregister(self.get()));
+                () -> shared.unregister(self.get()), closeWith);
         self.set(run);
         shared.register(run);
         return run;

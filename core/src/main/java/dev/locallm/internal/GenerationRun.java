@@ -6,6 +6,8 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
+import dev.locallm.grammar.Grammar;
+import dev.locallm.grammar.GrammarState;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
 import java.time.Duration;
@@ -27,6 +29,7 @@ final class GenerationRun {
     private final StopSequenceMatcher stops;
     private final long startNanos;
     private final Runnable onClose;
+    private final Grammar closeWith;
     private final ReentrantLock consumer = new ReentrantLock();
     private final StringBuilder text = new StringBuilder();
 
@@ -38,11 +41,17 @@ final class GenerationRun {
     private long lastTokenNanos;
     private ChatResponse response;
 
-    GenerationRun(Generation generation, List<String> stopSequences, long startNanos, Runnable onClose) {
+    /**
+     * @param closeWith when not {@code null}, text cut short by the token limit is completed with the shortest
+     *                  text this grammar allows ({@link dev.locallm.chat.TruncationPolicy#CLOSE_JSON})
+     */
+    GenerationRun(Generation generation, List<String> stopSequences, long startNanos, Runnable onClose,
+                  Grammar closeWith) {
         this.generation = generation;
         this.stops = new StopSequenceMatcher(stopSequences);
         this.startNanos = startNanos;
         this.onClose = onClose;
+        this.closeWith = closeWith;
     }
 
     /**
@@ -106,6 +115,11 @@ final class GenerationRun {
 
     private ChatChunk finish(FinishReason reason, String tail, Usage reported) {
         text.append(tail);
+        if (reason == FinishReason.LENGTH && closeWith != null) {
+            String closing = closeWith.start().advance(text).map(GrammarState::shortestCompletion).orElse("");
+            text.append(closing);
+            tail += closing;
+        }
         long end = System.nanoTime();
         Usage usage = reported != null ? reported : new Usage(generation.promptTokens(), completionTokens);
         Duration ttft = completionTokens == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos - startNanos);

@@ -10,17 +10,21 @@ import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /** The pull stream over one {@link GenerationRun}. */
 final class RunChatStream implements ChatStream {
     private final GenerationRun run;
+    private final Consumer<ChatResponse> check;
     private final AtomicBoolean iterated = new AtomicBoolean();
     private volatile boolean closed;
 
-    RunChatStream(GenerationRun run) {
+    /** @param check verifies the finished response (structured output); throws when it is not acceptable */
+    RunChatStream(GenerationRun run, Consumer<ChatResponse> check) {
         this.run = run;
+        this.check = check;
     }
 
     @Override
@@ -84,6 +88,7 @@ final class RunChatStream implements ChatStream {
                     + (closed ? "the stream was closed" : "the model was closed or the thread interrupted"),
                     run.textSoFar());
         }
+        check.accept(response);
         return response;
     }
 

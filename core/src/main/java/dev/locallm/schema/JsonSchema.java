@@ -32,6 +32,12 @@ import tools.jackson.databind.JsonNode;
  */
 public final class JsonSchema {
     private static final SchemaGenerator GENERATOR = generator();
+    private static final ClassValue<JsonSchema> OF_CLASS = new ClassValue<>() {
+        @Override
+        protected JsonSchema computeValue(Class<?> type) {
+            return new JsonSchema(Json.MAPPER.writeValueAsString(GENERATOR.generateSchema(type)));
+        }
+    };
 
     private final String json;
 
@@ -62,6 +68,9 @@ public final class JsonSchema {
     /** The schema of a Java type, for structured output mapped back to that type. */
     public static JsonSchema from(Type type) {
         Objects.requireNonNull(type, "type");
+        if (type instanceof Class<?> c) {
+            return OF_CLASS.get(c);
+        }
         return new JsonSchema(Json.MAPPER.writeValueAsString(GENERATOR.generateSchema(type)));
     }
 

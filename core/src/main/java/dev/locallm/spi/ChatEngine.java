@@ -2,6 +2,8 @@ package dev.locallm.spi;
 
 import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
+import dev.locallm.grammar.Grammar;
+import java.util.Optional;
 
 /**
  * A backend's loaded chat model. Core wraps it; users never see it.
@@ -21,12 +23,15 @@ public interface ChatEngine extends AutoCloseable {
      * sampling option is set; {@code maxTokens}, {@code seed} and {@code stop} may be unset). Stop sequences
      * are applied by core; an engine may also apply them natively.
      *
+     * <p>When {@code grammar} is present (the request asks for JSON), the engine must generate only text the
+     * grammar allows, if its capabilities claim {@code structuredOutput}; core validates the result either way.
+     *
      * <p>May block while waiting for a free slot; must then respond to interruption by throwing
      * {@link dev.locallm.error.GenerationCancelledException}.
      *
      * @throws dev.locallm.error.InvalidRequestException when the request does not fit the model
      */
-    Generation start(ChatRequest request);
+    Generation start(ChatRequest request, Optional<Grammar> grammar);
 
     @Override
     void close();

@@ -40,6 +40,8 @@ public interface ChatStream extends Iterable<ChatChunk>, AutoCloseable {
      * Consumes the rest of the stream and returns the complete response.
      *
      * @throws dev.locallm.error.GenerationCancelledException when the stream was closed or cancelled first
+     * @throws dev.locallm.error.StructuredOutputException    when the request asked for JSON and the output is not
+     *                                                        valid or was cut short
      */
     ChatResponse response();
 

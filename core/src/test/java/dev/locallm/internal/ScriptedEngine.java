@@ -3,10 +3,12 @@ package dev.locallm.internal;
 import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.FinishReason;
+import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +21,7 @@ final class ScriptedEngine implements ChatEngine {
     final List<String> tokens;
     final Semaphore permits;
     final List<ChatRequest> requests = new CopyOnWriteArrayList<>();
+    final List<Optional<Grammar>> grammars = new CopyOnWriteArrayList<>();
     final AtomicInteger generationsClosed = new AtomicInteger();
     final AtomicInteger engineClosed = new AtomicInteger();
     volatile boolean closed;
@@ -34,8 +37,9 @@ final class ScriptedEngine implements ChatEngine {
     }
 
     @Override
-    public Generation start(ChatRequest request) {
+    public Generation start(ChatRequest request, Optional<Grammar> grammar) {
         requests.add(request);
+        grammars.add(grammar);
         return new Generation() {
             private int index;
             private volatile boolean cancelled;

@@ -1,0 +1,128 @@
+package dev.locallm.llamacpp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.locallm.ChatModel;
+import dev.locallm.LocalLm;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.TruncationPolicy;
+import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.grammar.JsonSchemaGrammar;
+import dev.locallm.internal.Json;
+import dev.locallm.schema.Description;
+import dev.locallm.schema.JsonSchema;
+import dev.locallm.schema.SchemaValidator;
+import dev.locallm.testkit.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+
+/** Constrained decoding on the real stories260K model: the model knows no JSON, the grammar makes it write it. */
+@Timeout(300)
+class LlamaCppStructuredOutputTest {
+    static ChatModel model;
+
+    @BeforeAll
+    static void open() {
+        model = LocalLm.chatModel("gguf:" + TestModels.require(TestModels.STORIES_CHATML) + "?threads=1&parallel=2");
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Description("A pet")
+    record Pet(@Description("The pet's name") String name, int age, boolean happy, List<String> toys,
+               Optional<String> color, Kind kind) { }
+
+    enum Kind { DOG, CAT, FISH }
+
+    @Test
+    void aModelThatKnowsNoJsonProducesValidRecords() {
+        for (long seed = 0; seed < 10; seed++) {
+            long s = seed;
+            ChatRequest request = ChatRequest.builder().user("Describe a pet")
+                    .options(o -> o.temperature(1.0).seed(s).maxTokens(300)).truncationPolicy(TruncationPolicy.CLOSE_JSON)
+                    .build();
+            Pet pet = model.chat(request, Pet.class);
+            assertThat(pet.name()).isNotNull();
+            assertThat(pet.kind()).isNotNull();
+            assertThat(pet.toys()).isNotNull();
+        }
+    }
+
+    @Test
+    void streamingAndBlockingGiveTheSameJson() {
+        ChatRequest request = ChatRequest.builder().user("Describe a pet")
+                .responseFormat(ResponseFormat.jsonSchema(JsonSchema.from(Pet.class)))
+                .truncationPolicy(TruncationPolicy.CLOSE_JSON)
+                .options(o -> o.temperature(0).seed(1).maxTokens(200)).build();
+        ChatResponse blocking = model.chat(request);
+        String streamed;
+        try (var stream = model.chatStream(request)) {
+            streamed = stream.stream().map(c -> c.text()).reduce("", String::concat);
+        }
+        assertThat(streamed).isEqualTo(blocking.text());
+        assertThat(SchemaValidator.validate(JsonSchema.from(Pet.class), streamed)).isEmpty();
+    }
+
+    @Test
+    void jsonObjectModeGivesAnObject() {
+        ChatResponse r = model.chat(ChatRequest.builder().user("Anything").responseFormat(ResponseFormat.JSON_OBJECT)
+                .truncationPolicy(TruncationPolicy.CLOSE_JSON).options(o -> o.seed(4).maxTokens(120)).build());
+        assertThat(Json.MAPPER.readTree(r.text()).isObject()).isTrue();
+    }
+
+    /** Every schema of the JSON-Schema-Test-Suite that compiles: llama.cpp parses the GBNF and obeys it. */
+    @Test
+    void everyCompilableSuiteSchemaIsEnforcedByLlamaCpp() throws IOException {
+        Path dir = Path.of(System.getProperty("locallm.test.schema-suite", "../../shared/json-schema-test-suite"),
+                "tests", "draft2020-12");
+        if (!Files.isDirectory(dir)) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                throw new AssertionError("JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath());
+            }
+            Assumptions.abort("JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath());
+        }
+        List<String> failures = new ArrayList<>();
+        int checked = 0;
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        for (Path file : files) {
+            for (JsonNode group : Json.MAPPER.readTree(Files.readString(file))) {
+                JsonSchema schema = JsonSchema.parse(Json.MAPPER.writeValueAsString(group.get("schema")));
+                try {
+                    JsonSchemaGrammar.compile(schema);
+                } catch (UnsupportedSchemaException e) {
+                    continue;
+                }
+                checked++;
+                ChatResponse r = model.chat(ChatRequest.builder().user("Answer")
+                        .responseFormat(ResponseFormat.jsonSchema(schema)).truncationPolicy(TruncationPolicy.CLOSE_JSON)
+                        .options(o -> o.temperature(1.0).seed(7).maxTokens(48)).build());
+                List<String> errors = SchemaValidator.validate(schema, r.text());
+                if (!errors.isEmpty()) {
+                    failures.add(file.getFileName() + " / " + group.get("description").asString() + ": " + r.text()
+                            + " " + errors);
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(100);
+        assertThat(failures).isEmpty();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.locallm.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.ChatModel;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.TruncationPolicy;
+import dev.locallm.error.StructuredOutputException;
+import dev.locallm.error.TruncatedOutputException;
+import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.schema.JsonSchema;
+import dev.locallm.stream.ChatStream;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.stream.StreamHandler;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Structured output handled by core around an engine that ignores grammars (the worst case). */
+class StructuredOutputTest {
+    record Point(int x, int y) { }
+
+    /** Records the terminal event of a push stream. */
+    private static final class Terminal implements StreamHandler {
+        volatile Throwable error;
+        volatile boolean completed;
+
+        @Override
+        public void onComplete(ChatResponse response) {
+            completed = true;
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            this.error = error;
+        }
+    }
+
+    private static ChatModel model(String... tokens) {
+        return EngineChatModel.create(new ScriptedEngine(List.of(tokens), false), GenerationOptions.empty());
+    }
+
+    @Test
+    void validJsonMapsToARecordAndTheEngineReceivesTheGrammar() {
+        var engine = new ScriptedEngine(List.of("{\"x\":", "1,", "\"y\":2}"), false);
+        try (ChatModel m = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            Point p = m.chat(ChatRequest.of("where?"), Point.class);
+            assertThat(p).isEqualTo(new Point(1, 2));
+            assertThat(engine.requests.get(0).responseFormat().schema()).contains(JsonSchema.from(Point.class));
+            assertThat(engine.grammars.get(0)).isPresent();
+        }
+    }
+
+    @Test
+    void invalidOutputIsATypedErrorWithTheRawText() {
+        try (ChatModel m = model("{\"x\":", "\"one\"}")) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("where?"), Point.class))
+                    .isInstanceOfSatisfying(StructuredOutputException.class, e -> {
+                        assertThat(e.rawText()).isEqualTo("{\"x\":\"one\"}");
+                        assertThat(e.errors()).isNotEmpty();
+                    })
+                    .isNotInstanceOf(TruncatedOutputException.class);
+        }
+        try (ChatModel m = model("Sure! ", "Here it is.")) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.JSON_OBJECT)
+                    .build())).isInstanceOf(StructuredOutputException.class).hasMessageContaining("not valid JSON");
+        }
+    }
+
+    @Test
+    void outputCutByTheTokenLimitIsReportedAsTruncation() {
+        ChatRequest request = ChatRequest.builder().user("where?").options(o -> o.maxTokens(2))
+                .responseFormat(ResponseFormat.jsonSchema(JsonSchema.from(Point.class))).build();
+        try (ChatModel m = model("{\"x\":", "1,", "\"y\":2}")) {
+            assertThatThrownBy(() -> m.chat(request))
+                    .isInstanceOfSatisfying(TruncatedOutputException.class,
+                            e -> assertThat(e.rawText()).isEqualTo("{\"x\":1,"));
+            try (ChatStream s = m.chatStream(request)) {
+                List<String> texts = s.stream().map(c -> c.text()).toList();
+                assertThat(String.join("", texts)).isEqualTo("{\"x\":1,");
+            }
+        }
+    }
+
+    @Test
+    void closeJsonPolicyCompletesTruncatedOutputSoItValidates() {
+        ChatRequest request = ChatRequest.builder().user("where?").options(o -> o.maxTokens(2))
+                .truncationPolicy(TruncationPolicy.CLOSE_JSON).build();
+        try (ChatModel m = model("{\"x\":", "1,", "\"y\":2}")) {
+            Point p = m.chat(request, Point.class);
+            assertThat(p.x()).isEqualTo(1);
+            var response = m.chat(request.toBuilder()
+                    .responseFormat(ResponseFormat.jsonSchema(JsonSchema.from(Point.class))).build());
+            assertThat(response.finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(response.text()).startsWith("{\"x\":1,").endsWith("}");
+        }
+    }
+
+    @Test
+    void pushStreamingReportsInvalidOutputThroughOnError() {
+        var recorder = new Terminal();
+        try (ChatModel m = model("no json here")) {
+            m.chatStream(ChatRequest.builder().user("x").responseFormat(ResponseFormat.JSON_OBJECT).build(), recorder);
+        }
+        assertThat(recorder.error).isInstanceOf(StructuredOutputException.class);
+        assertThat(recorder.completed).isFalse();
+    }
+
+    @Test
+    void unsupportedSchemasFailBeforeTheEngineRuns() {
+        var engine = new ScriptedEngine(List.of("x"), false);
+        try (ChatModel m = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
+                    JsonSchema.parse("{\"type\":\"array\",\"uniqueItems\":true}"))).build()))
+                    .isInstanceOf(UnsupportedSchemaException.class);
+            assertThat(engine.requests).isEmpty();
+        }
+    }
+}
