@@ -3,7 +3,9 @@ package dev.locallm.llamacpp;
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
 import dev.locallm.ModelCapabilities;
+import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.SystemMessage;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
@@ -13,6 +15,11 @@ import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.template.ChatTemplate;
+import dev.locallm.tool.ToolCallFormat;
+import dev.locallm.tool.ToolPrompt;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,6 +46,7 @@ final class LlamaCppChatEngine implements ChatEngine {
     private final LoadedGguf loaded;
     private final NativeModel model;
     private final ChatTemplate template;
+    private final ToolCallFormat toolCallFormat;
     private final GgufFile.SpecialTokens special;
     private final ModelCapabilities capabilities;
     private final Set<LlamaGeneration> running = ConcurrentHashMap.newKeySet();
@@ -48,9 +56,10 @@ final class LlamaCppChatEngine implements ChatEngine {
         this.loaded = loaded;
         this.model = loaded.model();
         this.template = template;
+        this.toolCallFormat = ToolCallFormat.detect(template.source());
         this.special = loaded.gguf().specialTokens();
         this.capabilities = new ModelCapabilities(loaded.gguf().name(), "llama.cpp", loaded.contextPerSlot(),
-                loaded.options().parallel(), true, false, true);
+                loaded.options().parallel(), true, true, true);
     }
 
     static LlamaCppChatEngine open(java.nio.file.Path path, LlamaCppOptions options) {
@@ -84,14 +93,41 @@ final class LlamaCppChatEngine implements ChatEngine {
         return capabilities;
     }
 
-    /** Renders the prompt exactly as it will be tokenized (a leading BOS text removed when llama.cpp adds BOS). */
+    /**
+     * Renders the prompt exactly as it will be tokenized (a leading BOS text removed when llama.cpp adds BOS).
+     * Tools go to the template's {@code tools} variable; when the template ignores it (the prompt comes out the
+     * same without them), LocaLLM's fallback instructions are added to the system message instead.
+     */
     String renderPrompt(ChatRequest request) {
-        String prompt = template.render(request.messages(), Map.of("bos_token", special.bosText(),
-                "eos_token", special.eosText(), "add_generation_prompt", true));
+        Map<String, Object> vars = new HashMap<>(Map.of("bos_token", special.bosText(), "eos_token", special.eosText(),
+                "add_generation_prompt", true));
+        String prompt = template.render(request.messages(), vars);
+        if (request.usesTools()) {
+            vars.put("tools", ToolPrompt.templateTools(request.tools()));
+            String withTools = template.render(request.messages(), vars);
+            prompt = withTools.equals(prompt) ? template.render(withFallbackInstructions(request), Map.of("bos_token",
+                    special.bosText(), "eos_token", special.eosText(), "add_generation_prompt", true)) : withTools;
+        }
         if (special.addBos() && !special.bosText().isEmpty() && prompt.startsWith(special.bosText())) {
             prompt = prompt.substring(special.bosText().length());
         }
         return prompt;
+    }
+
+    private static List<ChatMessage> withFallbackInstructions(ChatRequest request) {
+        String instructions = ToolPrompt.fallbackInstructions(request.tools());
+        List<ChatMessage> messages = new ArrayList<>(request.messages());
+        if (!messages.isEmpty() && messages.get(0) instanceof SystemMessage system) {
+            messages.set(0, SystemMessage.of(system.text() + "\n\n" + instructions));
+        } else {
+            messages.add(0, SystemMessage.of(instructions));
+        }
+        return messages;
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return toolCallFormat;
     }
 
     @Override

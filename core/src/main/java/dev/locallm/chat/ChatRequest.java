@@ -2,6 +2,8 @@ package dev.locallm.chat;
 
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.tool.ToolCall;
+import dev.locallm.tool.ToolChoice;
+import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,13 +31,34 @@ public final class ChatRequest {
     private final GenerationOptions options;
     private final ResponseFormat responseFormat;
     private final TruncationPolicy truncationPolicy;
+    private final List<ToolSpec> tools;
+    private final ToolChoice toolChoice;
 
     private ChatRequest(Builder b) {
         this.messages = List.copyOf(b.messages);
         this.options = b.options;
         this.responseFormat = b.responseFormat;
         this.truncationPolicy = b.truncationPolicy;
+        this.tools = List.copyOf(b.tools);
+        this.toolChoice = b.toolChoice;
         validate(messages);
+        validateTools(tools, toolChoice);
+    }
+
+    private static void validateTools(List<ToolSpec> tools, ToolChoice choice) {
+        Set<String> names = new HashSet<>();
+        for (ToolSpec t : tools) {
+            if (!names.add(t.name())) {
+                throw new InvalidRequestException("two tools are named '" + t.name() + "'", "tools");
+            }
+        }
+        if (choice.forcesCall() && tools.isEmpty()) {
+            throw new InvalidRequestException("tool_choice " + choice + " needs at least one tool", "tool_choice");
+        }
+        if (choice.tool().isPresent() && !names.contains(choice.tool().get())) {
+            throw new InvalidRequestException("tool_choice names '" + choice.tool().get() + "', which is not among "
+                    + "the tools", "tool_choice");
+        }
     }
 
     private static void validate(List<ChatMessage> messages) {
@@ -72,7 +95,7 @@ public final class ChatRequest {
 
     public Builder toBuilder() {
         return new Builder().messages(messages).options(options).responseFormat(responseFormat)
-                .truncationPolicy(truncationPolicy);
+                .truncationPolicy(truncationPolicy).tools(tools).toolChoice(toolChoice);
     }
 
     /** The conversation, oldest first. */
@@ -95,6 +118,21 @@ public final class ChatRequest {
         return truncationPolicy;
     }
 
+    /** Tools the model may call; empty when none. */
+    public List<ToolSpec> tools() {
+        return tools;
+    }
+
+    /** Whether and which tool must be called; {@link ToolChoice#AUTO} unless set. */
+    public ToolChoice toolChoice() {
+        return toolChoice;
+    }
+
+    /** Whether tools take part in this generation: there are some and the choice is not {@code none}. */
+    public boolean usesTools() {
+        return !tools.isEmpty() && toolChoice.mode() != ToolChoice.Mode.NONE;
+    }
+
     /** A copy of this request with other options. */
     public ChatRequest withOptions(GenerationOptions options) {
         return options.equals(this.options) ? this : toBuilder().options(options).build();
@@ -103,12 +141,13 @@ public final class ChatRequest {
     @Override
     public boolean equals(Object o) {
         return o instanceof ChatRequest other && messages.equals(other.messages) && options.equals(other.options)
-                && responseFormat.equals(other.responseFormat) && truncationPolicy == other.truncationPolicy;
+                && responseFormat.equals(other.responseFormat) && truncationPolicy == other.truncationPolicy
+                && tools.equals(other.tools) && toolChoice.equals(other.toolChoice);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(messages, options, responseFormat, truncationPolicy);
+        return Objects.hash(messages, options, responseFormat, truncationPolicy, tools, toolChoice);
     }
 
     @Override
@@ -123,6 +162,8 @@ public final class ChatRequest {
         private GenerationOptions options = GenerationOptions.empty();
         private ResponseFormat responseFormat = ResponseFormat.TEXT;
         private TruncationPolicy truncationPolicy = TruncationPolicy.FAIL;
+        private List<ToolSpec> tools = List.of();
+        private ToolChoice toolChoice = ToolChoice.AUTO;
 
         private Builder() {
         }
@@ -171,6 +212,20 @@ public final class ChatRequest {
 
         public Builder truncationPolicy(TruncationPolicy truncationPolicy) {
             this.truncationPolicy = Objects.requireNonNull(truncationPolicy, "truncationPolicy");
+            return this;
+        }
+
+        public Builder tools(List<ToolSpec> tools) {
+            this.tools = List.copyOf(tools);
+            return this;
+        }
+
+        public Builder tools(ToolSpec... tools) {
+            return tools(List.of(tools));
+        }
+
+        public Builder toolChoice(ToolChoice toolChoice) {
+            this.toolChoice = Objects.requireNonNull(toolChoice, "toolChoice");
             return this;
         }
 

@@ -10,7 +10,8 @@ public enum TruncationPolicy {
     /**
      * Close it: append the shortest text the grammar allows from where generation stopped (closing strings,
      * arrays and objects, filling required members), so the result still validates. The finish reason stays
-     * {@link FinishReason#LENGTH}, since content was cut.
+     * {@link FinishReason#LENGTH}, since content was cut; for tool calls forced by {@code tool_choice} the calls
+     * are closed the same way and the turn ends with {@link FinishReason#TOOL_CALLS}.
      */
     CLOSE_JSON
 }

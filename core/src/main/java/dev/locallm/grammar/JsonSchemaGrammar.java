@@ -58,11 +58,17 @@ public final class JsonSchemaGrammar {
             "ipv4", "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
 
     private final JsonNode document;
-    private final GrammarBuilder b = new GrammarBuilder();
+    private final GrammarBuilder b;
     private final Map<String, Integer> refRules = new HashMap<>();
-    private final Map<String, Integer> common = new HashMap<>();
+    private final Map<String, Integer> common;
 
-    private JsonSchemaGrammar(JsonNode document) {
+    /**
+     * A compiler for one schema document that adds its rules to {@code builder}; {@code common} shares the
+     * rules every document needs (white space, string characters, any value) between compilers of one grammar.
+     */
+    JsonSchemaGrammar(GrammarBuilder builder, Map<String, Integer> common, JsonNode document) {
+        this.b = builder;
+        this.common = common;
         this.document = document;
     }
 
@@ -72,16 +78,26 @@ public final class JsonSchemaGrammar {
      * @throws UnsupportedSchemaException when the schema uses something a grammar cannot enforce
      */
     public static Grammar compile(JsonSchema schema) {
-        JsonNode node = Json.MAPPER.readTree(schema.toJson());
-        JsonSchemaGrammar compiler = new JsonSchemaGrammar(node);
-        int root = compiler.b.declare("root");
-        compiler.b.define(root, seq(compiler.ws(), compiler.value(node, "#"), compiler.ws()));
+        GrammarBuilder builder = new GrammarBuilder();
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(builder, new HashMap<>(), Json.MAPPER.readTree(schema.toJson()));
+        int root = builder.declare("root");
+        builder.define(root, seq(compiler.ws(), compiler.document(), compiler.ws()));
+        return build(builder, root);
+    }
+
+    /** Builds, reporting a schema whose recursion never ends as unsupported. */
+    static Grammar build(GrammarBuilder builder, int root) {
         try {
-            return compiler.b.build(root);
+            return builder.build(root);
         } catch (GrammarException e) {
             throw new UnsupportedSchemaException("$ref", "#", "the schema " + e.getMessage().replace("rule", "part")
                     + "; it admits no finite JSON value to generate");
         }
+    }
+
+    /** The expression for the whole document. */
+    GrammarExpr document() {
+        return value(document, "#");
     }
 
     // ---- values
@@ -771,7 +787,7 @@ public final class JsonSchemaGrammar {
     }
 
     /** Optional white space: nothing, one space, or a newline and indentation. */
-    private GrammarExpr ws() {
+    GrammarExpr ws() {
         return new GrammarExpr.Ref(common.computeIfAbsent("ws", k -> b.shared("ws", alt(GrammarExpr.EMPTY,
                 literal(" "), seq(literal("\n"), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.ofRanges(
                         List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'}), false)), 0, 20))))));

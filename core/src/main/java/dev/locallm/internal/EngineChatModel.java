@@ -12,6 +12,7 @@ import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
+import dev.locallm.tool.ToolCallFormat;
 import dev.locallm.spi.Generation;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
@@ -77,6 +78,7 @@ public final class EngineChatModel implements ChatModel {
                 if (!chunk.text().isEmpty()) {
                     handler.onText(chunk.text());
                 }
+                chunk.toolCallDeltas().forEach(handler::onToolCallDelta);
                 if (chunk.isLast()) {
                     ChatResponse response = run.response();
                     try {
@@ -100,13 +102,17 @@ public final class EngineChatModel implements ChatModel {
         GenerationOptions effective = GenerationOptions.defaults().overriddenBy(defaults)
                 .overriddenBy(request.options());
         ChatRequest resolved = request.withOptions(effective);
-        Optional<Grammar> grammar = StructuredOutput.grammar(request.responseFormat());
+        ToolCallFormat format = shared.engine().toolCallFormat();
+        boolean forcedCall = request.usesTools() && request.toolChoice().forcesCall();
+        Optional<Grammar> grammar = forcedCall ? Optional.of(StructuredOutput.toolGrammar(request, format))
+                : StructuredOutput.grammar(request.responseFormat());
         long startNanos = System.nanoTime();
         Generation generation = shared.engine().start(resolved, grammar);
         AtomicReference<GenerationRun> self = new AtomicReference<>();
         Grammar closeWith = request.truncationPolicy() == TruncationPolicy.CLOSE_JSON ? grammar.orElse(null) : null;
+        ToolStream tools = request.usesTools() ? new ToolStream(format, request.tools()) : null;
         GenerationRun run = new GenerationRun(generation, effective.stopSequences(), startNanos,
-                () -> shared.unregister(self.get()), closeWith);
+                () -> shared.unregister(self.get()), closeWith, tools);
         self.set(run);
         shared.register(run);
         return run;

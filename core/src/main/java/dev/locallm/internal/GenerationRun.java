@@ -8,6 +8,8 @@ import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.grammar.GrammarState;
+import dev.locallm.tool.ToolCall;
+import dev.locallm.tool.ToolCallDelta;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
 import java.time.Duration;
@@ -30,8 +32,12 @@ final class GenerationRun {
     private final long startNanos;
     private final Runnable onClose;
     private final Grammar closeWith;
+    private final ToolStream tools;
     private final ReentrantLock consumer = new ReentrantLock();
+    /** The reply text (tool calls removed). */
     private final StringBuilder text = new StringBuilder();
+    /** Everything generated, after stop sequences and before tool calls are taken out. */
+    private final StringBuilder raw = new StringBuilder();
 
     private volatile CancelCause cancelCause;
     private boolean finished;
@@ -44,14 +50,16 @@ final class GenerationRun {
     /**
      * @param closeWith when not {@code null}, text cut short by the token limit is completed with the shortest
      *                  text this grammar allows ({@link dev.locallm.chat.TruncationPolicy#CLOSE_JSON})
+     * @param tools     when not {@code null}, separates tool calls from the text
      */
     GenerationRun(Generation generation, List<String> stopSequences, long startNanos, Runnable onClose,
-                  Grammar closeWith) {
+                  Grammar closeWith, ToolStream tools) {
         this.generation = generation;
         this.stops = new StopSequenceMatcher(stopSequences);
         this.startNanos = startNanos;
         this.onClose = onClose;
         this.closeWith = closeWith;
+        this.tools = tools;
     }
 
     /**
@@ -69,7 +77,7 @@ final class GenerationRun {
                     cancel(CancelCause.INTERRUPTED);
                 }
                 if (closed) {
-                    return finish(FinishReason.CANCELLED, "", null);
+                    return finish(FinishReason.CANCELLED, "", List.of(), null);
                 }
                 GenerationEvent event;
                 try {
@@ -81,17 +89,37 @@ final class GenerationRun {
                 }
                 if (event instanceof GenerationEvent.Text t) {
                     String emit = onText(t);
-                    if (stops.stopped()) {
-                        return finish(FinishReason.STOP, emit, null);
+                    List<ToolCallDelta> deltas = List.of();
+                    if (tools != null) {
+                        ToolStream.Emission e = tools.feed(emit);
+                        text.setLength(text.length() - emit.length());
+                        text.append(e.text());
+                        emit = e.text();
+                        deltas = e.deltas();
                     }
-                    if (!emit.isEmpty()) {
-                        return ChatChunk.ofText(emit);
+                    if (stops.stopped()) {
+                        return finish(FinishReason.STOP, emit, deltas, null);
+                    }
+                    if (!emit.isEmpty() || !deltas.isEmpty()) {
+                        return ChatChunk.of(emit, deltas);
                     }
                 } else {
                     GenerationEvent.Finished f = (GenerationEvent.Finished) event;
                     FinishReason reason = cancelCause != null ? FinishReason.CANCELLED : f.reason();
-                    return finish(reason, reason == FinishReason.CANCELLED ? "" : stops.flush(),
-                            f.usage().orElse(null));
+                    String tail = reason == FinishReason.CANCELLED ? "" : stops.flush();
+                    raw.append(tail);
+                    if (reason == FinishReason.LENGTH && closeWith != null) {
+                        String closing = closeWith.start().advance(raw).map(GrammarState::shortestCompletion).orElse("");
+                        raw.append(closing);
+                        tail += closing;
+                    }
+                    List<ToolCallDelta> deltas = List.of();
+                    if (tools != null && !tail.isEmpty()) {
+                        ToolStream.Emission e = tools.feed(tail);
+                        tail = e.text();
+                        deltas = e.deltas();
+                    }
+                    return finish(reason, tail, deltas, f.usage().orElse(null));
                 }
             }
         } finally {
@@ -109,12 +137,25 @@ final class GenerationRun {
             completionTokens += t.tokens();
         }
         String emit = stops.feed(t.text());
+        raw.append(emit);
         text.append(emit);
         return emit;
     }
 
-    private ChatChunk finish(FinishReason reason, String tail, Usage reported) {
+    private ChatChunk finish(FinishReason reason, String tail, List<ToolCallDelta> deltas, Usage reported) {
         text.append(tail);
+        List<ToolCall> calls = List.of();
+        if (tools != null) {
+            ToolStream.Finish done = tools.finish();
+            text.append(done.text());
+            tail += done.text();
+            calls = done.calls();
+            if (!calls.isEmpty() && reason != FinishReason.CANCELLED && !done.incomplete()) {
+                reason = FinishReason.TOOL_CALLS;
+            } else if (done.incomplete() && reason != FinishReason.CANCELLED) {
+                reason = FinishReason.LENGTH;
+            }
+        }
         if (reason == FinishReason.LENGTH && closeWith != null) {
             String closing = closeWith.start().advance(text).map(GrammarState::shortestCompletion).orElse("");
             text.append(closing);
@@ -125,11 +166,11 @@ final class GenerationRun {
         Duration ttft = completionTokens == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos - startNanos);
         double decode = completionTokens < 2 || lastTokenNanos == firstTokenNanos ? 0
                 : (completionTokens - 1) * 1e9 / (lastTokenNanos - firstTokenNanos);
-        response = new ChatResponse(AssistantMessage.of(text.toString()), reason, usage,
+        response = new ChatResponse(new AssistantMessage(text.toString(), calls), reason, usage,
                 new Timings(ttft, Duration.ofNanos(end - startNanos), decode));
         finished = true;
         closeGeneration();
-        return ChatChunk.last(tail, response);
+        return ChatChunk.last(tail, deltas, response);
     }
 
     /**

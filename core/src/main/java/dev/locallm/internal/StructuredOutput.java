@@ -8,8 +8,13 @@ import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.grammar.JsonSchemaGrammar;
+import dev.locallm.grammar.ToolCallGrammar;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.schema.SchemaValidator;
+import dev.locallm.tool.ToolCall;
+import dev.locallm.tool.ToolCallFormat;
+import dev.locallm.tool.ToolSpec;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,13 +28,15 @@ import java.util.Optional;
 final class StructuredOutput {
     private static final JsonSchema ANY_OBJECT = JsonSchema.parse("{\"type\":\"object\"}");
     private static final int CACHE_SIZE = 128;
-    private static final Map<ResponseFormat, Grammar> GRAMMARS = Collections.synchronizedMap(
+    private static final Map<Object, Grammar> GRAMMARS = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<ResponseFormat, Grammar> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<Object, Grammar> eldest) {
                     return size() > CACHE_SIZE;
                 }
             });
+    /** Calls per turn a grammar allows in formats with several calls. */
+    private static final int MAX_PARALLEL_CALLS = 8;
 
     private StructuredOutput() {
     }
@@ -52,6 +59,22 @@ final class StructuredOutput {
         return Optional.of(grammar);
     }
 
+    /** The grammar of the calls a request forces: to the named tool, or to any of them. */
+    static Grammar toolGrammar(ChatRequest request, ToolCallFormat format) {
+        List<ToolSpec> allowed = request.toolChoice().tool()
+                .map(name -> request.tools().stream().filter(t -> t.name().equals(name)).toList())
+                .orElse(request.tools());
+        int calls = format == ToolCallFormat.HERMES || format == ToolCallFormat.MISTRAL ? MAX_PARALLEL_CALLS : 1;
+        List<Object> key = List.of(allowed, format);
+        Grammar cached = GRAMMARS.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Grammar grammar = ToolCallGrammar.compile(allowed, format, calls);
+        GRAMMARS.put(key, grammar);
+        return grammar;
+    }
+
     private static JsonSchema schema(ResponseFormat format) {
         return format.schema().orElse(ANY_OBJECT);
     }
@@ -63,6 +86,9 @@ final class StructuredOutput {
      * @throws StructuredOutputException when the text is not valid for the format
      */
     static void check(ChatRequest request, ChatResponse response) {
+        if (request.usesTools()) {
+            checkToolCalls(request, response);
+        }
         ResponseFormat format = request.responseFormat();
         if (!format.isJson() || response.finishReason() == FinishReason.CANCELLED
                 || response.finishReason() == FinishReason.TOOL_CALLS) {
@@ -76,5 +102,30 @@ final class StructuredOutput {
             throw new TruncatedOutputException(response.text());
         }
         throw new StructuredOutputException("The output is not valid " + format, response.text(), errors);
+    }
+
+    private static void checkToolCalls(ChatRequest request, ChatResponse response) {
+        FinishReason reason = response.finishReason();
+        if (reason == FinishReason.CANCELLED || reason == FinishReason.LENGTH) {
+            return;
+        }
+        if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
+            throw new StructuredOutputException("tool_choice " + request.toolChoice() + " asked for a tool call and "
+                    + "the model made none", response.text(), List.of());
+        }
+        List<String> errors = new ArrayList<>();
+        for (ToolCall call : response.toolCalls()) {
+            ToolSpec tool = request.tools().stream().filter(t -> t.name().equals(call.name())).findFirst().orElse(null);
+            if (tool == null) {
+                errors.add("call " + call.id() + ": no tool is named '" + call.name() + "'");
+                continue;
+            }
+            for (String e : SchemaValidator.validate(tool.parameters(), call.arguments())) {
+                errors.add("call " + call.id() + " (" + call.name() + "): " + e);
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new StructuredOutputException("Tool call arguments do not validate", response.text(), errors);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.locallm.spi;
 import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.grammar.Grammar;
+import dev.locallm.tool.ToolCallFormat;
 import java.util.Optional;
 
 /**
@@ -32,6 +33,14 @@ public interface ChatEngine extends AutoCloseable {
      * @throws dev.locallm.error.InvalidRequestException when the request does not fit the model
      */
     Generation start(ChatRequest request, Optional<Grammar> grammar);
+
+    /**
+     * How this model writes tool calls (detected from its chat template); core constrains, parses and streams
+     * calls in this format. Engines without tool support may keep the default.
+     */
+    default ToolCallFormat toolCallFormat() {
+        return ToolCallFormat.HERMES;
+    }
 
     @Override
     void close();

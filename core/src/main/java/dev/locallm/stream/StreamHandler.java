@@ -14,7 +14,8 @@ import dev.locallm.chat.ChatResponse;
  * }</pre>
  *
  * <p>Methods are called on the thread that called {@link dev.locallm.ChatModel#chatStream(
- * dev.locallm.chat.ChatRequest, StreamHandler)}, in order: any number of {@link #onText}, then exactly one of
+ * dev.locallm.chat.ChatRequest, StreamHandler)}, in order: any number of {@link #onText} and
+ * {@link #onToolCallDelta}, then exactly one of
  * {@link #onComplete} or {@link #onError}. Nothing is called after that. If a method throws, the generation
  * is cancelled and the exception propagates to the caller, and neither {@code onComplete} nor {@code onError}
  * is called.
@@ -23,6 +24,12 @@ public interface StreamHandler {
 
     /** The next piece of text. */
     default void onText(String text) {
+    }
+
+    /**
+     * The next piece of a tool call: its id and name first, then its arguments text, as in the OpenAI API.
+     */
+    default void onToolCallDelta(dev.locallm.tool.ToolCallDelta delta) {
     }
 
     /**

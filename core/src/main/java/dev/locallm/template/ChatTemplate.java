@@ -5,6 +5,7 @@ import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ToolResultMessage;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelLoadException;
+import dev.locallm.internal.Json;
 import dev.locallm.tool.ToolCall;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A chat template: the Jinja program, shipped in a model's metadata, that turns a conversation into the
@@ -143,7 +146,7 @@ public final class ChatTemplate {
                 for (ToolCall call : a.toolCalls()) {
                     Map<String, Object> function = new LinkedHashMap<>();
                     function.put("name", call.name());
-                    function.put("arguments", call.arguments());
+                    function.put("arguments", arguments(call.arguments()));
                     Map<String, Object> c = new LinkedHashMap<>();
                     c.put("id", call.id());
                     c.put("type", "function");
@@ -158,6 +161,22 @@ public final class ChatTemplate {
             out.add(d);
         }
         return out;
+    }
+
+    /**
+     * Call arguments as templates expect them: a JSON object becomes a dictionary (Llama 3 templates apply
+     * {@code tojson} to it); anything else stays text.
+     */
+    private static Object arguments(String json) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(json);
+            if (node != null && node.isObject()) {
+                return Json.MAPPER.treeToValue(node, Map.class);
+            }
+        } catch (JacksonException e) {
+            // not JSON: passed on as text
+        }
+        return json;
     }
 
     @Override

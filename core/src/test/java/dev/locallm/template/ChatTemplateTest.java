@@ -34,7 +34,7 @@ class ChatTemplateTest {
     }
 
     @Test
-    void convertsToolCallsAndResultsToHuggingFaceMessages() {
+    void convertsToolCallsAndResultsToHuggingFaceMessagesWithArgumentsAsDictionaries() {
         // given
         var call = new ToolCall("call_7", "lookup", "{\"q\":\"x\"}");
         List<ChatMessage> messages = List.of(UserMessage.of("find x"), AssistantMessage.ofToolCalls(List.of(call)),
@@ -44,7 +44,7 @@ class ChatTemplateTest {
         // then
         assertThat(converted.get(1)).containsEntry("role", "assistant").containsEntry("content", "");
         assertThat(converted.get(1).get("tool_calls")).isEqualTo(List.of(Map.of("id", "call_7", "type", "function",
-                "function", Map.of("name", "lookup", "arguments", "{\"q\":\"x\"}"))));
+                "function", Map.of("name", "lookup", "arguments", Map.of("q", "x")))));
         assertThat(converted.get(2)).containsEntry("role", "tool").containsEntry("tool_call_id", "call_7")
                 .containsEntry("name", "lookup").containsEntry("content", "42");
     }

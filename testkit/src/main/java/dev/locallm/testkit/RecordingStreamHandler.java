@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.stream.StreamHandler;
+import dev.locallm.tool.ToolCallDelta;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +21,12 @@ public final class RecordingStreamHandler implements StreamHandler {
     public synchronized void onText(String text) {
         check("onText");
         events.add(text);
+    }
+
+    @Override
+    public synchronized void onToolCallDelta(ToolCallDelta delta) {
+        check("onToolCallDelta");
+        events.add(delta);
     }
 
     @Override
@@ -49,6 +56,11 @@ public final class RecordingStreamHandler implements StreamHandler {
         return sb.toString();
     }
 
+    /** The tool-call deltas, in order. */
+    public synchronized List<ToolCallDelta> toolCallDeltas() {
+        return events.stream().filter(ToolCallDelta.class::isInstance).map(ToolCallDelta.class::cast).toList();
+    }
+
     /** Number of {@code onText} calls. */
     public synchronized long textEvents() {
         return events.stream().filter(String.class::isInstance).count();
@@ -73,7 +85,7 @@ public final class RecordingStreamHandler implements StreamHandler {
     /** Fails when an event broke the contract or when the stream did not end with exactly one terminal event. */
     public synchronized void assertExhausted() {
         assertThat(violations).as("handler contract violations").isEmpty();
-        long terminals = events.stream().filter(e -> !(e instanceof String)).count();
+        long terminals = events.stream().filter(e -> e instanceof ChatResponse || e instanceof Throwable).count();
         assertThat(terminals).as("onComplete/onError calls").isEqualTo(1);
     }
 }
