@@ -57,8 +57,14 @@ public final class JsonSchemaGrammar {
             "uri", "https?://[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,3}(/[a-zA-Z0-9._~-]{1,32}){0,8}",
             "ipv4", "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
 
+    /** Deepest nesting of schemas the compiler follows. */
+    static final int MAX_DEPTH = 128;
+    /** Most alternatives of an {@code enum}, {@code anyOf} or {@code oneOf}. */
+    static final int MAX_ALTERNATIVES = 1024;
+
     private final JsonNode document;
     private final GrammarBuilder b;
+    private int depth;
     private final Map<String, Integer> refRules = new HashMap<>();
     private final Map<String, Integer> common;
 
@@ -103,6 +109,18 @@ public final class JsonSchemaGrammar {
     // ---- values
 
     private GrammarExpr value(JsonNode schema, String pointer) {
+        if (++depth > MAX_DEPTH) {
+            throw new UnsupportedSchemaException("$schema", pointer, "schemas nested deeper than " + MAX_DEPTH
+                    + " levels are not supported");
+        }
+        try {
+            return valueAtDepth(schema, pointer);
+        } finally {
+            depth--;
+        }
+    }
+
+    private GrammarExpr valueAtDepth(JsonNode schema, String pointer) {
         if (schema.isBoolean()) {
             if (!schema.booleanValue()) {
                 throw new UnsupportedSchemaException("false", pointer, "the schema 'false' matches no value");
@@ -113,6 +131,7 @@ public final class JsonSchemaGrammar {
             throw new UnsupportedSchemaException("$schema", pointer, "a schema must be an object or a boolean");
         }
         checkKeywords(schema, pointer);
+        checkShapes(schema, pointer);
         if (schema.has("$ref")) {
             return ref(schema, pointer);
         }
@@ -339,6 +358,48 @@ public final class JsonSchemaGrammar {
             "const", "items", "prefixItems", "minItems", "maxItems", "anyOf", "oneOf", "allOf", "$ref", "minLength",
             "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
             "multipleOf", "uniqueItems", "minProperties", "maxProperties", "unevaluatedProperties");
+
+    /** Keyword values of the wrong JSON type make the schema malformed: refused, not guessed at. */
+    private static void checkShapes(JsonNode schema, String pointer) {
+        for (String name : schema.propertyNames()) {
+            JsonNode v = schema.get(name);
+            boolean ok = switch (name) {
+                case "properties", "$defs", "definitions" -> v.isObject();
+                case "required" -> v.isArray() && allMatch(v, JsonNode::isString);
+                case "enum", "prefixItems" -> v.isArray();
+                case "anyOf", "oneOf", "allOf" -> v.isArray() && !v.isEmpty();
+                case "items" -> v.isObject() || v.isBoolean() || v.isArray();
+                case "additionalProperties", "unevaluatedProperties" -> v.isObject() || v.isBoolean();
+                case "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minimum",
+                     "maximum", "multipleOf" -> v.isNumber();
+                case "exclusiveMinimum", "exclusiveMaximum" -> v.isNumber() || v.isBoolean();
+                case "pattern", "format", "$ref", "title", "description", "$id", "$schema", "$comment" -> v.isString();
+                case "uniqueItems", "deprecated", "readOnly", "writeOnly" -> v.isBoolean();
+                default -> true;
+            };
+            if (!ok) {
+                throw new UnsupportedSchemaException(name, pointer, "malformed value " + abbreviate(v.toString()));
+            }
+        }
+        for (String name : List.of("enum", "anyOf", "oneOf")) {
+            if (schema.has(name) && schema.get(name).size() > MAX_ALTERNATIVES) {
+                throw new UnsupportedSchemaException(name, pointer, "more than " + MAX_ALTERNATIVES + " alternatives");
+            }
+        }
+    }
+
+    private static boolean allMatch(JsonNode array, java.util.function.Predicate<JsonNode> test) {
+        for (JsonNode n : array) {
+            if (!test.test(n)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
 
     private static void checkKeywords(JsonNode schema, String pointer) {
         for (String name : schema.propertyNames()) {
