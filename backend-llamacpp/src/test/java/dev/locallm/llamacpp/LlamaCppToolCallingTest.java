@@ -8,6 +8,7 @@ import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.ToolResultMessage;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.schema.Description;
@@ -19,6 +20,7 @@ import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolCallDelta;
 import dev.locallm.tool.ToolCallFormat;
 import dev.locallm.tool.ToolChoice;
+import dev.locallm.tool.ToolLoop;
 import dev.locallm.tool.ToolMethods;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
@@ -105,6 +107,65 @@ class LlamaCppToolCallingTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void twentyOfTwentySeededRunsWithRequiredCallOneOfTwoToolsAndNoneNeverCalls() {
+        try (ChatModel model = open(HERMES_TEMPLATE)) {
+            int valid = 0;
+            for (long seed = 100; seed < 120; seed++) {
+                ChatResponse r = model.chat(ask(ToolChoice.REQUIRED, seed));
+                if (r.finishReason() == FinishReason.TOOL_CALLS && !r.toolCalls().isEmpty()
+                        && r.toolCalls().stream().allMatch(c -> List.of("temperature", "time").contains(c.name())
+                        && SchemaValidator.validate(spec(c.name()).parameters(), c.arguments()).isEmpty())) {
+                    valid++;
+                }
+                assertThat(model.chat(ask(ToolChoice.NONE, seed)).toolCalls()).isEmpty();
+            }
+            assertThat(valid).isEqualTo(20);
+        }
+    }
+
+    private static ToolSpec spec(String name) {
+        return TOOLS.specs().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Two tools, one of which fails. */
+    static class TravelTools {
+        final List<String> called = new ArrayList<>();
+
+        @Tool(value = "Current temperature in a city", parameterNames = "city")
+        int temperature(String city) {
+            called.add("temperature");
+            return 21;
+        }
+
+        @Tool(value = "Train departures from a city", parameterNames = "city")
+        String departures(String city) {
+            called.add("departures");
+            throw new IllegalStateException("timetable service unavailable");
+        }
+    }
+
+    @Test
+    void toolLoopRunsBothToolsAndSurvivesAToolThatThrows() {
+        try (ChatModel model = open(HERMES_TEMPLATE)) {
+            TravelTools travel = new TravelTools();
+            for (ToolChoice first : List.of(ToolChoice.named("departures"), ToolChoice.named("temperature"),
+                    ToolChoice.REQUIRED)) {
+                ToolLoop loop = ToolLoop.builder(model.with(o -> o.maxTokens(120).temperature(0.9)))
+                        .tools(travel).firstChoice(first).maxRounds(3).build();
+                ToolLoop.Result result = loop.run(ChatRequest.builder().user("Weather and trains in Paris?")
+                        .truncationPolicy(TruncationPolicy.CLOSE_JSON).options(o -> o.seed(4)).build());
+                assertThat(result.rounds()).isBetween(1, 3);
+                assertThat(result.answer().finishReason()).isNotEqualTo(FinishReason.TOOL_CALLS);
+                assertThat(result.conversation()).filteredOn(m -> m instanceof ToolResultMessage).isNotEmpty();
+                result.conversation().stream().filter(m -> m instanceof ToolResultMessage t
+                        && t.toolName().equals("departures")).forEach(m ->
+                        assertThat(m.text()).contains("timetable service unavailable"));
+            }
+            assertThat(travel.called).contains("temperature", "departures");
         }
     }
 

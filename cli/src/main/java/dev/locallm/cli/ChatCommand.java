@@ -8,6 +8,13 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ResponseFormat;
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.internal.Json;
+import dev.locallm.schema.JsonSchema;
+import dev.locallm.tool.ToolCall;
+import dev.locallm.tool.ToolChoice;
+import dev.locallm.tool.ToolSpec;
 import dev.locallm.chat.SystemMessage;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.stream.ChatStream;
@@ -16,6 +23,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,10 +34,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code locallm chat}: streams a reply to stdout. With {@code --prompt} it answers once; without, it reads
- * one message per line from stdin and keeps the conversation until end of input or {@code /exit}.
+ * one message per line from stdin and keeps the conversation until end of input or {@code /exit}. With
+ * {@code --json-schema} it prints only the JSON answer; with {@code --tools}, the tool calls as a JSON array
+ * (or the text reply when the model made none).
  * Everything that is not model text (the prompt marker, statistics) goes to stderr, so stdout can be piped.
  */
 @Command(name = "chat", description = "Chat with a model; streams the reply to stdout.")
@@ -53,6 +68,18 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print token counts and speed to stderr after each reply.")
     boolean stats;
 
+    @Option(names = "--json-schema", paramLabel = "FILE",
+            description = "Answer with JSON that validates against this JSON schema; prints only the JSON.")
+    Path jsonSchema;
+
+    @Option(names = "--tools", paramLabel = "FILE",
+            description = "A JSON array of OpenAI-style tool definitions; prints the tool calls as a JSON array.")
+    Path tools;
+
+    @Option(names = "--tool-choice", paramLabel = "auto|none|required|NAME", defaultValue = "auto",
+            description = "Whether and which tool must be called (with --tools). Default: ${DEFAULT-VALUE}.")
+    String toolChoice;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -77,6 +104,14 @@ final class ChatCommand implements Callable<Integer> {
             if (system != null) {
                 history.add(SystemMessage.of(system));
             }
+            if (jsonSchema != null || tools != null) {
+                if (prompt == null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--json-schema and --tools need --prompt");
+                }
+                history.add(UserMessage.of(prompt));
+                return structured(chat, history, out);
+            }
             if (prompt != null) {
                 history.add(UserMessage.of(prompt));
                 reply(chat, history, out, err);
@@ -99,6 +134,68 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(AssistantMessage.of(response.text()));
             }
         }
+    }
+
+    /** One answer as JSON of a schema, or as tool calls: printed alone, so that it can be piped. */
+    private int structured(ChatModel chat, List<ChatMessage> history, PrintWriter out) throws IOException {
+        ChatRequest.Builder request = ChatRequest.builder().messages(history);
+        if (jsonSchema != null) {
+            request.responseFormat(ResponseFormat.jsonSchema(JsonSchema.parse(Files.readString(jsonSchema))));
+        }
+        if (tools != null) {
+            request.tools(toolSpecs(Files.readString(tools))).toolChoice(choice(toolChoice));
+        }
+        ChatResponse response = chat.chat(request.build());
+        if (tools != null && !response.toolCalls().isEmpty()) {
+            List<Map<String, Object>> calls = new ArrayList<>();
+            for (ToolCall call : response.toolCalls()) {
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("name", call.name());
+                function.put("arguments", call.arguments());
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("id", call.id());
+                c.put("type", "function");
+                c.put("function", function);
+                calls.add(c);
+            }
+            out.println(Json.MAPPER.writeValueAsString(calls));
+        } else {
+            out.println(response.text().strip());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static List<ToolSpec> toolSpecs(String json) {
+        JsonNode array;
+        try {
+            array = Json.MAPPER.readTree(json);
+        } catch (JacksonException e) {
+            throw new InvalidRequestException("--tools: not valid JSON: " + e.getOriginalMessage(), "tools");
+        }
+        if (array == null || !array.isArray()) {
+            throw new InvalidRequestException("--tools must hold a JSON array of tool definitions", "tools");
+        }
+        List<ToolSpec> specs = new ArrayList<>();
+        for (JsonNode tool : array) {
+            JsonNode function = tool.has("function") ? tool.get("function") : tool;
+            ToolSpec.Builder b = ToolSpec.builder().name(function.path("name").asString(""))
+                    .description(function.path("description").asString(""));
+            if (function.has("parameters")) {
+                b.parameters(JsonSchema.parse(Json.MAPPER.writeValueAsString(function.get("parameters"))));
+            }
+            specs.add(b.build());
+        }
+        return specs;
+    }
+
+    private static ToolChoice choice(String value) {
+        return switch (value) {
+            case "auto" -> ToolChoice.AUTO;
+            case "none" -> ToolChoice.NONE;
+            case "required" -> ToolChoice.REQUIRED;
+            default -> ToolChoice.named(value);
+        };
     }
 
     private ChatResponse reply(ChatModel chat, List<ChatMessage> history, PrintWriter out, PrintWriter err) {

@@ -143,6 +143,45 @@ class CliIT {
     }
 
     @Test
+    void jsonSchemaPrintsOnlyValidJsonOrOneLineWhyNot() throws Exception {
+        String model = "gguf:" + TestModels.require(TestModels.STORIES_CHATML) + "?ctx=2048";
+        Path schema = Files.writeString(workDir.resolve("book.json"), "{\"type\":\"object\",\"properties\":"
+                + "{\"title\":{\"type\":\"string\",\"maxLength\":20},\"year\":{\"type\":\"integer\","
+                + "\"minimum\":1900,\"maximum\":2030}},\"required\":[\"title\",\"year\"],"
+                + "\"additionalProperties\":false}");
+        Result ok = locallm("chat", "-m", model, "-p", "A book", "--json-schema", schema.toString(), "--seed", "1",
+                "-n", "200");
+        assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+        JsonNode book = JSON.readTree(ok.stdout());
+        assertThat(book.get("year").asInt()).isBetween(1900, 2030);
+        assertThat(book.get("title").asString().length()).isLessThanOrEqualTo(20);
+
+        Result truncated = locallm("chat", "-m", model, "-p", "A book", "--json-schema", schema.toString(), "-n", "4");
+        assertThat(truncated.exitCode()).isEqualTo(1);
+        assertThat(truncated.stderr().lines().toList()).singleElement().asString().contains("cut short");
+
+        Path unsupported = Files.writeString(workDir.resolve("bad.json"), "{\"type\":\"array\",\"uniqueItems\":true}");
+        Result refused = locallm("chat", "-m", model, "-p", "x", "--json-schema", unsupported.toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.stderr().lines().toList()).singleElement().asString().contains("'uniqueItems' at #");
+    }
+
+    @Test
+    void toolsPrintTheCallsAsAJsonArray() throws Exception {
+        String model = "gguf:" + TestModels.require(TestModels.STORIES_CHATML) + "?ctx=2048";
+        Path tools = Files.writeString(workDir.resolve("tools.json"), "[{\"type\":\"function\",\"function\":"
+                + "{\"name\":\"get_weather\",\"description\":\"Weather\",\"parameters\":{\"type\":\"object\","
+                + "\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":20}},\"required\":[\"city\"]}}}]");
+        Result r = locallm("chat", "-m", model, "-p", "Weather?", "--tools", tools.toString(), "--tool-choice",
+                "required", "--seed", "1", "-n", "200");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        JsonNode calls = JSON.readTree(r.stdout());
+        assertThat(calls.isArray()).isTrue();
+        assertThat(calls.get(0).at("/function/name").asString()).isEqualTo("get_weather");
+        assertThat(JSON.readTree(calls.get(0).at("/function/arguments").asString()).has("city")).isTrue();
+    }
+
+    @Test
     void badArgumentsAreOneClearLine() throws Exception {
         Result r = locallm("chat", "--model", "/nowhere/model.gguf", "--prompt", "hi");
         assertThat(r.exitCode()).isEqualTo(1);
