@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -89,14 +88,7 @@ class LlamaCppStructuredOutputTest {
     /** Every schema of the JSON-Schema-Test-Suite that compiles: llama.cpp parses the GBNF and obeys it. */
     @Test
     void everyCompilableSuiteSchemaIsEnforcedByLlamaCpp() throws IOException {
-        Path dir = Path.of(System.getProperty("locallm.test.schema-suite", "../../shared/json-schema-test-suite"),
-                "tests", "draft2020-12");
-        if (!Files.isDirectory(dir)) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError("JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath());
-            }
-            Assumptions.abort("JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath());
-        }
+        Path dir = TestModels.schemaTestSuite();
         List<String> failures = new ArrayList<>();
         int checked = 0;
         List<Path> files;

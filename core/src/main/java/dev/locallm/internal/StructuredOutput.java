@@ -15,10 +15,7 @@ import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolCallFormat;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,13 +25,7 @@ import java.util.Optional;
 final class StructuredOutput {
     private static final JsonSchema ANY_OBJECT = JsonSchema.parse("{\"type\":\"object\"}");
     private static final int CACHE_SIZE = 128;
-    private static final Map<Object, Grammar> GRAMMARS = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Object, Grammar> eldest) {
-                    return size() > CACHE_SIZE;
-                }
-            });
+    private static final LruCache<Object, Grammar> GRAMMARS = new LruCache<>(CACHE_SIZE);
     /** Calls per turn a grammar allows in formats with several calls. */
     private static final int MAX_PARALLEL_CALLS = 8;
 
@@ -50,13 +41,7 @@ final class StructuredOutput {
         if (!format.isJson()) {
             return Optional.empty();
         }
-        Grammar cached = GRAMMARS.get(format);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        Grammar grammar = JsonSchemaGrammar.compile(schema(format));
-        GRAMMARS.put(format, grammar);
-        return Optional.of(grammar);
+        return Optional.of(GRAMMARS.get(format, f -> JsonSchemaGrammar.compile(schema(format))));
     }
 
     /** The grammar of the calls a request forces: to the named tool, or to any of them. */
@@ -65,14 +50,7 @@ final class StructuredOutput {
                 .map(name -> request.tools().stream().filter(t -> t.name().equals(name)).toList())
                 .orElse(request.tools());
         int calls = format == ToolCallFormat.HERMES || format == ToolCallFormat.MISTRAL ? MAX_PARALLEL_CALLS : 1;
-        List<Object> key = List.of(allowed, format);
-        Grammar cached = GRAMMARS.get(key);
-        if (cached != null) {
-            return cached;
-        }
-        Grammar grammar = ToolCallGrammar.compile(allowed, format, calls);
-        GRAMMARS.put(key, grammar);
-        return grammar;
+        return GRAMMARS.get(List.of(allowed, format), k -> ToolCallGrammar.compile(allowed, format, calls));
     }
 
     private static JsonSchema schema(ResponseFormat format) {

@@ -8,11 +8,9 @@ import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.internal.Json;
+import dev.locallm.internal.LruCache;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -32,12 +30,7 @@ public final class SchemaValidator {
             builder -> builder
                     .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build())
                     .schemaLoader(loader -> loader.fetchRemoteResources(false)));
-    private static final Map<String, Schema> CACHE = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Schema> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    });
+    private static final LruCache<String, Schema> CACHE = new LruCache<>(CACHE_SIZE);
 
     private SchemaValidator() {
     }
@@ -70,7 +63,7 @@ public final class SchemaValidator {
         if (instance == null || instance.isMissingNode()) {
             return List.of("not valid JSON: no value");
         }
-        Schema compiled = CACHE.computeIfAbsent(schema.toJson(), SchemaValidator::load);
+        Schema compiled = CACHE.get(schema.toJson(), SchemaValidator::load);
         List<String> errors = new ArrayList<>();
         for (Error e : compiled.validate(instance)) {
             errors.add(e.toString());

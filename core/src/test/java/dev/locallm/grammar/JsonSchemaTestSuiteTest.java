@@ -27,6 +27,7 @@ import tools.jackson.databind.JsonNode;
  */
 class JsonSchemaTestSuiteTest {
 
+    /** The suite folder; core cannot use testkit's TestModels (testkit depends on core), hence this copy of its rule. */
     static Path suite() {
         String configured = System.getProperty("locallm.test.schema-suite", "../../shared/json-schema-test-suite");
         Path dir = Path.of(configured, "tests", "draft2020-12");

@@ -45,6 +45,22 @@ public final class TestModels {
     }
 
     /**
+     * The draft 2020-12 tests of the official JSON-Schema-Test-Suite, staged beside the models: the system
+     * property {@code locallm.test.schema-suite}, or {@code ../shared/json-schema-test-suite}. Missing fails
+     * under {@code CI=true}, as a model does.
+     */
+    public static Path schemaTestSuite() {
+        String configured = System.getProperty("locallm.test.schema-suite");
+        Path root = configured != null && !configured.isBlank() ? Path.of(configured)
+                : directory().resolveSibling("json-schema-test-suite");
+        Path dir = root.resolve("tests").resolve("draft2020-12");
+        if (!Files.isDirectory(dir)) {
+            missing("JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath());
+        }
+        return dir;
+    }
+
+    /**
      * The model file with this name.
      *
      * @throws AssertionError when it is missing and {@code CI=true}
@@ -54,12 +70,15 @@ public final class TestModels {
         if (Files.isRegularFile(path)) {
             return path;
         }
-        String message = "Test model " + fileName + " not found in " + directory().toAbsolutePath()
-                + " (set " + ENV + " to the folder that holds it)";
+        missing("Test model " + fileName + " not found in " + directory().toAbsolutePath() + " (set " + ENV
+                + " to the folder that holds it)");
+        throw new AssertionError("unreachable");
+    }
+
+    private static void missing(String message) {
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError(message + "; CI=true, so this fails instead of skipping");
         }
         Assumptions.abort(message);
-        throw new AssertionError(message);
     }
 }
