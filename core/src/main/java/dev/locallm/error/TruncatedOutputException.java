@@ -3,8 +3,9 @@ package dev.locallm.error;
 import java.util.List;
 
 /**
- * JSON output reached the token limit before it was complete (finish reason
- * {@link dev.locallm.chat.FinishReason#LENGTH}). {@link #rawText()} holds the partial text. Raise
+ * JSON output, or a tool call that {@link dev.locallm.tool.ToolChoice} required, reached the token limit before
+ * it was complete (finish reason {@link dev.locallm.chat.FinishReason#LENGTH}). {@link #rawText()} holds the
+ * partial text. Raise
  * {@code maxTokens}, or set {@link dev.locallm.chat.TruncationPolicy#CLOSE_JSON} to get it closed instead.
  */
 public class TruncatedOutputException extends StructuredOutputException {

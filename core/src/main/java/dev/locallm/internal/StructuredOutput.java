@@ -84,7 +84,13 @@ final class StructuredOutput {
 
     private static void checkToolCalls(ChatRequest request, ChatResponse response) {
         FinishReason reason = response.finishReason();
-        if (reason == FinishReason.CANCELLED || reason == FinishReason.LENGTH) {
+        if (reason == FinishReason.CANCELLED) {
+            return;
+        }
+        if (reason == FinishReason.LENGTH) {
+            if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
+                throw new TruncatedOutputException(response.text());
+            }
             return;
         }
         if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {

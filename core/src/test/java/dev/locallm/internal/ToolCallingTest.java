@@ -11,6 +11,8 @@ import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.StructuredOutputException;
+import dev.locallm.error.TruncatedOutputException;
+import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.tool.ToolCallDelta;
@@ -95,6 +97,18 @@ class ToolCallingTest {
                     .matchesCompletely("<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>")).isTrue();
             m.chat(ask(ToolChoice.AUTO));
             assertThat(engine.grammars.get(1)).isEmpty();
+        }
+    }
+
+    @Test
+    void aRequiredCallCutByTheTokenLimitIsATruncationNotText() {
+        try (ChatModel m = model(TWO_CALLS.substring("Checking.".length()))) {
+            ChatRequest cut = ask(ToolChoice.REQUIRED).toBuilder().options(o -> o.maxTokens(6)).build();
+            assertThatThrownBy(() -> m.chat(cut)).isInstanceOfSatisfying(TruncatedOutputException.class,
+                    e -> assertThat(e.rawText()).startsWith("<tool_call>"));
+            ChatResponse closed = m.chat(cut.toBuilder().truncationPolicy(TruncationPolicy.CLOSE_JSON).build());
+            assertThat(closed.toolCalls()).hasSize(1);
+            assertThat(closed.toolCalls().get(0).name()).isIn("get_weather", "get_time");
         }
     }
 
