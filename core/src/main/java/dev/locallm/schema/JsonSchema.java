@@ -48,7 +48,8 @@ public final class JsonSchema {
     /**
      * A schema from its JSON text: an object or a boolean.
      *
-     * @throws InvalidRequestException when it is not valid JSON, or not an object or boolean
+     * @throws InvalidRequestException when it is not valid JSON, not an object or boolean, or malformed (a keyword
+     *                                 with a value of the wrong type, such as {@code "type": 5})
      */
     public static JsonSchema parse(String json) {
         Objects.requireNonNull(json, "json");
@@ -61,6 +62,10 @@ public final class JsonSchema {
         }
         if (node == null || !(node.isObject() || node.isBoolean())) {
             throw new InvalidRequestException("a JSON schema must be an object or a boolean", "response_format");
+        }
+        String problem = SchemaShape.problem(node);
+        if (problem != null) {
+            throw new InvalidRequestException("the JSON schema is malformed at " + problem, "response_format");
         }
         return new JsonSchema(Json.MAPPER.writeValueAsString(node));
     }
