@@ -93,6 +93,23 @@ public interface ChatModel extends AutoCloseable {
     void chatStream(ChatRequest request, StreamHandler handler);
 
     /**
+     * Continues {@code prompt} as raw text, without the chat template (the OpenAI {@code /v1/completions} style),
+     * as a pull stream; close the stream to cancel. The options are layered over this model's defaults; stop
+     * sequences apply. Waits for a free slot as {@link #chatStream(ChatRequest)} does.
+     *
+     * @throws dev.locallm.error.InvalidRequestException        when the backend cannot complete raw text
+     * @throws dev.locallm.error.ContextLengthExceededException when the prompt is too long
+     */
+    ChatStream completeStream(String prompt, GenerationOptions options);
+
+    /** {@link #completeStream} to the end: the continuation of {@code prompt} and its usage. */
+    default ChatResponse complete(String prompt, GenerationOptions options) {
+        try (ChatStream stream = completeStream(prompt, options)) {
+            return stream.response();
+        }
+    }
+
+    /**
      * A view of this model whose default options are these {@code defaults} layered over the current ones.
      * Options set on a request still win. The view shares the loaded model.
      */

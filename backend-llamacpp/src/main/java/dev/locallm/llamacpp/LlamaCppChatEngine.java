@@ -9,6 +9,7 @@ import dev.locallm.chat.SystemMessage;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelLoadException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.llamacpp.gguf.GgufFile;
@@ -135,10 +136,23 @@ final class LlamaCppChatEngine implements ChatEngine {
         if (closed.get()) {
             throw new GenerationCancelledException("The model is closed", "");
         }
-        String prompt = renderPrompt(request);
+        return generate(renderPrompt(request), request.options(), grammar);
+    }
+
+    @Override
+    public Generation startCompletion(String prompt, GenerationOptions options) {
+        if (closed.get()) {
+            throw new GenerationCancelledException("The model is closed", "");
+        }
+        return generate(prompt, options, Optional.empty());
+    }
+
+    private Generation generate(String prompt, GenerationOptions o, Optional<Grammar> grammar) {
         int promptTokens = model.encode(prompt).length + (special.addBos() ? 1 : 0);
+        if (promptTokens == 0) {
+            throw new InvalidRequestException("the prompt is empty and the model adds no BOS token", "prompt");
+        }
         int context = loaded.contextPerSlot();
-        GenerationOptions o = request.options();
         if (promptTokens >= context) {
             throw new ContextLengthExceededException(promptTokens, o.maxTokens().orElse(0), context);
         }

@@ -8,6 +8,8 @@ import dev.locallm.EmbeddingModel;
 import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.error.InvalidRequestException;
@@ -44,6 +46,23 @@ class LlamaCppBackendTest {
             String text = model.chat(greedy("Once upon a time", 20)).text();
             // then: the greedy sample of llama2.c's doc/stories260K.md
             assertThat("Once upon a time" + text).startsWith("Once upon a time, there was a little girl named Lily.");
+        }
+    }
+
+    @Test
+    void rawCompletionContinuesThePromptWithoutTheChatTemplate() {
+        try (ChatModel model = LocalLm.chatModel("gguf:" + stories() + "?threads=1")) {
+            GenerationOptions greedy = GenerationOptions.of(o -> o.temperature(0).seed(3).maxTokens(20));
+            // when: the ChatML model continues raw text, the template is not applied
+            ChatResponse raw = model.complete("Once upon a time", greedy);
+            // then: the same greedy reference text as the template-free model, from a prompt of BOS + 4 tokens
+            assertThat("Once upon a time" + raw.text()).startsWith("Once upon a time, there was a little girl named Lily.");
+            assertThat(raw.usage().promptTokens()).isLessThan(model.chat(greedy("Once upon a time", 1)).usage()
+                    .promptTokens());
+            ChatResponse stopped = model.complete("Once upon a time", GenerationOptions.of(o -> o.temperature(0)
+                    .seed(3).maxTokens(20).stop(java.util.List.of("girl"))));
+            assertThat(stopped.text()).isEqualTo(", there was a little ");
+            assertThat(stopped.finishReason()).isEqualTo(FinishReason.STOP);
         }
     }
 

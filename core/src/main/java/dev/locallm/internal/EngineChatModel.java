@@ -96,6 +96,17 @@ public final class EngineChatModel implements ChatModel {
         } while (!chunk.isLast());
     }
 
+    @Override
+    public ChatStream completeStream(String prompt, GenerationOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
+        shared.ensureOpen();
+        GenerationOptions effective = GenerationOptions.defaults().overriddenBy(defaults).overriddenBy(options);
+        long startNanos = System.nanoTime();
+        Generation generation = shared.engine().startCompletion(prompt, effective);
+        return new RunChatStream(register(generation, effective, startNanos, null, null), response -> { });
+    }
+
     private GenerationRun start(ChatRequest request) {
         Objects.requireNonNull(request, "request");
         shared.ensureOpen();
@@ -108,9 +119,14 @@ public final class EngineChatModel implements ChatModel {
                 : StructuredOutput.grammar(request.responseFormat());
         long startNanos = System.nanoTime();
         Generation generation = shared.engine().start(resolved, grammar);
-        AtomicReference<GenerationRun> self = new AtomicReference<>();
         Grammar closeWith = request.truncationPolicy() == TruncationPolicy.CLOSE_JSON ? grammar.orElse(null) : null;
         ToolStream tools = request.usesTools() ? new ToolStream(format, request.tools()) : null;
+        return register(generation, effective, startNanos, closeWith, tools);
+    }
+
+    private GenerationRun register(Generation generation, GenerationOptions effective, long startNanos,
+            Grammar closeWith, ToolStream tools) {
+        AtomicReference<GenerationRun> self = new AtomicReference<>();
         GenerationRun run = new GenerationRun(generation, effective.stopSequences(), startNanos,
                 () -> shared.unregister(self.get()), closeWith, tools);
         self.set(run);

@@ -2,6 +2,8 @@ package dev.locallm.spi;
 
 import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.GenerationOptions;
+import dev.locallm.error.InvalidRequestException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.tool.ToolCallFormat;
 import java.util.Optional;
@@ -33,6 +35,18 @@ public interface ChatEngine extends AutoCloseable {
      * @throws dev.locallm.error.InvalidRequestException when the request does not fit the model
      */
     Generation start(ChatRequest request, Optional<Grammar> grammar);
+
+    /**
+     * Starts a generation that continues {@code prompt} as raw text: no chat template, tools or grammar. The
+     * options are complete as for {@link #start}; blocking and cancellation behave the same. Engines that cannot
+     * keep the default, which refuses.
+     *
+     * @throws dev.locallm.error.InvalidRequestException when the prompt does not fit the model, or the engine cannot
+     *                                                   complete raw text
+     */
+    default Generation startCompletion(String prompt, GenerationOptions options) {
+        throw new InvalidRequestException("this backend completes chats only, not raw prompts", "prompt");
+    }
 
     /**
      * How this model writes tool calls (detected from its chat template); core constrains, parses and streams

@@ -24,6 +24,14 @@ class EngineChatModelTest {
     private static final List<String> STORY = List.of("Once", " upon", " a", " time", ".");
 
     @Test
+    void rawCompletionOnABackendWithoutItIsATypedRefusal() {
+        try (ChatModel m = EngineChatModel.create(new ScriptedEngine(List.of("a"), false), GenerationOptions.empty())) {
+            assertThatThrownBy(() -> m.complete("Once", GenerationOptions.empty()))
+                    .isInstanceOf(dev.locallm.error.InvalidRequestException.class).hasMessageContaining("raw prompts");
+        }
+    }
+
+    @Test
     void blockingChatAssemblesTextUsageAndTimings() {
         var engine = new ScriptedEngine(STORY, false);
         try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
