@@ -1,0 +1,388 @@
+package dev.locallm.server;
+
+import dev.locallm.ChatModel;
+import dev.locallm.EmbeddingModel;
+import dev.locallm.chat.ChatChunk;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.error.ContextLengthExceededException;
+import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.error.LocalLmException;
+import dev.locallm.error.StructuredOutputException;
+import dev.locallm.error.TruncatedOutputException;
+import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.internal.Json;
+import dev.locallm.stream.ChatStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Routes and answers the OpenAI endpoints. Thread-safe; requests run on Jetty's (blocking) threads. */
+final class OpenAiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenAiHandler.class);
+
+    private final LocalLmServer server;
+    private final byte[] apiKey;
+    private final long maxBodyBytes;
+    private final int queueSize;
+    private final List<String> corsOrigins;
+    private final OpenAiRequests.Limits limits;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private volatile boolean shuttingDown;
+
+    OpenAiHandler(LocalLmServer server, LocalLmServer.Builder b) {
+        this.server = server;
+        this.apiKey = b.apiKey == null ? null : b.apiKey.getBytes(StandardCharsets.UTF_8);
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.queueSize = b.queueSize;
+        this.corsOrigins = b.corsOrigins;
+        this.limits = new OpenAiRequests.Limits(b.maxMessages, b.maxTools, b.maxTokens);
+    }
+
+    void shutdown() {
+        shuttingDown = true;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        String endpoint = endpointName(path);
+        int[] status = {200};
+        try {
+            cors(request, response);
+            if (method.equals("OPTIONS")) {
+                status[0] = corsOrigins.isEmpty() ? 405 : 204;
+                response.setStatus(status[0]);
+                callback.succeeded();
+                return true;
+            }
+            switch (path) {
+                case "/health" -> {
+                    requireMethod(method, "GET");
+                    status[0] = server.isReady() && !shuttingDown ? 200 : 503;
+                    writeJson(response, callback, status[0], Map.of("status", status[0] == 200 ? "ok" : "loading"));
+                }
+                case "/metrics" -> {
+                    requireMethod(method, "GET");
+                    authorize(request);
+                    writeText(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",
+                            server.metrics().scrape());
+                }
+                case "/v1/models" -> {
+                    requireMethod(method, "GET");
+                    authorize(request);
+                    writeJson(response, callback, 200, models());
+                }
+                case "/v1/chat/completions" -> {
+                    requireMethod(method, "POST");
+                    authorize(request);
+                    JsonNode body = OpenAiRequests.parse(readBody(request));
+                    OpenAiRequests.Chat chat = OpenAiRequests.chat(body, limits);
+                    status[0] = generate(chat.model(), m -> m.chatStream(chat.request()), chat.stream(),
+                            chat.includeUsage(), CompletionWire.chat(chat.model(), chat.includeUsage()), request,
+                            response, callback);
+                }
+                case "/v1/completions" -> {
+                    requireMethod(method, "POST");
+                    authorize(request);
+                    JsonNode body = OpenAiRequests.parse(readBody(request));
+                    OpenAiRequests.Completion c = OpenAiRequests.completion(body, limits);
+                    status[0] = generate(c.model(), m -> m.completeStream(c.prompt(), c.options()), c.stream(),
+                            c.includeUsage(), CompletionWire.text(c.model(), c.echo() ? c.prompt() : "",
+                                    c.includeUsage()), request, response, callback);
+                }
+                case "/v1/embeddings" -> {
+                    requireMethod(method, "POST");
+                    authorize(request);
+                    JsonNode body = OpenAiRequests.parse(readBody(request));
+                    writeJson(response, callback, 200, embeddings(OpenAiRequests.embeddings(body)));
+                }
+                default -> throw new ApiError(404, "invalid_request_error", "Unknown URL " + method + " " + path,
+                        null, "unknown_url");
+            }
+        } catch (ApiError e) {
+            status[0] = e.status;
+            if (e.status == 413) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+            writeError(response, callback, e);
+        } catch (RuntimeException e) {
+            ApiError mapped = map(e);
+            status[0] = mapped.status;
+            writeError(response, callback, mapped);
+        } finally {
+            server.metrics().request(endpoint, status[0]);
+        }
+        return true;
+    }
+
+    private static String endpointName(String path) {
+        return switch (path) {
+            case "/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings" ->
+                    path;
+            default -> "other";
+        };
+    }
+
+    private static void requireMethod(String method, String expected) {
+        if (!method.equals(expected)) {
+            throw new ApiError(405, "invalid_request_error", "Method " + method + " is not allowed here; use "
+                    + expected, null, "method_not_allowed");
+        }
+    }
+
+    private void authorize(Request request) {
+        if (apiKey == null) {
+            return;
+        }
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        byte[] given = header != null && header.startsWith("Bearer ")
+                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(given, apiKey)) {
+            throw new ApiError(401, "authentication_error", "Missing or invalid API key (Authorization: Bearer ...)",
+                    null, "invalid_api_key");
+        }
+    }
+
+    private void cors(Request request, Response response) {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin == null || corsOrigins.isEmpty()) {
+            return;
+        }
+        if (corsOrigins.contains("*") || corsOrigins.contains(origin)) {
+            response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            response.getHeaders().put(HttpHeader.VARY, "Origin");
+            response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
+            response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+        }
+    }
+
+    private String readBody(Request request) {
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new ApiError(415, "invalid_request_error", "Content-Type must be application/json", null,
+                    "unsupported_media_type");
+        }
+        long declared = request.getLength();
+        if (declared > maxBodyBytes) {
+            throw tooLarge();
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (body.length > maxBodyBytes) {
+                throw tooLarge();
+            }
+            return new String(body, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ApiError.invalid("Could not read the request body: " + e.getMessage(), null);
+        }
+    }
+
+    private ApiError tooLarge() {
+        return new ApiError(413, "invalid_request_error", "The request body is larger than " + maxBodyBytes + " bytes",
+                null, "request_too_large");
+    }
+
+    // ---- endpoints
+
+    private ObjectNode models() {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        List<String> names = new ArrayList<>(server.chatModels().keySet());
+        server.embeddingModels().keySet().stream().filter(n -> !names.contains(n)).forEach(names::add);
+        long created = System.currentTimeMillis() / 1000;
+        for (String name : names) {
+            ObjectNode m = data.addObject();
+            m.put("id", name);
+            m.put("object", "model");
+            m.put("created", created);
+            m.put("owned_by", "locallm");
+        }
+        return root;
+    }
+
+    private ObjectNode embeddings(OpenAiRequests.Embeddings r) {
+        EmbeddingModel model = server.embeddingModels().get(r.model());
+        if (model == null) {
+            throw modelNotFound(r.model(), server.embeddingModels().keySet());
+        }
+        List<float[]> vectors = model.embedAll(r.inputs());
+        int tokens = r.inputs().stream().mapToInt(s -> Math.max(1, s.length() / 4)).sum();
+        return OpenAiResponses.embeddings(r.model(), vectors, r.base64(), tokens);
+    }
+
+    /**
+     * Runs one generation for a request: admission (slots plus queue, else 503), the stream, cancellation when
+     * the client goes away, and the answer written by {@code wire}, whole or as server-sent events.
+     */
+    private int generate(String modelName, Function<ChatModel, ChatStream> start, boolean streaming,
+            boolean includeUsage, CompletionWire wire, Request request, Response response, Callback callback) {
+        ChatModel model = server.chatModels().get(modelName);
+        if (model == null) {
+            throw modelNotFound(modelName, server.chatModels().keySet());
+        }
+        int capacity = server.chatModels().values().stream().mapToInt(m -> m.capabilities().parallelRequests()).sum()
+                + queueSize;
+        if (shuttingDown || admitted.incrementAndGet() > capacity) {
+            admitted.decrementAndGet();
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            throw new ApiError(503, "server_error", shuttingDown ? "The server is shutting down"
+                    : "The server is busy: all generation slots and the queue are full; retry later", null, "overloaded");
+        }
+        ServerMetrics metrics = server.metrics();
+        metrics.waiting().incrementAndGet();
+        boolean waiting = true;
+        try {
+            ChatStream stream = start.apply(model);
+            metrics.waiting().decrementAndGet();
+            waiting = false;
+            metrics.active().incrementAndGet();
+            request.addFailureListener(failure -> stream.close());
+            try (stream) {
+                if (!streaming) {
+                    ChatResponse r = stream.response();
+                    metrics.generated(r);
+                    writeJson(response, callback, 200, wire.response(r));
+                } else {
+                    stream(stream, includeUsage, wire, response, callback);
+                }
+                return 200;
+            } finally {
+                metrics.active().decrementAndGet();
+            }
+        } finally {
+            if (waiting) {
+                metrics.waiting().decrementAndGet();
+            }
+            admitted.decrementAndGet();
+        }
+    }
+
+    private void stream(ChatStream stream, boolean includeUsage, CompletionWire wire, Response response,
+            Callback callback) {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        try (OutputStream out = Content.Sink.asOutputStream(response)) {
+            for (ObjectNode opening : wire.opening()) {
+                event(out, opening);
+            }
+            Iterator<ChatChunk> chunks = stream.iterator();
+            while (chunks.hasNext()) {
+                ChatChunk chunk;
+                ChatResponse finished = null;
+                try {
+                    chunk = chunks.next();
+                    if (chunk.isLast()) {
+                        finished = stream.response();
+                    }
+                } catch (LocalLmException e) {
+                    event(out, OpenAiResponses.error(map(e)));
+                    break;
+                }
+                ObjectNode delta = wire.delta(chunk);
+                if (delta != null) {
+                    event(out, delta);
+                }
+                if (finished != null) {
+                    server.metrics().generated(finished);
+                    for (ObjectNode closing : wire.closing(finished, includeUsage)) {
+                        event(out, closing);
+                    }
+                }
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            callback.succeeded();
+        } catch (IOException e) {
+            LOG.debug("Client went away during a stream: {}", e.toString());
+            stream.close();
+            callback.failed(e);
+        }
+    }
+
+    private static void event(OutputStream out, ObjectNode payload) throws IOException {
+        out.write(("data: " + Json.MAPPER.writeValueAsString(payload) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    // ---- errors
+
+    private static ApiError modelNotFound(String model, java.util.Set<String> available) {
+        return new ApiError(404, "invalid_request_error", "The model '" + model + "' does not exist; available: "
+                + String.join(", ", available), "model", "model_not_found");
+    }
+
+    static ApiError map(RuntimeException e) {
+        if (e instanceof ApiError a) {
+            return a;
+        }
+        if (e instanceof ContextLengthExceededException c) {
+            return ApiError.invalid(c.getMessage(), "messages", "context_length_exceeded");
+        }
+        if (e instanceof TruncatedOutputException t) {
+            return ApiError.invalid(t.getMessage() + "; raise max_completion_tokens, or send \"truncation\": "
+                    + "\"close_json\" to have it closed", "max_completion_tokens", "output_truncated");
+        }
+        if (e instanceof StructuredOutputException s) {
+            LOG.warn("The model's output broke the requested format: {} {}", s.getMessage(), s.errors());
+            return new ApiError(500, "server_error", s.getMessage() + ": " + s.errors(), null, "invalid_model_output");
+        }
+        if (e instanceof UnsupportedSchemaException u) {
+            return ApiError.invalid(u.getMessage(), u.parameter().isEmpty() ? "response_format" : u.parameter(),
+                    "unsupported_schema");
+        }
+        if (e instanceof InvalidRequestException i) {
+            return ApiError.invalid(i.getMessage(), i.parameter().isEmpty() ? null : i.parameter());
+        }
+        if (e instanceof IllegalStateException) {
+            return new ApiError(503, "server_error", "The model is not available: " + e.getMessage(), null, null);
+        }
+        if (e instanceof GenerationCancelledException) {
+            return new ApiError(503, "server_error", e.getMessage(), null, "cancelled");
+        }
+        LOG.error("Request failed", e);
+        return new ApiError(500, "server_error", e instanceof LocalLmException ? e.getMessage()
+                : "Internal error: " + e.getClass().getSimpleName(), null, null);
+    }
+
+    private static void writeError(Response response, Callback callback, ApiError e) {
+        if (response.isCommitted()) {
+            callback.failed(e);
+            return;
+        }
+        writeJson(response, callback, e.status, OpenAiResponses.error(e));
+    }
+
+    private static void writeJson(Response response, Callback callback, int status, Object body) {
+        writeText(response, callback, status, "application/json", Json.MAPPER.writeValueAsString(body));
+    }
+
+    private static void writeText(Response response, Callback callback, int status, String type, String text) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        Content.Sink.write(response, true, text, callback);
+    }
+
+}

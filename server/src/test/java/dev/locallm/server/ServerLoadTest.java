@@ -1,0 +1,117 @@
+package dev.locallm.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.locallm.internal.Json;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * 16 streaming clients against 2 slots and a queue of 4, for {@code locallm.load.seconds} (8 in the build; the
+ * full 60-second run is in bench/README.md). Every accepted stream must be complete, every rejection a 503 with
+ * {@code Retry-After}, and the heap after GC must not grow over the run.
+ */
+class ServerLoadTest {
+    private static final int CLIENTS = 16;
+
+    @Test
+    void sixteenStreamingClientsAgainstTwoSlots() throws Exception {
+        long seconds = Long.getLong("locallm.load.seconds", 8);
+        try (ServingFixture f = ServingFixture.start(LocalLmServer.builder().apiKey(ServingFixture.KEY)
+                .queueSize(4))) {
+            RawHttp http = new RawHttp(f.baseUrl(), ServingFixture.KEY);
+            run(f, http, 2);
+            long before = heapAfterGc();
+            Result result = run(f, http, seconds);
+            long after = heapAfterGc();
+
+            System.out.printf("load: %d s, %d complete streams, %d rejected, heap after GC %d -> %d KiB%n", seconds,
+                    result.completed.get(), result.rejected.get(), before / 1024, after / 1024);
+            assertThat(result.failures).isEmpty();
+            assertThat(result.completed.get()).isPositive();
+            assertThat(result.rejected.get()).as("16 clients exceed 2 slots + 4 queued").isPositive();
+            assertThat(after).as("heap after GC, before and after the run").isLessThan(before + 16L * 1024 * 1024);
+            assertThat(http.get("/metrics").body()).contains("locallm_active_generations 0.0")
+                    .contains("locallm_queue_depth 0.0");
+        }
+    }
+
+    private record Result(AtomicInteger completed, AtomicInteger rejected, ConcurrentLinkedQueue<String> failures) { }
+
+    private static Result run(ServingFixture f, RawHttp http, long seconds) throws Exception {
+        Result result = new Result(new AtomicInteger(), new AtomicInteger(), new ConcurrentLinkedQueue<>());
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        List<Future<?>> clients = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            int client = c;
+            clients.add(pool.submit(() -> {
+                int i = 0;
+                while (System.nanoTime() < end && result.failures.isEmpty()) {
+                    stream(f, http, "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"max_tokens\":"
+                            + (16 + (client * 7 + i++) % 48), result);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> c : clients) {
+            c.get();
+        }
+        pool.shutdown();
+        return result;
+    }
+
+    private static void stream(ServingFixture f, RawHttp http, String extra, Result result) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(f.baseUrl() + "/chat/completions"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + ServingFixture.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(RawHttp.chat(extra))).build();
+        HttpResponse<java.util.stream.Stream<String>> response = http.client().send(request,
+                HttpResponse.BodyHandlers.ofLines());
+        List<String> lines = response.body().toList();
+        if (response.statusCode() == 503) {
+            String retry = response.headers().firstValue("Retry-After").orElse(null);
+            JsonNode error = Json.MAPPER.readTree(String.join("\n", lines)).get("error");
+            if (retry == null || error == null || !"overloaded".equals(error.get("code").asString())) {
+                result.failures.add("bad rejection: " + lines);
+            }
+            result.rejected.incrementAndGet();
+            Thread.sleep(Long.parseLong(retry == null ? "1" : retry) * 100); // a tenth of it: keeps the queue full
+            return;
+        }
+        List<String> events = lines.stream().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        if (response.statusCode() != 200 || events.isEmpty() || !events.get(events.size() - 1).equals("[DONE]")) {
+            result.failures.add("incomplete stream " + response.statusCode() + ": " + lines);
+            return;
+        }
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Json.MAPPER::readTree).toList();
+        long ids = chunks.stream().map(c -> c.get("id").asString()).distinct().count();
+        long finishes = chunks.stream().filter(c -> c.at("/choices/0/finish_reason").isString()).count();
+        boolean usage = chunks.get(chunks.size() - 1).at("/usage/completion_tokens").asInt() > 0;
+        if (ids != 1 || finishes != 1 || !usage) {
+            result.failures.add("stream with " + ids + " ids, " + finishes + " finish reasons, usage " + usage);
+            return;
+        }
+        result.completed.incrementAndGet();
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+}
