@@ -26,6 +26,11 @@ final class ModelOptions {
 
     /** A builder for the model, with llama.cpp options when the model is a GGUF file. */
     LocalLm.Builder builder() {
+        return builder(options -> { });
+    }
+
+    /** {@link #builder()} with more llama.cpp options set by {@code llamaOptions} (for a GGUF model). */
+    LocalLm.Builder builder(java.util.function.Consumer<LlamaCppOptions.Builder> llamaOptions) {
         LocalLm.Builder builder = LocalLm.builder().model(model);
         ModelLocation location = ModelLocation.parse(model);
         boolean gguf = location.scheme().equals("gguf") || location.path().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
@@ -40,6 +45,7 @@ final class ModelOptions {
             if (gpuLayers != null) {
                 options.gpuLayers(gpuLayers);
             }
+            llamaOptions.accept(options);
             builder.backendOptions(options.build());
         }
         return builder;

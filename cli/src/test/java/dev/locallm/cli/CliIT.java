@@ -192,4 +192,38 @@ class CliIT {
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.stderr()).contains("Missing required option: '--model");
     }
+    @Test
+    void serveStreamsSseToAnOpenAiRequestAndStopsOnSigterm() throws Exception {
+        String model = TestModels.require(TestModels.STORIES_CHATML).toString();
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("locallm.cli.jar"), "serve", "--model", model, "--port", "0", "--threads", "1",
+                "--ctx", "1024", "--api-key", "s3cret").directory(workDir.toFile())
+                .redirectError(workDir.resolve("serve.err").toFile()).start();
+        try {
+            java.io.BufferedReader stdout = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    p.getInputStream(), StandardCharsets.UTF_8));
+            String baseUrl = stdout.readLine();
+            assertThat(baseUrl).startsWith("OpenAI base URL: http://127.0.0.1:").endsWith("/v1");
+            baseUrl = baseUrl.substring("OpenAI base URL: ".length());
+            assertThat(stdout.readLine()).isEqualTo("Model: stories260K-chatml");
+            assertThat(stdout.readLine()).isEqualTo("API key: required");
+
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<Stream<String>> response = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(baseUrl + "/chat/completions")).header("Authorization", "Bearer s3cret")
+                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
+                            .ofString("{\"model\":\"stories260K-chatml\",\"stream\":true,\"max_tokens\":12,"
+                                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofLines());
+            List<String> events = response.body().filter(l -> l.startsWith("data: ")).toList();
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(events).hasSizeGreaterThan(3).last().isEqualTo("data: [DONE]");
+            assertThat(JSON.readTree(events.get(1).substring(6)).at("/choices/0/delta/content").asString())
+                    .isNotEmpty();
+        } finally {
+            p.destroy();
+        }
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+        assertThat(Files.readString(workDir.resolve("serve.err"))).doesNotContain("ERROR", "llama_model_loader");
+    }
 }
