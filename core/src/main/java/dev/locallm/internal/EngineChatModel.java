@@ -10,6 +10,8 @@ import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.LocalLmException;
+import dev.locallm.error.StructuredOutputException;
+import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.tool.ToolCallFormat;
@@ -44,17 +46,30 @@ public final class EngineChatModel implements ChatModel {
 
     @Override
     public ChatResponse chat(ChatRequest request) {
-        GenerationRun run = start(request);
-        ChatChunk chunk;
-        do {
-            chunk = run.nextChunk();
-        } while (chunk != null && !chunk.isLast());
-        ChatResponse response = run.response();
-        if (response.finishReason() == FinishReason.CANCELLED) {
-            throw cancelled(run);
+        int repairs = shared.engine().repairAttempts();
+        ChatRequest attempt = request;
+        for (int i = 0; ; i++) {
+            GenerationRun run = start(attempt);
+            ChatChunk chunk;
+            do {
+                chunk = run.nextChunk();
+            } while (chunk != null && !chunk.isLast());
+            ChatResponse response = run.response();
+            if (response.finishReason() == FinishReason.CANCELLED) {
+                throw cancelled(run);
+            }
+            try {
+                StructuredOutput.check(request, response);
+                return response;
+            } catch (TruncatedOutputException e) {
+                throw e;
+            } catch (StructuredOutputException e) {
+                if (i >= repairs) {
+                    throw e;
+                }
+                attempt = StructuredOutput.repairRequest(attempt, response, e);
+            }
         }
-        StructuredOutput.check(request, response);
-        return response;
     }
 
     @Override

@@ -1,9 +1,11 @@
 package dev.locallm.internal;
 
+import dev.locallm.chat.AssistantMessage;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.UserMessage;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.grammar.Grammar;
@@ -80,6 +82,22 @@ final class StructuredOutput {
             throw new TruncatedOutputException(response.text());
         }
         throw new StructuredOutputException("The output is not valid " + format, response.text(), errors);
+    }
+
+    /**
+     * The request to send again after {@code response} failed its check: the conversation plus the invalid
+     * reply and a user turn that quotes what was wrong and asks for a valid answer.
+     */
+    static ChatRequest repairRequest(ChatRequest request, ChatResponse response, StructuredOutputException failure) {
+        String errors = failure.errors().isEmpty() ? failure.getMessage() : String.join("; ", failure.errors());
+        String ask = request.usesTools() && request.toolChoice().forcesCall()
+                ? "That reply is not a valid tool call (" + errors + "). Call "
+                        + request.toolChoice().tool().map(t -> "the tool " + t).orElse("one of the tools")
+                        + " now, with arguments that match its parameters."
+                : "That reply is not valid JSON for the required schema (" + errors + "). Reply again with only "
+                        + "the JSON, matching the schema exactly.";
+        return request.toBuilder().add(new AssistantMessage(response.text(), response.toolCalls()))
+                .add(UserMessage.of(ask)).build();
     }
 
     private static void checkToolCalls(ChatRequest request, ChatResponse response) {

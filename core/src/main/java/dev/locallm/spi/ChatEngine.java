@@ -49,6 +49,17 @@ public interface ChatEngine extends AutoCloseable {
     }
 
     /**
+     * How many times core may re-ask when a blocking reply breaks the requested JSON schema or tool choice:
+     * 0 (the default) for engines that enforce them with a grammar, more for engines that cannot (a remote
+     * server that ignores {@code tool_choice}). Core then sends the invalid reply back with its validation
+     * errors and asks again; when the last attempt is still invalid it throws
+     * {@link dev.locallm.error.StructuredOutputException}.
+     */
+    default int repairAttempts() {
+        return 0;
+    }
+
+    /**
      * How this model writes tool calls (detected from its chat template); core constrains, parses and streams
      * calls in this format. Engines without tool support may keep the default.
      */

@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ScriptedEngine implements ChatEngine {
     final List<String> tokens;
+    /** Replies for later requests: request n (from 1) replays {@code later.get(n - 1)} when there is one. */
+    final List<List<String>> later = new CopyOnWriteArrayList<>();
+    volatile int repairAttempts;
     final Semaphore permits;
     final List<ChatRequest> requests = new CopyOnWriteArrayList<>();
     final List<Optional<Grammar>> grammars = new CopyOnWriteArrayList<>();
@@ -37,9 +40,16 @@ final class ScriptedEngine implements ChatEngine {
     }
 
     @Override
+    public int repairAttempts() {
+        return repairAttempts;
+    }
+
+    @Override
     public Generation start(ChatRequest request, Optional<Grammar> grammar) {
         requests.add(request);
         grammars.add(grammar);
+        int n = requests.size() - 1;
+        List<String> tokens = n > 0 && n <= later.size() ? later.get(n - 1) : this.tokens;
         return new Generation() {
             private int index;
             private volatile boolean cancelled;

@@ -86,6 +86,29 @@ class StructuredOutputTest {
     }
 
     @Test
+    void anEngineThatCannotEnforceSchemasIsReAskedWithTheErrors() {
+        var engine = new ScriptedEngine(List.of("{\"x\":\"one\"}"), false);
+        engine.repairAttempts = 2;
+        engine.later.add(List.of("Sorry: ", "{\"x\":1}"));
+        engine.later.add(List.of("{\"x\":1,", "\"y\":2}"));
+        try (ChatModel m = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            assertThat(m.chat(ChatRequest.of("where?"), Point.class)).isEqualTo(new Point(1, 2));
+            assertThat(engine.requests).hasSize(3);
+            ChatRequest last = engine.requests.get(2);
+            assertThat(last.messages()).hasSize(5);
+            assertThat(last.messages().get(3).toString()).contains("Sorry: {\"x\":1}");
+            assertThat(last.messages().get(4).toString()).contains("required").contains("not valid JSON");
+        }
+        var stubborn = new ScriptedEngine(List.of("no"), false);
+        stubborn.repairAttempts = 1;
+        try (ChatModel m = EngineChatModel.create(stubborn, GenerationOptions.empty())) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("where?"), Point.class))
+                    .isInstanceOf(StructuredOutputException.class);
+            assertThat(stubborn.requests).as("one try and one repair").hasSize(2);
+        }
+    }
+
+    @Test
     void closeJsonPolicyCompletesTruncatedOutputSoItValidates() {
         ChatRequest request = ChatRequest.builder().user("where?").options(o -> o.maxTokens(2))
                 .truncationPolicy(TruncationPolicy.CLOSE_JSON).build();

@@ -218,6 +218,10 @@ final class OpenAiHandler extends Handler.Abstract {
             m.put("object", "model");
             m.put("created", created);
             m.put("owned_by", "locallm");
+            ChatModel chat = server.chatModels().get(name);
+            if (chat != null) {
+                m.put("context_length", chat.capabilities().contextLength());
+            }
         }
         return root;
     }
@@ -295,7 +299,7 @@ final class OpenAiHandler extends Handler.Abstract {
                 try {
                     chunk = chunks.next();
                     if (chunk.isLast()) {
-                        finished = stream.response();
+                        finished = checked(stream, chunk);
                     }
                 } catch (LocalLmException e) {
                     event(out, OpenAiResponses.error(map(e)));
@@ -319,6 +323,18 @@ final class OpenAiHandler extends Handler.Abstract {
             LOG.debug("Client went away during a stream: {}", e.toString());
             stream.close();
             callback.failed(e);
+        }
+    }
+
+    /**
+     * The finished response of a stream, checked against the requested format. JSON cut by the token limit is
+     * not an error in a stream: it ends with finish reason {@code length}, as OpenAI's streams do.
+     */
+    private static ChatResponse checked(ChatStream stream, ChatChunk last) {
+        try {
+            return stream.response();
+        } catch (TruncatedOutputException e) {
+            return last.response().orElseThrow(() -> e);
         }
     }
 

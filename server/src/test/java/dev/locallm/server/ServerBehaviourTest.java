@@ -142,6 +142,11 @@ class ServerBehaviourTest {
         assertThat(cut.statusCode()).isEqualTo(400);
         assertThat(RawHttp.json(cut).at("/error/code").asString()).isEqualTo("output_truncated");
 
+        List<String> streamed = events(RawHttp.chat(format + ",\"stream\":true"));
+        assertThat(streamed).as("a stream reports the cut as OpenAI does").last().isEqualTo("[DONE]");
+        assertThat(streamed.stream().filter(e -> e.contains("\"finish_reason\":\"length\""))).hasSize(1);
+        assertThat(streamed).noneMatch(e -> e.contains("\"error\""));
+
         HttpResponse<String> closed = http.post("/v1/chat/completions",
                 RawHttp.chat(format + ",\"truncation\":\"close_json\""));
         assertThat(closed.statusCode()).as(closed.body()).isEqualTo(200);
