@@ -1,0 +1,147 @@
+package dev.locallm.remote;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The body of a streaming response, read as server-sent events by one consumer thread that waits with a
+ * timeout: the JDK client pushes byte buffers into a queue one batch at a time (so memory stays bounded), and
+ * {@link #next} parses them. {@link #cancel()} may be called from any thread and wakes a waiting reader.
+ */
+final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
+    private static final Object END = new Object();
+    private static final Object CANCELLED = new Object();
+
+    /** What {@link #next} found instead of an event. */
+    enum Stop { END, CANCELLED, READ_TIMEOUT, TOTAL_TIMEOUT }
+
+    /** Thrown by {@link #next} when the stream stalled or ran past its deadline. */
+    static final class Stalled extends Exception {
+        private static final long serialVersionUID = 1L;
+        final Stop why;
+
+        Stalled(Stop why) {
+            super(why.name(), null, false, false);
+            this.why = why;
+        }
+    }
+
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final SseParser parser;
+    private final Deque<SseParser.Event> ready = new ArrayDeque<>();
+    private volatile Flow.Subscription subscription;
+    private volatile boolean cancelled;
+    private boolean ended;
+
+    EventStream(int maxEventBytes) {
+        this.parser = new SseParser(maxEventBytes);
+    }
+
+    @Override
+    public CompletionStage<EventStream> getBody() {
+        return CompletableFuture.completedFuture(this);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (cancelled) {
+            s.cancel();
+        } else {
+            s.request(1);
+        }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+        queue.add(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        queue.add(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+        queue.add(END);
+    }
+
+    /**
+     * The next event; {@code null} at the end of the stream or once cancelled (see {@link #cancelled()}).
+     *
+     * @throws Stalled     when no byte came within {@code readTimeoutNanos}, or the deadline passed
+     * @throws IOException when the connection failed
+     */
+    SseParser.Event next(long readTimeoutNanos, long deadlineNanos) throws Stalled, IOException {
+        while (ready.isEmpty()) {
+            if (ended || cancelled) {
+                return null;
+            }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new Stalled(Stop.TOTAL_TIMEOUT);
+            }
+            Object item;
+            try {
+                item = queue.poll(Math.min(readTimeoutNanos, left), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel();
+                return null;
+            }
+            if (item == null) {
+                throw new Stalled(deadlineNanos - System.nanoTime() <= 0 ? Stop.TOTAL_TIMEOUT : Stop.READ_TIMEOUT);
+            }
+            if (item == CANCELLED) {
+                return null;
+            }
+            if (item == END) {
+                ended = true;
+                ready.addAll(parser.finish());
+            } else if (item instanceof Throwable t) {
+                ended = true;
+                throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<ByteBuffer> buffers = (List<ByteBuffer>) item;
+                for (ByteBuffer b : buffers) {
+                    byte[] bytes = new byte[b.remaining()];
+                    b.get(bytes);
+                    ready.addAll(parser.feed(bytes, 0, bytes.length));
+                }
+                Flow.Subscription s = subscription;
+                if (s != null && !cancelled) {
+                    s.request(1);
+                }
+            }
+        }
+        return ready.poll();
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    /** Stops reading and closes the connection; idempotent, thread-safe, non-blocking. */
+    void cancel() {
+        if (!cancelled) {
+            cancelled = true;
+            Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+            queue.add(CANCELLED);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.locallm.remote;
+
+import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.error.GenerationException;
+import dev.locallm.error.LocalLmException;
+import dev.locallm.internal.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * HTTP to one OpenAI-compatible server with {@link HttpClient}: JSON requests and streaming ones, timeouts,
+ * and retries with exponential backoff and jitter on connection errors, 408, 429 and 5xx (honouring
+ * {@code Retry-After}), never on other 4xx and never once a stream has been handed out. Redirects are not
+ * followed, so the API key is only ever sent to the configured host; it is never logged. Thread-safe.
+ */
+final class HttpTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+    private static final long FIRST_BACKOFF_MILLIS = 500;
+    private static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+    /** The outcome of one attempt: a body, or an error answer. */
+    private record Answer<T>(int status, T body, byte[] errorBody, Optional<String> retryAfter) { }
+
+    private final HttpClient client;
+    private final String base;
+    private final RemoteOptions options;
+
+    HttpTransport(String baseUrl, RemoteOptions options) {
+        this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.options = options;
+        URI uri = URI.create(base);
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                || uri.getHost() == null) {
+            throw new dev.locallm.error.InvalidRequestException("The remote base URL must be http(s)://host[:port]/path,"
+                    + " got '" + baseUrl + "'", "model");
+        }
+        this.client = HttpClient.newBuilder().connectTimeout(options.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    String baseUrl() {
+        return base;
+    }
+
+    /** GET a JSON document, with retries. */
+    JsonNode getJson(String path) {
+        return json(send(() -> request(path).GET(), jsonHandler(), deadline()));
+    }
+
+    /** POST JSON and read a JSON answer, with retries. */
+    JsonNode postJson(String path, JsonNode body) {
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        return json(send(() -> post(path, bytes), jsonHandler(), deadline()));
+    }
+
+    /**
+     * POST JSON and open the answer as a stream of server-sent events, retrying until the server accepts it.
+     * After this returns, nothing is retried.
+     */
+    EventStream openStream(String path, JsonNode body, long deadlineNanos) {
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        return send(() -> post(path, bytes).header("Accept", "text/event-stream"),
+                info -> info.statusCode() / 100 == 2 ? new EventStream(MAX_EVENT_BYTES) : errorSubscriber(),
+                deadlineNanos);
+    }
+
+    long deadline() {
+        return System.nanoTime() + options.totalTimeout().toNanos();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(options.readTimeout())
+                .header("User-Agent", "LocaLLM");
+        if (options.apiKey() != null) {
+            b.header("Authorization", "Bearer " + options.apiKey());
+        }
+        options.headers().forEach(b::header);
+        return b;
+    }
+
+    private HttpRequest.Builder post(String path, byte[] body) {
+        return request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    }
+
+    private static HttpResponse.BodyHandler<Object> jsonHandler() {
+        return info -> HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), b -> b);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T> HttpResponse.BodySubscriber<T> errorSubscriber() {
+        return (HttpResponse.BodySubscriber) HttpResponse.BodySubscribers.ofByteArray();
+    }
+
+    private static JsonNode json(Object bytes) {
+        try {
+            return Json.MAPPER.readTree((byte[]) bytes);
+        } catch (JacksonException e) {
+            throw new GenerationException("The server's answer is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Sends with retries until a 2xx answer, whose body it returns; throws the typed error otherwise. */
+    private <T> T send(java.util.function.Supplier<HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler,
+            long deadlineNanos) {
+        int attempt = 0;
+        while (true) {
+            Answer<T> answer;
+            try {
+                answer = attempt(request.get().build(), handler, deadlineNanos);
+            } catch (ConnectionFailed e) {
+                if (attempt >= options.maxRetries()) {
+                    throw new GenerationException("Could not reach " + base + " after " + (attempt + 1)
+                            + " attempt(s): " + e.getMessage(), e.getCause());
+                }
+                pause(backoff(attempt, Optional.empty()), deadlineNanos, e.getMessage());
+                attempt++;
+                continue;
+            }
+            if (answer.status() / 100 == 2) {
+                return answer.body();
+            }
+            boolean retryable = answer.status() == 408 || answer.status() == 429 || answer.status() >= 500;
+            LocalLmException error = ServerErrors.of(answer.status(), answer.errorBody());
+            if (!retryable || attempt >= options.maxRetries()) {
+                throw error;
+            }
+            pause(backoff(attempt, answer.retryAfter()), deadlineNanos, error.getMessage());
+            attempt++;
+        }
+    }
+
+    /** A failure to connect or to get an answer, which may be retried. */
+    private static final class ConnectionFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConnectionFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Answer<T> attempt(HttpRequest request, HttpResponse.BodyHandler<T> handler, long deadlineNanos)
+            throws ConnectionFailed {
+        CompletableFuture<HttpResponse<T>> future = client.sendAsync(request, handler);
+        HttpResponse<T> response;
+        try {
+            response = future.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new GenerationCancelledException("Interrupted while waiting for " + base, "");
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new GenerationException("No answer from " + base + " within the total timeout of "
+                    + options.totalTimeout().toSeconds() + " s");
+        } catch (CancellationException e) {
+            throw new GenerationCancelledException("The request to " + base + " was cancelled", "");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+                throw new ConnectionFailed(cause.toString(), cause);
+            }
+            if (cause instanceof HttpTimeoutException) {
+                throw new GenerationException("No answer from " + base + " within the read timeout of "
+                        + options.readTimeout().toSeconds() + " s", cause);
+            }
+            if (cause instanceof IOException) {
+                throw new ConnectionFailed(cause.toString(), cause);
+            }
+            throw new GenerationException("Request to " + base + " failed: " + cause, cause);
+        }
+        if (response.statusCode() / 100 == 2) {
+            return new Answer<>(response.statusCode(), response.body(), null, Optional.empty());
+        }
+        Object body = response.body();
+        byte[] bytes = body instanceof byte[] b ? b : new byte[0];
+        return new Answer<>(response.statusCode(), null, bytes, response.headers().firstValue("Retry-After"));
+    }
+
+    /** Exponential backoff with jitter (half to all of 0.5 s, 1 s, 2 s, ...), or the server's Retry-After. */
+    Duration backoff(int attempt, Optional<String> retryAfter) {
+        Optional<Duration> asked = retryAfter.flatMap(HttpTransport::parseRetryAfter);
+        long max = options.maxBackoff().toMillis();
+        if (asked.isPresent()) {
+            return Duration.ofMillis(Math.min(max, asked.get().toMillis()));
+        }
+        long exponential = Math.min(max, FIRST_BACKOFF_MILLIS << Math.min(attempt, 20));
+        return Duration.ofMillis(exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1));
+    }
+
+    /** {@code Retry-After} as seconds or an HTTP date. */
+    static Optional<Duration> parseRetryAfter(String value) {
+        String v = value.strip();
+        try {
+            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+                return Optional.of(d.isNegative() ? Duration.ZERO : d);
+            } catch (DateTimeParseException ignored) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private void pause(Duration wait, long deadlineNanos, String why) {
+        if (System.nanoTime() + wait.toNanos() >= deadlineNanos) {
+            throw new GenerationException("Giving up on " + base + ": the total timeout would pass before the next "
+                    + "retry (" + why + ")");
+        }
+        LOG.debug("Retrying {} in {} ms: {}", base, wait.toMillis(), why);
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GenerationCancelledException("Interrupted while waiting to retry " + base, "");
+        }
+    }
+
+}

@@ -1,0 +1,116 @@
+package dev.locallm.remote;
+
+import dev.locallm.ModelCapabilities;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.GenerationOptions;
+import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.grammar.Grammar;
+import dev.locallm.spi.ChatEngine;
+import dev.locallm.spi.Generation;
+import dev.locallm.tool.ToolCallFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Chat on a remote OpenAI-compatible server: every generation is a streamed request, sent as the server's
+ * {@link Dialect} wants it. At most {@code parallel} requests run at once; others wait (interruptibly).
+ * Thread-safe; {@link #close()} cancels running streams.
+ */
+final class RemoteChatEngine implements ChatEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteChatEngine.class);
+
+    private final RemoteServer server;
+    private final Semaphore slots;
+    private final Set<RemoteGeneration> running = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Cleared when the server refused {@code stream_options} once: some vLLM builds answer it with a 400. */
+    private volatile boolean streamOptions = true;
+
+    RemoteChatEngine(RemoteServer server) {
+        this.server = server;
+        this.slots = new Semaphore(server.options().parallel(), true);
+    }
+
+    @Override
+    public ModelCapabilities capabilities() {
+        return new ModelCapabilities(server.model(), "remote (" + server.dialect().uriName() + ")",
+                server.contextLength(), server.options().parallel(), true, true, server.dialect().enforcesSchema());
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return ToolCallFormat.HERMES;
+    }
+
+    @Override
+    public int repairAttempts() {
+        return server.options().repairAttempts();
+    }
+
+    @Override
+    public Generation start(ChatRequest request, Optional<Grammar> grammar) {
+        return stream("/chat/completions", false,
+                () -> RequestWriter.chat(request, grammar, server.model(), server.dialect(), streamOptions));
+    }
+
+    @Override
+    public Generation startCompletion(String prompt, GenerationOptions options) {
+        return stream("/completions", true,
+                () -> RequestWriter.completion(prompt, options, server.model(), server.dialect(), streamOptions));
+    }
+
+    private Generation stream(String path, boolean raw, Supplier<ObjectNode> body) {
+        if (closed.get()) {
+            throw new GenerationCancelledException("The model is closed", "");
+        }
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GenerationCancelledException("Interrupted while waiting for a free request slot", "");
+        }
+        try {
+            long deadline = server.transport().deadline();
+            EventStream events;
+            try {
+                events = server.transport().openStream(path, body.get(), deadline);
+            } catch (RemoteServerException e) {
+                if (!streamOptions || e.status() != 400 || !e.body().contains("stream_options")) {
+                    throw e;
+                }
+                LOG.info("{} refused stream_options; sending without it from now on", server.transport().baseUrl());
+                streamOptions = false;
+                events = server.transport().openStream(path, body.get(), deadline);
+            }
+            RemoteGeneration[] self = new RemoteGeneration[1];
+            RemoteGeneration generation = new RemoteGeneration(events, raw,
+                    server.options().readTimeout().toNanos(), deadline, () -> {
+                        running.remove(self[0]);
+                        slots.release();
+                    });
+            self[0] = generation;
+            running.add(generation);
+            if (closed.get()) {
+                generation.cancel();
+            }
+            return generation;
+        } catch (RuntimeException e) {
+            slots.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            running.forEach(RemoteGeneration::cancel);
+        }
+    }
+}

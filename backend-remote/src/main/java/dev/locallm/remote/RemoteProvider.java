@@ -1,0 +1,42 @@
+package dev.locallm.remote;
+
+import dev.locallm.spi.BackendOptions;
+import dev.locallm.spi.BackendProvider;
+import dev.locallm.spi.ChatEngine;
+import dev.locallm.spi.EmbeddingEngine;
+import dev.locallm.spi.ModelLocation;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The remote backend: models on OpenAI-compatible servers, located as
+ * {@code openai:http://127.0.0.1:8000/v1?model=NAME} (see {@link RemoteOptions} for the parameters).
+ * Stateless; discovered with {@link java.util.ServiceLoader}.
+ */
+public final class RemoteProvider implements BackendProvider {
+
+    @Override
+    public String name() {
+        return "remote";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("openai");
+    }
+
+    @Override
+    public Class<RemoteOptions> optionsType() {
+        return RemoteOptions.class;
+    }
+
+    @Override
+    public ChatEngine openChat(ModelLocation location, Optional<BackendOptions> options) {
+        return new RemoteChatEngine(RemoteServer.open(location, options.map(RemoteOptions.class::cast)));
+    }
+
+    @Override
+    public EmbeddingEngine openEmbedding(ModelLocation location, Optional<BackendOptions> options) {
+        return new RemoteEmbeddingEngine(RemoteServer.open(location, options.map(RemoteOptions.class::cast)));
+    }
+}
