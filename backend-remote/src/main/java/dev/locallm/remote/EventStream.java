@@ -38,13 +38,23 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
 
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final SseParser parser;
+    /** Set when the server answered a streaming request with one JSON document (it ignored {@code stream}). */
+    private final java.io.ByteArrayOutputStream whole;
+    private final int maxBytes;
     private final Deque<SseParser.Event> ready = new ArrayDeque<>();
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
     private boolean ended;
 
-    EventStream(int maxEventBytes) {
+    /**
+     * @param maxEventBytes the largest event (or whole JSON answer) accepted
+     * @param wholeJson     whether the body is one JSON completion rather than events: it is then delivered as
+     *                      one event followed by {@code [DONE]}
+     */
+    EventStream(int maxEventBytes, boolean wholeJson) {
         this.parser = new SseParser(maxEventBytes);
+        this.whole = wholeJson ? new java.io.ByteArrayOutputStream() : null;
+        this.maxBytes = maxEventBytes;
     }
 
     @Override
@@ -108,7 +118,12 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
             }
             if (item == END) {
                 ended = true;
-                ready.addAll(parser.finish());
+                if (whole != null) {
+                    ready.add(new SseParser.Event("message", whole.toString(java.nio.charset.StandardCharsets.UTF_8), ""));
+                    ready.add(new SseParser.Event("message", "[DONE]", ""));
+                } else {
+                    ready.addAll(parser.finish());
+                }
             } else if (item instanceof Throwable t) {
                 ended = true;
                 throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
@@ -118,7 +133,15 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
                 for (ByteBuffer b : buffers) {
                     byte[] bytes = new byte[b.remaining()];
                     b.get(bytes);
-                    ready.addAll(parser.feed(bytes, 0, bytes.length));
+                    if (whole == null) {
+                        ready.addAll(parser.feed(bytes, 0, bytes.length));
+                    } else if (whole.size() + bytes.length > maxBytes) {
+                        cancel();
+                        throw new dev.locallm.error.GenerationException("The server's answer is larger than "
+                                + maxBytes + " bytes");
+                    } else {
+                        whole.write(bytes, 0, bytes.length);
+                    }
                 }
                 Flow.Subscription s = subscription;
                 if (s != null && !cancelled) {

@@ -82,7 +82,9 @@ final class HttpTransport {
     EventStream openStream(String path, JsonNode body, long deadlineNanos) {
         byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
         return send(() -> post(path, bytes).header("Accept", "text/event-stream"),
-                info -> info.statusCode() / 100 == 2 ? new EventStream(MAX_EVENT_BYTES) : errorSubscriber(),
+                info -> info.statusCode() / 100 != 2 ? errorSubscriber() : new EventStream(MAX_EVENT_BYTES,
+                        info.headers().firstValue("Content-Type").orElse("").toLowerCase(java.util.Locale.ROOT)
+                                .startsWith("application/json")),
                 deadlineNanos);
     }
 
