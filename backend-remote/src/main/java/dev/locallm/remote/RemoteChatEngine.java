@@ -3,6 +3,7 @@ package dev.locallm.remote;
 import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
@@ -56,17 +57,29 @@ final class RemoteChatEngine implements ChatEngine {
 
     @Override
     public Generation start(ChatRequest request, Optional<Grammar> grammar) {
-        return stream("/chat/completions", false,
+        int characters = request.messages().stream().mapToInt(m -> m.toString().length()).sum();
+        return stream("/chat/completions", false, request.options(), estimate(characters),
                 () -> RequestWriter.chat(request, grammar, server.model(), server.dialect(), streamOptions));
     }
 
     @Override
     public Generation startCompletion(String prompt, GenerationOptions options) {
-        return stream("/completions", true,
+        return stream("/completions", true, options, estimate(prompt.length()),
                 () -> RequestWriter.completion(prompt, options, server.model(), server.dialect(), streamOptions));
     }
 
-    private Generation stream(String path, boolean raw, Supplier<ObjectNode> body) {
+    /** Prompt tokens as estimated from characters (about 4 each), for servers that report no usage. */
+    private static int estimate(int characters) {
+        return Math.max(1, characters / 4);
+    }
+
+    private Generation stream(String path, boolean raw, GenerationOptions options, int estimatedPromptTokens,
+            Supplier<ObjectNode> body) {
+        int context = server.contextLength();
+        if (context > 0 && options.maxTokens().isPresent() && options.maxTokens().getAsInt() >= context) {
+            // Some servers (llama-server) cap max_tokens at the context instead of refusing it.
+            throw new ContextLengthExceededException(estimatedPromptTokens, options.maxTokens().getAsInt(), context);
+        }
         if (closed.get()) {
             throw new GenerationCancelledException("The model is closed", "");
         }
@@ -79,10 +92,11 @@ final class RemoteChatEngine implements ChatEngine {
         try {
             long deadline = server.transport().deadline();
             EventStream events;
+            boolean sentStreamOptions = streamOptions;
             try {
                 events = server.transport().openStream(path, body.get(), deadline);
             } catch (RemoteServerException e) {
-                if (!streamOptions || e.status() != 400 || !e.body().contains("stream_options")) {
+                if (!sentStreamOptions || e.status() != 400 || !e.body().contains("stream_options")) {
                     throw e;
                 }
                 LOG.info("{} refused stream_options; sending without it from now on", server.transport().baseUrl());
@@ -90,7 +104,7 @@ final class RemoteChatEngine implements ChatEngine {
                 events = server.transport().openStream(path, body.get(), deadline);
             }
             RemoteGeneration[] self = new RemoteGeneration[1];
-            RemoteGeneration generation = new RemoteGeneration(events, raw,
+            RemoteGeneration generation = new RemoteGeneration(events, raw, estimatedPromptTokens,
                     server.options().readTimeout().toNanos(), deadline, () -> {
                         running.remove(self[0]);
                         slots.release();

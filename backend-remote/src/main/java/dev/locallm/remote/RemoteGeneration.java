@@ -30,6 +30,7 @@ final class RemoteGeneration implements Generation {
 
     private final EventStream stream;
     private final boolean rawCompletion;
+    private final int estimatedPromptTokens;
     private final long readTimeoutNanos;
     private final long deadlineNanos;
     private final Runnable release;
@@ -45,18 +46,20 @@ final class RemoteGeneration implements Generation {
     private boolean callHasArguments;
     private String pendingArguments = "";
 
-    RemoteGeneration(EventStream stream, boolean rawCompletion, long readTimeoutNanos, long deadlineNanos,
-            Runnable release) {
+    RemoteGeneration(EventStream stream, boolean rawCompletion, int estimatedPromptTokens, long readTimeoutNanos,
+            long deadlineNanos, Runnable release) {
         this.stream = stream;
+        this.estimatedPromptTokens = estimatedPromptTokens;
         this.rawCompletion = rawCompletion;
         this.readTimeoutNanos = readTimeoutNanos;
         this.deadlineNanos = deadlineNanos;
         this.release = release;
     }
 
+    /** The server's count, or an estimate from the prompt's length when it reports no usage. */
     @Override
     public int promptTokens() {
-        return usage == null ? 0 : usage.promptTokens();
+        return usage == null ? estimatedPromptTokens : usage.promptTokens();
     }
 
     @Override

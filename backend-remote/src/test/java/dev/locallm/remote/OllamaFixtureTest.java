@@ -1,0 +1,8 @@
+package dev.locallm.remote;
+
+/** The contract suites against a fixture server that answers like OLLAMA (see {@link Family#OLLAMA}). */
+class OllamaFixtureTest extends FamilyContracts {
+    OllamaFixtureTest() {
+        super(Family.OLLAMA);
+    }
+}

@@ -1,0 +1,8 @@
+package dev.locallm.remote;
+
+/** The contract suites against a fixture server that answers like OPENAI (see {@link Family#OPENAI}). */
+class OpenaiFixtureTest extends FamilyContracts {
+    OpenaiFixtureTest() {
+        super(Family.OPENAI);
+    }
+}
