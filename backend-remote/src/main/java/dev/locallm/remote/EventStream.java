@@ -119,8 +119,9 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
             if (item == END) {
                 ended = true;
                 if (whole != null) {
-                    ready.add(new SseParser.Event("message", whole.toString(java.nio.charset.StandardCharsets.UTF_8), ""));
-                    ready.add(new SseParser.Event("message", "[DONE]", ""));
+                    ready.add(SseParser.Event.of("message", whole.toByteArray(), ""));
+                    ready.add(SseParser.Event.of("message", "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                            ""));
                 } else {
                     ready.addAll(parser.finish());
                 }
@@ -131,6 +132,11 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
                 @SuppressWarnings("unchecked")
                 List<ByteBuffer> buffers = (List<ByteBuffer>) item;
                 for (ByteBuffer b : buffers) {
+                    if (whole == null && b.hasArray()) {
+                        ready.addAll(parser.feed(b.array(), b.arrayOffset() + b.position(), b.remaining()));
+                        b.position(b.limit());
+                        continue;
+                    }
                     byte[] bytes = new byte[b.remaining()];
                     b.get(bytes);
                     if (whole == null) {

@@ -95,13 +95,19 @@ final class RemoteGeneration implements Generation {
                 }
                 throw interrupted("the stream ended before the server finished its reply", null);
             }
-            String data = event.data().strip();
             if (event.type().equals("error")) {
-                throw interrupted("the server sent an error: " + serverError(data).getMessage(), serverError(data));
+                LocalLmException error = serverError(event.text().strip());
+                throw interrupted("the server sent an error: " + error.getMessage(), error);
             }
-            if (data.equals("[DONE]")) {
+            if (event.isDone()) {
                 return finish();
             }
+            DeltaChunk common = DeltaChunk.read(event.bytes(), event.offset(), event.length());
+            if (common != null) {
+                read(common);
+                continue;
+            }
+            String data = event.text().strip();
             if (data.isEmpty()) {
                 continue;
             }
@@ -125,6 +131,23 @@ final class RemoteGeneration implements Generation {
 
     private static LocalLmException serverError(String data) {
         return ServerErrors.of(500, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void read(DeltaChunk chunk) {
+        if (chunk.completionTokens >= 0) {
+            usage = new Usage(Math.max(0, chunk.promptTokens), chunk.completionTokens);
+        }
+        if (rawCompletion) {
+            if (chunk.text != null) {
+                text(chunk.text, 1);
+            }
+        } else if (chunk.content != null && !chunk.content.isEmpty()) {
+            closeCall();
+            text(chunk.content, 1);
+        }
+        if (chunk.finishReason != null) {
+            finishReason = chunk.finishReason;
+        }
     }
 
     private void read(JsonNode chunk) {

@@ -111,10 +111,10 @@ public final class RemoteModels {
         try {
             SseParser.Event event;
             while ((event = stream.next(server.options().readTimeout().toNanos(), deadline)) != null) {
-                String data = event.data().strip();
-                if (data.equals("[DONE]")) {
+                if (event.isDone()) {
                     break;
                 }
+                String data = event.text().strip();
                 if (data.isEmpty()) {
                     continue;
                 }

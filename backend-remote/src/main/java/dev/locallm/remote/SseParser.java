@@ -1,9 +1,12 @@
 package dev.locallm.remote;
 
 import dev.locallm.error.GenerationException;
-import java.io.ByteArrayOutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,12 +19,49 @@ import java.util.List;
  */
 final class SseParser {
 
-    /** One dispatched event: its type ({@code message} when none was named), its data and its id (or empty). */
-    record Event(String type, String data, String id) { }
+    /**
+     * One dispatched event: its type ({@code message} when none was named), its data as {@code length} UTF-8
+     * bytes of {@code bytes} from {@code offset}, and its id (or empty). The bytes may be shared with the buffer
+     * the data arrived in, which must not change afterwards.
+     */
+    record Event(String type, byte[] bytes, int offset, int length, String id) {
+        static Event of(String type, byte[] data, String id) {
+            return new Event(type, data, 0, data.length, id);
+        }
+
+        /** The data as text. */
+        String text() {
+            return new String(bytes, offset, length, StandardCharsets.UTF_8);
+        }
+
+        /** Whether the data, without surrounding white space, is {@code [DONE]}. */
+        boolean isDone() {
+            int from = offset;
+            int to = offset + length;
+            while (from < to && bytes[from] <= ' ') {
+                from++;
+            }
+            while (to > from && bytes[to - 1] <= ' ') {
+                to--;
+            }
+            return to - from == 6 && bytes[from] == '[' && bytes[from + 1] == 'D' && bytes[from + 2] == 'O'
+                    && bytes[from + 3] == 'N' && bytes[from + 4] == 'E' && bytes[from + 5] == ']';
+        }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+    private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
 
     private final int maxEventBytes;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-    private final StringBuilder data = new StringBuilder();
+    private byte[] line = new byte[256];
+    private int lineLength;
+    private final java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+    private byte[] single;
+    private int singleOffset;
+    private int singleLength;
     private String type = "";
     private String id = "";
     private boolean hasData;
@@ -36,26 +76,80 @@ final class SseParser {
     /** Feeds bytes; returns the events they complete, in order. */
     List<Event> feed(byte[] bytes, int offset, int length) {
         List<Event> events = new ArrayList<>(2);
-        for (int i = offset; i < offset + length; i++) {
-            byte b = bytes[i];
-            if (afterCr) {
-                afterCr = false;
-                if (b == '\n') {
-                    continue;
-                }
-            }
-            if (b == '\r' || b == '\n') {
-                afterCr = b == '\r';
-                endLine(events);
-            } else {
-                if (++eventBytes > maxEventBytes) {
-                    throw new GenerationException("A server-sent event is larger than " + maxEventBytes
-                            + " bytes; the stream was abandoned");
-                }
-                line.write(b);
+        int end = offset + length;
+        int i = offset;
+        if (afterCr && i < end) {
+            afterCr = false;
+            if (bytes[i] == '\n') {
+                i++;
             }
         }
+        int lineStart = i;
+        while ((i = lineEnd(bytes, i, end)) < end) {
+            byte b = bytes[i];
+            if (lineLength == 0 && !first) {
+                count(i - lineStart);
+                endLine(bytes, lineStart, i - lineStart, true, events);
+            } else {
+                append(bytes, lineStart, i - lineStart);
+                endLine(line, 0, lineLength, false, events);
+                lineLength = 0;
+            }
+            i++;
+            if (b == '\r') {
+                if (i == end) {
+                    afterCr = true;
+                } else if (bytes[i] == '\n') {
+                    i++;
+                }
+            }
+            lineStart = i;
+        }
+        append(bytes, lineStart, end - lineStart);
         return events;
+    }
+
+    /**
+     * The index of the first CR or LF in {@code b} from {@code i}, or {@code end}: eight bytes at a time, with
+     * the classic "has a zero byte" test on the bytes XORed with each line end (the lowest flagged byte of each
+     * test is exact, so the lower of the two is the first line end).
+     */
+    private static int lineEnd(byte[] b, int i, int end) {
+        while (i + Long.BYTES <= end) {
+            long v = (long) LONGS.get(b, i);
+            long lf = v ^ LFS;
+            long cr = v ^ CRS;
+            long hit = ((lf - ONES) & ~lf | (cr - ONES) & ~cr) & HIGHS;
+            if (hit != 0) {
+                return i + (Long.numberOfTrailingZeros(hit) >>> 3);
+            }
+            i += Long.BYTES;
+        }
+        while (i < end && b[i] != '\n' && b[i] != '\r') {
+            i++;
+        }
+        return i;
+    }
+
+    private void count(int count) {
+        eventBytes += count;
+        if (eventBytes > maxEventBytes) {
+            throw new GenerationException("A server-sent event is larger than " + maxEventBytes
+                    + " bytes; the stream was abandoned");
+        }
+    }
+
+    /** Keeps part of a line that continues in the next read. */
+    private void append(byte[] bytes, int from, int count) {
+        if (count == 0) {
+            return;
+        }
+        count(count);
+        if (lineLength + count > line.length) {
+            line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + count));
+        }
+        System.arraycopy(bytes, from, line, lineLength, count);
+        lineLength += count;
     }
 
     /**
@@ -64,8 +158,9 @@ final class SseParser {
      */
     List<Event> finish() {
         List<Event> events = new ArrayList<>(1);
-        if (line.size() > 0) {
-            endLine(events);
+        if (lineLength > 0) {
+            endLine(line, 0, lineLength, false, events);
+            lineLength = 0;
         }
         if (hasData) {
             dispatch(events);
@@ -73,9 +168,22 @@ final class SseParser {
         return events;
     }
 
-    private void endLine(List<Event> events) {
-        String text = line.toString(StandardCharsets.UTF_8);
-        line.reset();
+    /**
+     * One complete line, {@code length} bytes of {@code src} from {@code from}, line end excluded; {@code shared}
+     * when {@code src} is the caller's buffer (which events may refer to) rather than this parser's own.
+     */
+    private void endLine(byte[] src, int from, int length, boolean shared, List<Event> events) {
+        if (!first && isDataLine(src, from, length)) {
+            int value = length > 5 && src[from + 5] == ' ' ? 6 : 5;
+            if (shared) {
+                addData(src, from + value, length - value);
+            } else {
+                byte[] copy = Arrays.copyOfRange(src, from + value, from + length);
+                addData(copy, 0, copy.length);
+            }
+            return;
+        }
+        String text = new String(src, from, length, StandardCharsets.UTF_8);
         if (first) {
             first = false;
             if (text.startsWith("\uFEFF")) {
@@ -102,11 +210,8 @@ final class SseParser {
         }
         switch (field) {
             case "data" -> {
-                if (hasData) {
-                    data.append('\n');
-                }
-                data.append(value);
-                hasData = true;
+                byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+                addData(bytes, 0, bytes.length);
             }
             case "event" -> type = value;
             case "id" -> {
@@ -120,9 +225,35 @@ final class SseParser {
         }
     }
 
+    /** Whether the line in the buffer is a {@code data:} field (decoded on its own, the common case). */
+    private static boolean isDataLine(byte[] src, int from, int length) {
+        return length >= 5 && src[from] == 'd' && src[from + 1] == 'a' && src[from + 2] == 't' && src[from + 3] == 'a'
+                && src[from + 4] == ':';
+    }
+
+    /** One {@code data:} value: kept as is when it is the event's only one, joined with newlines otherwise. */
+    private void addData(byte[] value, int offset, int length) {
+        if (!hasData) {
+            single = value;
+            singleOffset = offset;
+            singleLength = length;
+            hasData = true;
+            return;
+        }
+        if (single != null) {
+            data.write(single, singleOffset, singleLength);
+            single = null;
+        }
+        data.write('\n');
+        data.write(value, offset, length);
+    }
+
     private void dispatch(List<Event> events) {
-        events.add(new Event(type.isEmpty() ? "message" : type, data.toString(), id));
-        data.setLength(0);
+        String name = type.isEmpty() ? "message" : type;
+        events.add(single != null ? new Event(name, single, singleOffset, singleLength, id)
+                : Event.of(name, data.toByteArray(), id));
+        single = null;
+        data.reset();
         hasData = false;
         type = "";
         eventBytes = 0;

@@ -1,0 +1,499 @@
+package dev.locallm.remote;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The common streamed chunk (text of the first choice, its finish reason, usage) read straight from the
+ * event's UTF-8 bytes by a small strict scanner: most of a stream is such chunks, and this keeps the client's
+ * cost per token a fraction of what reading the bytes costs. {@link #read} answers {@code null} for anything
+ * beyond that shape or anything it does not fully understand (tool calls, errors, whole messages, odd
+ * numbers, malformed JSON); the caller then reads the event with Jackson, which also reports malformed JSON.
+ * Mutable; confined to one thread.
+ */
+final class DeltaChunk {
+    private static final int MAX_DEPTH = 64;
+    private static final byte[] CHOICES = bytes("choices");
+    private static final byte[] USAGE = bytes("usage");
+    private static final byte[] ERROR = bytes("error");
+    private static final byte[] DELTA = bytes("delta");
+    private static final byte[] TEXT = bytes("text");
+    private static final byte[] FINISH_REASON = bytes("finish_reason");
+    private static final byte[] MESSAGE = bytes("message");
+    private static final byte[] CONTENT = bytes("content");
+    private static final byte[] TOOL_CALLS = bytes("tool_calls");
+    private static final byte[] FUNCTION_CALL = bytes("function_call");
+    private static final byte[] PROMPT_TOKENS = bytes("prompt_tokens");
+    private static final byte[] COMPLETION_TOKENS = bytes("completion_tokens");
+
+    /** {@code choices[0].delta.content}, or null. */
+    String content;
+    /** {@code choices[0].text} (legacy completions), or null. */
+    String text;
+    /** {@code choices[0].finish_reason}, or null. */
+    String finishReason;
+    int promptTokens = -1;
+    int completionTokens = -1;
+
+    private final byte[] b;
+    private final int end;
+    private int i;
+    private int keyStart;
+    private int keyEnd;
+
+    private DeltaChunk(byte[] b, int offset, int length) {
+        this.b = b;
+        this.i = offset;
+        this.end = offset + length;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The chunk in {@code b}, or {@code null} when it is not of the common shape (or not valid JSON). */
+    static DeltaChunk read(byte[] b) {
+        return read(b, 0, b.length);
+    }
+
+    /**
+     * The chunk in {@code length} bytes of {@code b} from {@code offset}, or {@code null} when it is not of the
+     * common shape (or not valid JSON). Nothing outside that range is read.
+     */
+    static DeltaChunk read(byte[] b, int offset, int length) {
+        DeltaChunk c = new DeltaChunk(b, offset, length);
+        try {
+            return c.chunk() && c.atEnd() ? c : null;
+        } catch (IndexOutOfBoundsException e) {
+            return null;
+        }
+    }
+
+    /** The byte at {@code k}; past the end of the range, an {@link IndexOutOfBoundsException} as past an array's. */
+    private byte at(int k) {
+        if (k >= end) {
+            throw new IndexOutOfBoundsException(k);
+        }
+        return b[k];
+    }
+
+    private boolean chunk() {
+        if (!expect('{')) {
+            return false;
+        }
+        if (peek('}')) {
+            return true;
+        }
+        do {
+            if (!key()) {
+                return false;
+            }
+            if (nextIsNull()) {
+                continue;
+            }
+            boolean fine;
+            if (keyIs(CHOICES)) {
+                fine = choices();
+            } else if (keyIs(USAGE)) {
+                fine = usage();
+            } else if (keyIs(ERROR)) {
+                return false;
+            } else {
+                fine = skipValue(0);
+            }
+            if (!fine) {
+                return false;
+            }
+        } while (comma());
+        return expect('}');
+    }
+
+    private boolean choices() {
+        if (!expect('[')) {
+            return false;
+        }
+        if (peek(']')) {
+            return true;
+        }
+        boolean first = true;
+        do {
+            if (first) {
+                first = false;
+                if (!choice()) {
+                    return false;
+                }
+            } else if (!skipValue(1)) {
+                return false;
+            }
+        } while (comma());
+        return expect(']');
+    }
+
+    private boolean choice() {
+        if (!expect('{')) {
+            return false;
+        }
+        if (peek('}')) {
+            return true;
+        }
+        do {
+            if (!key()) {
+                return false;
+            }
+            if (nextIsNull()) {
+                continue;
+            }
+            if (keyIs(DELTA)) {
+                if (!delta()) {
+                    return false;
+                }
+            } else if (keyIs(TEXT)) {
+                if ((text = string()) == null) {
+                    return false;
+                }
+            } else if (keyIs(FINISH_REASON)) {
+                if ((finishReason = string()) == null) {
+                    return false;
+                }
+            } else if (keyIs(MESSAGE)) {
+                return false;
+            } else if (!skipValue(2)) {
+                return false;
+            }
+        } while (comma());
+        return expect('}');
+    }
+
+    private boolean delta() {
+        if (!expect('{')) {
+            return false;
+        }
+        if (peek('}')) {
+            return true;
+        }
+        do {
+            if (!key()) {
+                return false;
+            }
+            if (nextIsNull()) {
+                continue;
+            }
+            if (keyIs(CONTENT)) {
+                if ((content = string()) == null) {
+                    return false;
+                }
+            } else if (keyIs(TOOL_CALLS) || keyIs(FUNCTION_CALL)) {
+                return false;
+            } else if (!skipValue(3)) {
+                return false;
+            }
+        } while (comma());
+        return expect('}');
+    }
+
+    private boolean usage() {
+        if (!expect('{')) {
+            return false;
+        }
+        if (peek('}')) {
+            return true;
+        }
+        do {
+            if (!key()) {
+                return false;
+            }
+            if (keyIs(PROMPT_TOKENS) || keyIs(COMPLETION_TOKENS)) {
+                boolean prompt = keyIs(PROMPT_TOKENS);
+                int n = integer();
+                if (n < 0) {
+                    return false;
+                }
+                if (prompt) {
+                    promptTokens = n;
+                } else {
+                    completionTokens = n;
+                }
+            } else if (!skipValue(2)) {
+                return false;
+            }
+        } while (comma());
+        return expect('}');
+    }
+
+    // ---- lexical level
+
+    private void ws() {
+        while (i < end && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+            i++;
+        }
+    }
+
+    private boolean expect(char c) {
+        ws();
+        if (i < end && b[i] == c) {
+            i++;
+            return true;
+        }
+        return false;
+    }
+
+    private boolean peek(char c) {
+        ws();
+        if (i < end && b[i] == c) {
+            i++;
+            return true;
+        }
+        return false;
+    }
+
+    private boolean comma() {
+        ws();
+        if (i < end && b[i] == ',') {
+            i++;
+            return true;
+        }
+        return false;
+    }
+
+    private boolean atEnd() {
+        ws();
+        return i == end;
+    }
+
+    /** Reads {@code "key":}, remembering where the key's bytes are; keys with escapes are not understood. */
+    private boolean key() {
+        ws();
+        if (at(i) != '"') {
+            return false;
+        }
+        keyStart = ++i;
+        for (byte c; (c = at(i)) != '"'; i++) {
+            if (c == '\\' || (c & 0xff) < 0x20) {
+                return false;
+            }
+        }
+        keyEnd = i++;
+        return expect(':');
+    }
+
+    private boolean keyIs(byte[] name) {
+        if (keyEnd - keyStart != name.length) {
+            return false;
+        }
+        for (int k = 0; k < name.length; k++) {
+            if (b[keyStart + k] != name[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Consumes a {@code null} value and answers true, or answers false and consumes nothing. */
+    private boolean nextIsNull() {
+        ws();
+        if (end - i >= 4 && b[i] == 'n' && b[i + 1] == 'u' && b[i + 2] == 'l' && b[i + 3] == 'l') {
+            i += 4;
+            return true;
+        }
+        return false;
+    }
+
+    /** A JSON string value, decoded; {@code null} when the value is not a well-formed string. */
+    private String string() {
+        ws();
+        if (at(i) != '"') {
+            return null;
+        }
+        int start = ++i;
+        for (int c; (c = at(i) & 0xff) != '"'; i++) {
+            if (c == '\\') {
+                return escapedString(start);
+            }
+            if (c < 0x20) {
+                return null;
+            }
+        }
+        return new String(b, start, i++ - start, StandardCharsets.UTF_8);
+    }
+
+    /** Skips a well-formed JSON string without decoding it; false when the value is not one. */
+    private boolean skipString() {
+        if (at(i) != '"') {
+            return false;
+        }
+        i++;
+        for (int c; (c = at(i) & 0xff) != '"'; i++) {
+            if (c < 0x20) {
+                return false;
+            }
+            if (c == '\\') {
+                byte e = at(++i);
+                if (e == 'u') {
+                    if (hex4(i + 1) < 0) {
+                        return false;
+                    }
+                    i += 4;
+                } else if ("\"\\/bfnrt".indexOf(e) < 0) {
+                    return false;
+                }
+            }
+        }
+        i++;
+        return true;
+    }
+
+    private String escapedString(int start) {
+        StringBuilder sb = new StringBuilder();
+        int run = start;
+        while (at(i) != '"') {
+            int c = b[i] & 0xff;
+            if (c < 0x20) {
+                return null;
+            }
+            if (c != '\\') {
+                i++;
+                continue;
+            }
+            sb.append(new String(b, run, i - run, StandardCharsets.UTF_8));
+            byte e = at(i + 1);
+            i += 2;
+            switch (e) {
+                case '"' -> sb.append('"');
+                case '\\' -> sb.append('\\');
+                case '/' -> sb.append('/');
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'n' -> sb.append('\n');
+                case 'r' -> sb.append('\r');
+                case 't' -> sb.append('\t');
+                case 'u' -> {
+                    int cp = hex4(i);
+                    if (cp < 0) {
+                        return null;
+                    }
+                    i += 4;
+                    sb.append((char) cp);
+                }
+                default -> {
+                    return null;
+                }
+            }
+            run = i;
+        }
+        sb.append(new String(b, run, i - run, StandardCharsets.UTF_8));
+        i++;
+        return sb.toString();
+    }
+
+    /** The four hex digits from {@code from} as a number, or -1. */
+    private int hex4(int from) {
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = Character.digit(at(from + k), 16);
+            if (d < 0) {
+                return -1;
+            }
+            v = v * 16 + d;
+        }
+        return v;
+    }
+
+    /** A non-negative integer below 2^31; -1 for anything else (fractions, exponents, signs, overflow). */
+    private int integer() {
+        ws();
+        long v = 0;
+        int start = i;
+        while (i < end && b[i] >= '0' && b[i] <= '9') {
+            v = v * 10 + (b[i] - '0');
+            if (v > Integer.MAX_VALUE) {
+                return -1;
+            }
+            i++;
+        }
+        if (i == start || i - start > 1 && b[start] == '0' || i < end && (b[i] == '.' || b[i] == 'e' || b[i] == 'E')) {
+            return -1;
+        }
+        return (int) v;
+    }
+
+    /** Skips one well-formed value; false when it is not one (or nests too deep). */
+    private boolean skipValue(int depth) {
+        if (depth > MAX_DEPTH) {
+            return false;
+        }
+        ws();
+        byte c = at(i);
+        if (c == '"') {
+            return skipString();
+        }
+        if (c == '{' || c == '[') {
+            char close = c == '{' ? '}' : ']';
+            i++;
+            if (peek(close)) {
+                return true;
+            }
+            do {
+                if (c == '{' && !key()) {
+                    return false;
+                }
+                if (!skipValue(depth + 1)) {
+                    return false;
+                }
+            } while (comma());
+            return expect(close);
+        }
+        if (literal("true") || literal("false") || literal("null")) {
+            return true;
+        }
+        return number();
+    }
+
+    private boolean literal(String word) {
+        if (end - i < word.length()) {
+            return false;
+        }
+        for (int k = 0; k < word.length(); k++) {
+            if (b[i + k] != word.charAt(k)) {
+                return false;
+            }
+        }
+        i += word.length();
+        return true;
+    }
+
+    /** A JSON number, checked against the grammar. */
+    private boolean number() {
+        int start = i;
+        if (at(i) == '-') {
+            i++;
+        }
+        if (i < end && b[i] == '0') {
+            i++;
+        } else if (!digits()) {
+            return false;
+        }
+        if (i < end && b[i] == '.') {
+            i++;
+            if (!digits()) {
+                return false;
+            }
+        }
+        if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+            i++;
+            if (i < end && (b[i] == '+' || b[i] == '-')) {
+                i++;
+            }
+            if (!digits()) {
+                return false;
+            }
+        }
+        return i > start;
+    }
+
+    private boolean digits() {
+        int start = i;
+        while (i < end && b[i] >= '0' && b[i] <= '9') {
+            i++;
+        }
+        return i > start;
+    }
+}
