@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "locallm", mixinStandardHelpOptions = true, versionProvider = LocalLmCommand.Version.class,
         description = "Run large language models locally.",
-        subcommands = {ChatCommand.class, ServeCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ChatCommand.class, ServeCommand.class, ProbeCommand.class, InfoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LocalLmCommand implements Runnable {
 
     /** Exit code for a failure the user can fix (bad model, bad option value). */

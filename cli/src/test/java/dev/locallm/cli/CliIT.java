@@ -46,6 +46,21 @@ class CliIT {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /** {@link #locallm} with {@code LOCALLM_TEST_KEY=s3cret} in the environment. */
+    private Result locallmWithKey(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("locallm.cli.jar")));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
+        builder.environment().put("LOCALLM_TEST_KEY", "s3cret");
+        Process p = builder.redirectInput(ProcessBuilder.Redirect.from(Files.writeString(workDir.resolve("in.txt"), "")
+                .toFile())).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), stdout, stderr);
+    }
+
     private List<Path> hsErrFiles() throws IOException {
         try (Stream<Path> files = Files.list(workDir)) {
             return files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList();
@@ -220,6 +235,21 @@ class CliIT {
             assertThat(events).hasSizeGreaterThan(3).last().isEqualTo("data: [DONE]");
             assertThat(JSON.readTree(events.get(1).substring(6)).at("/choices/0/delta/content").asString())
                     .isNotEmpty();
+
+            // the same model through the remote backend: only the model URI changes
+            String remote = "openai:" + baseUrl + "?model=stories260K-chatml&api-key-env=LOCALLM_TEST_KEY";
+            Result local = locallm("chat", "--model", model, "--prompt", "Hello", "-n", "12", "--seed", "4",
+                    "--temperature", "0", "--ctx", "1024");
+            Result viaServer = locallmWithKey("chat", "--model", remote, "--prompt", "Hello", "-n", "12", "--seed", "4",
+                    "--temperature", "0");
+            assertThat(viaServer.exitCode()).as(viaServer.stderr()).isZero();
+            assertThat(viaServer.stdout()).isEqualTo(local.stdout());
+            Result probe = locallmWithKey("probe", "--model", remote);
+            assertThat(probe.exitCode()).as(probe.stderr()).isZero();
+            JsonNode capabilities = JSON.readTree(probe.stdout());
+            assertThat(capabilities.get("dialect").asString()).isEqualTo("locallm");
+            assertThat(capabilities.get("json_schema_enforced").asBoolean()).isTrue();
+            assertThat(capabilities.get("tool_choice_required").asBoolean()).isTrue();
         } finally {
             p.destroy();
         }
