@@ -42,6 +42,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
     private final java.io.ByteArrayOutputStream whole;
     private final int maxBytes;
     private final Deque<SseParser.Event> ready = new ArrayDeque<>();
+    private byte[] scratch = new byte[0];
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
     private boolean ended;
@@ -88,7 +89,8 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
     }
 
     /**
-     * The next event; {@code null} at the end of the stream or once cancelled (see {@link #cancelled()}).
+     * The next event; {@code null} at the end of the stream or once cancelled (see {@link #cancelled()}). Its
+     * bytes are valid until the next call.
      *
      * @throws Stalled     when no byte came within {@code readTimeoutNanos}, or the deadline passed
      * @throws IOException when the connection failed
@@ -123,7 +125,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
                     ready.add(SseParser.Event.of("message", "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                             ""));
                 } else {
-                    ready.addAll(parser.finish());
+                    parser.finish(ready);
                 }
             } else if (item instanceof Throwable t) {
                 ended = true;
@@ -131,21 +133,17 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
             } else {
                 @SuppressWarnings("unchecked")
                 List<ByteBuffer> buffers = (List<ByteBuffer>) item;
-                for (ByteBuffer b : buffers) {
-                    if (whole == null && b.hasArray()) {
-                        ready.addAll(parser.feed(b.array(), b.arrayOffset() + b.position(), b.remaining()));
-                        b.position(b.limit());
-                        continue;
-                    }
-                    byte[] bytes = new byte[b.remaining()];
-                    b.get(bytes);
-                    if (whole == null) {
-                        ready.addAll(parser.feed(bytes, 0, bytes.length));
-                    } else if (whole.size() + bytes.length > maxBytes) {
-                        cancel();
-                        throw new dev.locallm.error.GenerationException("The server's answer is larger than "
-                                + maxBytes + " bytes");
-                    } else {
+                if (whole == null) {
+                    events(buffers);
+                } else {
+                    for (ByteBuffer b : buffers) {
+                        if (whole.size() + b.remaining() > maxBytes) {
+                            cancel();
+                            throw new dev.locallm.error.GenerationException("The server's answer is larger than "
+                                    + maxBytes + " bytes");
+                        }
+                        byte[] bytes = new byte[b.remaining()];
+                        b.get(bytes);
                         whole.write(bytes, 0, bytes.length);
                     }
                 }
@@ -156,6 +154,36 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
             }
         }
         return ready.poll();
+    }
+
+    /**
+     * Parses one batch of buffers into {@link #ready}. Buffers with an accessible array are parsed in place
+     * (the {@code BodySubscriber} contract: the client no longer uses a buffer it has passed on); the JDK hands
+     * out read-only ones, which are copied into {@link #scratch}, reused for each batch: it is only refilled
+     * once every event of the previous batch has been read.
+     */
+    private void events(List<ByteBuffer> buffers) {
+        int total = 0;
+        for (ByteBuffer b : buffers) {
+            if (!b.hasArray()) {
+                total += b.remaining();
+            }
+        }
+        if (scratch.length < total) {
+            scratch = new byte[Math.max(total, scratch.length * 2)];
+        }
+        int filled = 0;
+        for (ByteBuffer b : buffers) {
+            int n = b.remaining();
+            if (b.hasArray()) {
+                parser.feed(b.array(), b.arrayOffset() + b.position(), n, ready);
+                b.position(b.limit());
+            } else {
+                b.get(scratch, filled, n);
+                parser.feed(scratch, filled, n, ready);
+                filled += n;
+            }
+        }
     }
 
     boolean cancelled() {

@@ -5,9 +5,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Collection;
 
 /**
  * An incremental parser of server-sent events (the WHATWG {@code text/event-stream} format) fed with bytes as
@@ -73,9 +72,11 @@ final class SseParser {
         this.maxEventBytes = maxEventBytes;
     }
 
-    /** Feeds bytes; returns the events they complete, in order. */
-    List<Event> feed(byte[] bytes, int offset, int length) {
-        List<Event> events = new ArrayList<>(2);
+    /**
+     * Feeds bytes; adds the events they complete to {@code events}, in order. The events may refer to
+     * {@code bytes}, which must not change until they have been read; nothing else is kept from it.
+     */
+    void feed(byte[] bytes, int offset, int length, Collection<Event> events) {
         int end = offset + length;
         int i = offset;
         if (afterCr && i < end) {
@@ -106,7 +107,10 @@ final class SseParser {
             lineStart = i;
         }
         append(bytes, lineStart, end - lineStart);
-        return events;
+        if (single == bytes) {
+            single = Arrays.copyOfRange(single, singleOffset, singleOffset + singleLength);
+            singleOffset = 0;
+        }
     }
 
     /**
@@ -156,8 +160,7 @@ final class SseParser {
      * The end of the stream. Per the format an unterminated event is dropped, but servers that close right after
      * their last {@code data:} line are common, so a pending event with data is dispatched.
      */
-    List<Event> finish() {
-        List<Event> events = new ArrayList<>(1);
+    void finish(Collection<Event> events) {
         if (lineLength > 0) {
             endLine(line, 0, lineLength, false, events);
             lineLength = 0;
@@ -165,14 +168,13 @@ final class SseParser {
         if (hasData) {
             dispatch(events);
         }
-        return events;
     }
 
     /**
      * One complete line, {@code length} bytes of {@code src} from {@code from}, line end excluded; {@code shared}
      * when {@code src} is the caller's buffer (which events may refer to) rather than this parser's own.
      */
-    private void endLine(byte[] src, int from, int length, boolean shared, List<Event> events) {
+    private void endLine(byte[] src, int from, int length, boolean shared, Collection<Event> events) {
         if (!first && isDataLine(src, from, length)) {
             int value = length > 5 && src[from + 5] == ' ' ? 6 : 5;
             if (shared) {
@@ -248,7 +250,7 @@ final class SseParser {
         data.write(value, offset, length);
     }
 
-    private void dispatch(List<Event> events) {
+    private void dispatch(Collection<Event> events) {
         String name = type.isEmpty() ? "message" : type;
         events.add(single != null ? new Event(name, single, singleOffset, singleLength, id)
                 : Event.of(name, data.toByteArray(), id));
