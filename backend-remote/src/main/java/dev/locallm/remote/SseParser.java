@@ -185,6 +185,10 @@ final class SseParser {
             }
             return;
         }
+        if (length == 0 && !first) {
+            blankLine(events);
+            return;
+        }
         String text = new String(src, from, length, StandardCharsets.UTF_8);
         if (first) {
             first = false;
@@ -193,12 +197,7 @@ final class SseParser {
             }
         }
         if (text.isEmpty()) {
-            if (hasData) {
-                dispatch(events);
-            } else {
-                type = "";
-                eventBytes = 0;
-            }
+            blankLine(events);
             return;
         }
         if (text.charAt(0) == ':') {
@@ -224,6 +223,16 @@ final class SseParser {
             default -> {
                 // "retry" and unknown fields: nothing to do for a one-shot stream
             }
+        }
+    }
+
+    /** The end of an event: dispatched when it has data, forgotten otherwise. */
+    private void blankLine(Collection<Event> events) {
+        if (hasData) {
+            dispatch(events);
+        } else {
+            type = "";
+            eventBytes = 0;
         }
     }
 
