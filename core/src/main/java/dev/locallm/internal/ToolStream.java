@@ -36,6 +36,13 @@ final class ToolStream {
 
     Emission feed(String text) {
         all.append(text);
+        if (plainText && emittedText == all.length() - text.length()) {
+            emittedText = all.length();
+            return new Emission(text, List.of());
+        }
+        if (!inCalls && !plainText && !format.marker().isEmpty()) {
+            return beforeMarker();
+        }
         String s = all.toString();
         if (!inCalls && !plainText) {
             if (format.marker().isEmpty()) {
@@ -46,18 +53,6 @@ final class ToolStream {
                 } else {
                     plainText = true;
                 }
-            } else {
-                int at = s.indexOf(format.marker());
-                if (at >= 0) {
-                    inCalls = true;
-                    String before = s.substring(emittedText, at);
-                    emittedText = at;
-                    return new Emission(before, deltas(s));
-                }
-                int keep = heldMarkerPrefix(s);
-                String out = s.substring(emittedText, s.length() - keep);
-                emittedText = s.length() - keep;
-                return new Emission(out, List.of());
             }
         }
         if (plainText) {
@@ -68,11 +63,36 @@ final class ToolStream {
         return inCalls ? new Emission("", deltas(s)) : new Emission("", List.of());
     }
 
-    /** Length of the longest end of {@code s} that could still become the marker. */
-    private int heldMarkerPrefix(String s) {
+    /**
+     * Text in a format with a call marker, none seen yet: what precedes a marker passes through, an end that
+     * could still become one is held. Only the text not yet emitted is searched (everything before it was
+     * searched already and held no marker start), so the cost per token does not grow with the reply.
+     */
+    private Emission beforeMarker() {
         String marker = format.marker();
-        for (int k = Math.min(marker.length() - 1, s.length() - emittedText); k > 0; k--) {
-            if (s.endsWith(marker.substring(0, k))) {
+        int at = all.indexOf(marker, emittedText);
+        if (at >= 0) {
+            inCalls = true;
+            String before = all.substring(emittedText, at);
+            emittedText = at;
+            return new Emission(before, deltas(all.toString()));
+        }
+        int keep = heldMarkerPrefix();
+        String out = all.substring(emittedText, all.length() - keep);
+        emittedText = all.length() - keep;
+        return new Emission(out, List.of());
+    }
+
+    /** Length of the longest end of the text not yet emitted that could still become the marker. */
+    private int heldMarkerPrefix() {
+        String marker = format.marker();
+        int length = all.length();
+        for (int k = Math.min(marker.length() - 1, length - emittedText); k > 0; k--) {
+            boolean match = true;
+            for (int j = 0; j < k && match; j++) {
+                match = all.charAt(length - k + j) == marker.charAt(j);
+            }
+            if (match) {
                 return k;
             }
         }

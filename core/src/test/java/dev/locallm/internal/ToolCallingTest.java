@@ -86,6 +86,29 @@ class ToolCallingTest {
         }
     }
 
+    /**
+     * Lookalikes of the marker, and a real one right after a {@code <}, streamed in tokens of every size: the
+     * text before the call comes out exactly once and the call is found.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 4, 5, 7, 11})
+    void markerLookalikesAndSplitMarkersStreamExactly(int size) {
+        String before = "a <tool_ca <tool_call b <<";
+        String output = before + "tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>";
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < output.length(); i += size) {
+            tokens.add(output.substring(i, Math.min(output.length(), i + size)));
+        }
+        try (ChatModel m = EngineChatModel.create(new ScriptedEngine(tokens, false), GenerationOptions.empty());
+                ChatStream s = m.chatStream(ask(ToolChoice.AUTO))) {
+            List<ChatChunk> chunks = s.stream().toList();
+            ChatResponse r = chunks.get(chunks.size() - 1).response().orElseThrow();
+            assertThat(chunks.stream().map(ChatChunk::text).collect(Collectors.joining()))
+                    .isEqualTo(before.substring(0, before.length() - 1));
+            assertThat(r.toolCalls()).extracting(c -> c.name()).containsExactly("get_time");
+        }
+    }
+
     @Test
     void forcedChoicesSendAGrammarAndRequireACall() {
         var engine = new ScriptedEngine(List.of("I will not call anything."), false);
