@@ -9,6 +9,7 @@ import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.tool.ToolCallFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,9 +46,20 @@ final class RemoteChatEngine implements ChatEngine {
                 server.contextLength(), server.options().parallel(), true, true, server.dialect().enforcesSchema());
     }
 
+    /** Structured calls from the server are relayed as Hermes blocks (see {@link RemoteGeneration}). */
     @Override
     public ToolCallFormat toolCallFormat() {
         return ToolCallFormat.HERMES;
+    }
+
+    /**
+     * Calls a server left in the reply's text are recovered in every format core reads: Hermes blocks, Mistral's
+     * {@code [TOOL_CALLS]}, and a reply that is a {@code {"name": ..., "arguments"|"parameters": ...}} object
+     * (Llama 3 and others), as vLLM without a tool parser or a template-only setup sends them.
+     */
+    @Override
+    public List<ToolCallFormat> toolCallFormats() {
+        return List.of(ToolCallFormat.HERMES, ToolCallFormat.MISTRAL, ToolCallFormat.JSON);
     }
 
     @Override

@@ -18,7 +18,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * One streamed completion from a remote server, turned into core's generation events. Text deltas become text;
  * structured tool-call deltas are written as Hermes {@code <tool_call>} text, which core parses, streams as
- * deltas and validates like any model's calls (so calls a server left in its text are recovered the same way).
+ * deltas and validates like any model's calls (calls a server left in its text are recovered the same way, in
+ * any of the formats {@link RemoteChatEngine#toolCallFormats()} names).
  * The stream ends at {@code [DONE]}, or at the end of the body or a stall once a finish reason was seen; any
  * other end is a {@link StreamInterruptedException} with the text received so far. Threading as
  * {@link Generation} requires: one consumer, {@link #cancel()} from anywhere.

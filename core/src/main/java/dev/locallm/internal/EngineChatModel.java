@@ -135,7 +135,8 @@ public final class EngineChatModel implements ChatModel {
         long startNanos = System.nanoTime();
         Generation generation = shared.engine().start(resolved, grammar);
         Grammar closeWith = request.truncationPolicy() == TruncationPolicy.CLOSE_JSON ? grammar.orElse(null) : null;
-        ToolStream tools = request.usesTools() ? new ToolStream(format, request.tools()) : null;
+        ToolStream tools = request.usesTools() ? new ToolStream(shared.engine().toolCallFormats(), request.tools())
+                : null;
         return register(generation, effective, startNanos, closeWith, tools);
     }
 

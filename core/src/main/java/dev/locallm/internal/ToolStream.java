@@ -14,23 +14,35 @@ import java.util.Set;
  * Separates tool calls from text while a generation streams: text before a call marker passes through (a
  * partial marker is held back), the call itself turns into {@link ToolCallDelta}s (id and name once known, then
  * arguments as they grow). In formats where the whole reply is the call, text that may start one is held until
- * it is clearly a call or clearly not. Not thread-safe: one per generation.
+ * it is clearly a call or clearly not.
+ *
+ * <p>Calls are looked for in the engine's format first. An engine that cannot know how its model writes calls
+ * (a remote server that left them in the text) names further formats: the first marker of any of them to
+ * appear decides, and a reply that opens with {@code {"name"} (or {@code [{"name"}) is a call in the
+ * whole-reply format. Not thread-safe: one per generation.
  */
 final class ToolStream {
     /** What to emit for one piece of generated text. */
     record Emission(String text, List<ToolCallDelta> deltas) { }
 
-    private final ToolCallFormat format;
+    private final List<ToolCallFormat> candidates;
     private final Set<String> tools = new HashSet<>();
     private final StringBuilder all = new StringBuilder();
     private final List<String> ids = new ArrayList<>();
     private final List<Integer> emittedArguments = new ArrayList<>();
+    /** The format the calls are in: the engine's until another one's calls are seen. */
+    private ToolCallFormat format;
     private int emittedText;
     private boolean inCalls;
     private boolean plainText;
 
-    ToolStream(ToolCallFormat format, List<ToolSpec> tools) {
-        this.format = format;
+    /**
+     * @param formats the formats calls may be written in, the engine's own first (its whole-reply formats are
+     *                taken at the first non-blank text that may open a call, the others only at {@code {"name"})
+     */
+    ToolStream(List<ToolCallFormat> formats, List<ToolSpec> tools) {
+        this.candidates = List.copyOf(formats);
+        this.format = candidates.get(0);
         tools.forEach(t -> this.tools.add(t.name()));
     }
 
@@ -40,42 +52,55 @@ final class ToolStream {
             emittedText = all.length();
             return new Emission(text, List.of());
         }
-        if (!inCalls && !plainText && !format.marker().isEmpty()) {
-            return beforeMarker();
-        }
-        String s = all.toString();
-        if (!inCalls && !plainText) {
-            if (format.marker().isEmpty()) {
-                if (ToolCallParser.mayStartCall(s, format)) {
-                    if (!s.isBlank()) {
-                        inCalls = true;
-                    }
-                } else {
-                    plainText = true;
-                }
-            }
+        if (inCalls) {
+            return new Emission("", deltas(all.toString()));
         }
         if (plainText) {
-            String out = s.substring(emittedText);
-            emittedText = s.length();
+            String out = all.substring(emittedText);
+            emittedText = all.length();
             return new Emission(out, List.of());
         }
-        return inCalls ? new Emission("", deltas(s)) : new Emission("", List.of());
+        return undecided();
     }
 
-    /**
-     * Text in a format with a call marker, none seen yet: what precedes a marker passes through, an end that
-     * could still become one is held. Only the text not yet emitted is searched (everything before it was
-     * searched already and held no marker start), so the cost per token does not grow with the reply.
-     */
-    private Emission beforeMarker() {
-        String marker = format.marker();
-        int at = all.indexOf(marker, emittedText);
+    /** No call seen yet: a marker decides; a reply that may be a whole call is held; anything else passes. */
+    private Emission undecided() {
+        int at = -1;
+        for (ToolCallFormat f : candidates) {
+            int i = f.marker().isEmpty() ? -1 : all.indexOf(f.marker(), emittedText);
+            if (i >= 0 && (at < 0 || i < at)) {
+                at = i;
+                format = f;
+            }
+        }
         if (at >= 0) {
             inCalls = true;
             String before = all.substring(emittedText, at);
             emittedText = at;
             return new Emission(before, deltas(all.toString()));
+        }
+        if (emittedText == 0) {
+            String s = all.toString();
+            for (ToolCallFormat f : candidates) {
+                if (!f.marker().isEmpty()) {
+                    continue;
+                }
+                boolean own = f == candidates.get(0);
+                if (own ? ToolCallParser.mayStartCall(s, f) : ToolCallParser.mayStartNamedCall(s)) {
+                    if (!s.isBlank() && (own || ToolCallParser.startsNamedCall(s))) {
+                        format = f;
+                        inCalls = true;
+                        return new Emission("", deltas(s));
+                    }
+                    return new Emission("", List.of());
+                }
+            }
+        }
+        if (candidates.stream().allMatch(f -> f.marker().isEmpty())) {
+            plainText = true;
+            String out = all.substring(emittedText);
+            emittedText = all.length();
+            return new Emission(out, List.of());
         }
         int keep = heldMarkerPrefix();
         String out = all.substring(emittedText, all.length() - keep);
@@ -83,20 +108,24 @@ final class ToolStream {
         return new Emission(out, List.of());
     }
 
-    /** Length of the longest end of the text not yet emitted that could still become the marker. */
+    /** Length of the longest end of the text not yet emitted that could still become a marker. */
     private int heldMarkerPrefix() {
-        String marker = format.marker();
         int length = all.length();
-        for (int k = Math.min(marker.length() - 1, length - emittedText); k > 0; k--) {
-            boolean match = true;
-            for (int j = 0; j < k && match; j++) {
-                match = all.charAt(length - k + j) == marker.charAt(j);
-            }
-            if (match) {
-                return k;
+        int held = 0;
+        for (ToolCallFormat f : candidates) {
+            String marker = f.marker();
+            for (int k = Math.min(marker.length() - 1, length - emittedText); k > held; k--) {
+                boolean match = true;
+                for (int j = 0; j < k && match; j++) {
+                    match = all.charAt(length - k + j) == marker.charAt(j);
+                }
+                if (match) {
+                    held = k;
+                    break;
+                }
             }
         }
-        return 0;
+        return held;
     }
 
     private List<ToolCallDelta> deltas(String s) {

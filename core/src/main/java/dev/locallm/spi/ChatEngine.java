@@ -6,6 +6,7 @@ import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.grammar.Grammar;
 import dev.locallm.tool.ToolCallFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -65,6 +66,16 @@ public interface ChatEngine extends AutoCloseable {
      */
     default ToolCallFormat toolCallFormat() {
         return ToolCallFormat.HERMES;
+    }
+
+    /**
+     * The formats core recognises calls in, in generated text: {@link #toolCallFormat()} first, then any others
+     * this engine's output may contain. Engines that know their model's format keep the default (that format
+     * alone); one that relays text from elsewhere, such as a server that may leave a model's calls in its reply,
+     * names them all.
+     */
+    default List<ToolCallFormat> toolCallFormats() {
+        return List.of(toolCallFormat());
     }
 
     @Override

@@ -86,6 +86,43 @@ public final class ToolCallParser {
         return false;
     }
 
+    /**
+     * Whether the text, so far, opens or may still open a call object: {@code {"name"} or {@code [{"name"}, white
+     * space allowed, after a code fence or {@code <|python_tag|>}. Stricter than {@link #mayStartCall}: for
+     * recognising whole-reply calls in a format the model was not expected to use.
+     */
+    public static boolean mayStartNamedCall(String text) {
+        return namedCallOpening(text) >= 0;
+    }
+
+    /** Whether the text opens with a call object's {@code {"name"} (see {@link #mayStartNamedCall}). */
+    public static boolean startsNamedCall(String text) {
+        return namedCallOpening(text) > 0;
+    }
+
+    /** 1 when the text opens with {@code {"name"}, 0 when it may still become that, -1 when it cannot. */
+    private static int namedCallOpening(String text) {
+        String t = text.stripLeading();
+        if ("```".startsWith(t) || "<|python_tag|>".startsWith(t)) {
+            return 0;
+        }
+        t = stripPythonTag(stripFence(t));
+        int i = t.startsWith("[") ? skipSpace(t, 1) : 0;
+        String opening = "{\"name\"";
+        for (int k = 0; k < opening.length(); k++, i++) {
+            if (k == 1) {
+                i = skipSpace(t, i);
+            }
+            if (i >= t.length()) {
+                return 0;
+            }
+            if (t.charAt(i) != opening.charAt(k)) {
+                return -1;
+            }
+        }
+        return 1;
+    }
+
     /** Calls (complete or in progress) in {@code text} in one format. */
     public static Scan scan(String text, ToolCallFormat format, Set<String> tools) {
         List<Found> calls = new ArrayList<>();

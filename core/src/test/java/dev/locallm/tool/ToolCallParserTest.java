@@ -90,4 +90,22 @@ class ToolCallParserTest {
         assertThat(ToolCallFormat.detect("{% for t in tools %}{{ t | tojson }}{% endfor %}")).isEqualTo(ToolCallFormat.JSON);
         assertThat(ToolCallFormat.detect("{{ messages[0].content }}")).isEqualTo(ToolCallFormat.HERMES);
     }
+
+    /** Openings of a whole-reply call in a format the model was not expected to use: decided only at {"name". */
+    @Test
+    void namedCallOpenings() {
+        for (String opens : List.of("{\"name\"", " { \"name\": \"f\"", "[{\"name\"", "[ {\"name\"",
+                "<|python_tag|>{\"name\"", "```json\n{\"name\"")) {
+            assertThat(ToolCallParser.startsNamedCall(opens)).as(opens).isTrue();
+            assertThat(ToolCallParser.mayStartNamedCall(opens)).as(opens).isTrue();
+        }
+        for (String mayStill : List.of("", "  ", "{", "{ \"na", "[", "[ {", "<|pyth", "``", "```json", "```json\n{")) {
+            assertThat(ToolCallParser.mayStartNamedCall(mayStill)).as(mayStill).isTrue();
+            assertThat(ToolCallParser.startsNamedCall(mayStill)).as(mayStill).isFalse();
+        }
+        for (String cannot : List.of("{\"city\"", "[1]", "Sure", "{\"namex", "<b>", "[[",
+                "{ \"nam e\"")) {
+            assertThat(ToolCallParser.mayStartNamedCall(cannot)).as(cannot).isFalse();
+        }
+    }
 }
