@@ -1,6 +1,7 @@
 package dev.locallm.remote;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The common streamed chunk (text of the first choice, its finish reason, usage) read straight from the
@@ -8,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * cost per token a fraction of what reading the bytes costs. {@link #read} answers {@code null} for anything
  * beyond that shape or anything it does not fully understand (tool calls, errors, whole messages, odd
  * numbers, malformed JSON); the caller then reads the event with Jackson, which also reports malformed JSON.
- * Mutable; confined to one thread.
+ * A {@link Reader} reads a stream's chunks faster by what they share. Mutable; confined to one thread.
  */
 final class DeltaChunk {
     private static final int MAX_DEPTH = 64;
@@ -37,6 +38,10 @@ final class DeltaChunk {
     private final byte[] b;
     private final int end;
     private int i;
+    /** Where the text's JSON string ({@code content} or {@code text}) starts and ends, and how many were read. */
+    private int textFrom = -1;
+    private int textTo;
+    private int texts;
     private int keyStart;
     private int keyEnd;
 
@@ -147,7 +152,7 @@ final class DeltaChunk {
                     return false;
                 }
             } else if (keyIs(TEXT)) {
-                if ((text = string()) == null) {
+                if ((text = textValue()) == null) {
                     return false;
                 }
             } else if (keyIs(FINISH_REASON)) {
@@ -178,7 +183,7 @@ final class DeltaChunk {
                 continue;
             }
             if (keyIs(CONTENT)) {
-                if ((content = string()) == null) {
+                if ((content = textValue()) == null) {
                     return false;
                 }
             } else if (keyIs(TOOL_CALLS) || keyIs(FUNCTION_CALL)) {
@@ -295,6 +300,17 @@ final class DeltaChunk {
             return true;
         }
         return false;
+    }
+
+    /** {@link #string()}, remembering where the string lies. */
+    private String textValue() {
+        ws();
+        int from = i;
+        String value = string();
+        textFrom = from;
+        textTo = i;
+        texts++;
+        return value;
     }
 
     /** A JSON string value, decoded; {@code null} when the value is not a well-formed string. */
@@ -495,5 +511,59 @@ final class DeltaChunk {
             i++;
         }
         return i > start;
+    }
+
+    /**
+     * Reads the chunks of one stream. Servers send nearly the same chunk for every token: the same id, model
+     * and fields around a different text. Once a chunk has been read in full, a later event that has the same
+     * bytes before the text's string and the same bytes after it is that chunk with another text: only the
+     * string is read (the bytes are compared with the JDK's vectorised {@link Arrays#equals}), and the rest of
+     * the answer is the earlier chunk's. Anything else is read in full. Confined to one thread.
+     */
+    static final class Reader {
+        private byte[] before = new byte[0];
+        private byte[] after;
+        private DeltaChunk last;
+
+        /** As {@link DeltaChunk#read(byte[], int, int)}. */
+        DeltaChunk read(byte[] b, int offset, int length) {
+            DeltaChunk same = last == null ? null : sameButText(b, offset, length);
+            if (same != null) {
+                return same;
+            }
+            DeltaChunk c = DeltaChunk.read(b, offset, length);
+            if (c != null && c.texts == 1) {
+                last = c;
+                before = Arrays.copyOfRange(b, offset, c.textFrom + 1);
+                after = Arrays.copyOfRange(b, c.textTo, offset + length);
+            } else {
+                last = null;
+            }
+            return c;
+        }
+
+        private DeltaChunk sameButText(byte[] b, int offset, int length) {
+            int end = offset + length;
+            int from = offset + before.length;
+            if (length < before.length + 1 + after.length || !Arrays.equals(b, offset, from, before, 0, before.length)) {
+                return null;
+            }
+            DeltaChunk c = new DeltaChunk(b, from - 1, end - from + 1);
+            String value;
+            try {
+                value = c.string();
+            } catch (IndexOutOfBoundsException e) {
+                return null;
+            }
+            if (value == null || end - c.i != after.length || !Arrays.equals(b, c.i, end, after, 0, after.length)) {
+                return null;
+            }
+            c.content = last.content == null ? null : value;
+            c.text = last.text == null ? null : value;
+            c.finishReason = last.finishReason;
+            c.promptTokens = last.promptTokens;
+            c.completionTokens = last.completionTokens;
+            return c;
+        }
     }
 }

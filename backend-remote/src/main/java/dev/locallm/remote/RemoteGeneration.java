@@ -38,6 +38,7 @@ final class RemoteGeneration implements Generation {
     private final AtomicBoolean released = new AtomicBoolean();
     private final Deque<GenerationEvent> pending = new ArrayDeque<>();
     private final StringBuilder received = new StringBuilder();
+    private final DeltaChunk.Reader chunks = new DeltaChunk.Reader();
     private String finishReason;
     private Usage usage;
     private boolean finished;
@@ -103,7 +104,7 @@ final class RemoteGeneration implements Generation {
             if (event.isDone()) {
                 return finish();
             }
-            DeltaChunk common = DeltaChunk.read(event.bytes(), event.offset(), event.length());
+            DeltaChunk common = chunks.read(event.bytes(), event.offset(), event.length());
             if (common != null) {
                 read(common);
                 continue;

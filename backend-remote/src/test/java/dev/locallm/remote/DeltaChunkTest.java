@@ -70,4 +70,46 @@ class DeltaChunkTest {
                 .satisfies(c -> assertThat(c.content).isEqualTo("hi"));
         assertThat(DeltaChunk.read(buffer, offset, Math.min(cut, length - 1))).isNull();
     }
+
+    /**
+     * A stream's reader, which reads only the text of a chunk that matches the previous one around it, answers
+     * exactly what reading each chunk in full answers: over random streams mixing chunk shapes, ids, texts with
+     * escapes and quotes, finish and usage chunks, and broken strings in the text's place.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+    void aStreamReaderAnswersAsReadingEachChunkInFull(long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        String[] texts = {" the", "", "a\\\"b", "\\u00e9t\\u00e9", "\"},{\\\"x", "caf\u00e9 \ud83d\ude00", " end\\n",
+            "bad \\q", "raw\ncontrol", "unterminated"};
+        String[] shapes = {
+            "{\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"},"
+                + "\"logprobs\":null,\"finish_reason\":null}]}",
+            "{\"id\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":9}}",
+            "{\"id\":\"%s\",\"choices\":[{\"index\":0,\"text\":\"%s\",\"logprobs\":null,\"finish_reason\":null}]}",
+            "{\"id\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\",\"tool_calls\":[]}}]}",
+            "{\"id\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]} trailing"};
+        DeltaChunk.Reader reader = new DeltaChunk.Reader();
+        for (int n = 0; n < 400; n++) {
+            String shape = shapes[random.nextInt(10) < 7 ? 0 : random.nextInt(shapes.length)];
+            String json = String.format(shape, random.nextInt(10) < 8 ? "chatcmpl-1" : "chatcmpl-2",
+                    texts[random.nextInt(texts.length)]);
+            byte[] event = ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+            int offset = "data: ".length();
+            int length = event.length - offset - 2;
+            DeltaChunk full = DeltaChunk.read(event, offset, length);
+            DeltaChunk fast = reader.read(event, offset, length);
+            if (full == null) {
+                assertThat(fast).as(json).isNull();
+                continue;
+            }
+            assertThat(fast).as(json).isNotNull();
+            assertThat(fast.content).as(json).isEqualTo(full.content);
+            assertThat(fast.text).as(json).isEqualTo(full.text);
+            assertThat(fast.finishReason).as(json).isEqualTo(full.finishReason);
+            assertThat(fast.promptTokens).as(json).isEqualTo(full.promptTokens);
+            assertThat(fast.completionTokens).as(json).isEqualTo(full.completionTokens);
+        }
+    }
 }

@@ -22,9 +22,11 @@ import java.util.concurrent.Executors;
  * What the remote backend's client costs per streamed token: a loopback server replays the same recorded-shape
  * 2,000-token SSE stream (OpenAI chunks with usage) to the JDK's {@code HttpClient} reading the bytes and
  * nothing else, and to a LocaLLM {@code openai:} model streamed with {@code chatStream} (SSE parsing, JSON,
- * core's stop-sequence and chunk machinery), in alternation. Prints medians of wall time and of the CPU time of
- * the consuming thread: on a 2-core machine the loopback server and the client's I/O thread compete with the
- * consumer for the cores, so wall time overstates the client's own cost; the consumer's CPU time is that cost.
+ * core's stop-sequence and chunk machinery), in alternation. Prints medians of wall time, of the CPU time of
+ * the consuming thread, and of the CPU time of all threads (the server's, the JDK client's, GC): on a 2-core
+ * machine the loopback server and the client's I/O thread compete with the consumer for the cores, so wall
+ * time overstates the client's own cost; the consumer's CPU time is the parsing and dispatch, and all threads'
+ * CPU time adds what the client causes elsewhere (garbage, wake-ups).
  *
  * <p>Usage: {@code bench/run.sh RemoteClientBench [rounds]}.
  */
@@ -64,8 +66,8 @@ public final class RemoteClientBench {
                 raw(http, base);
                 locallm(model, request);
             }
-            double[][] raw = new double[2][rounds];
-            double[][] ours = new double[2][rounds];
+            double[][] raw = new double[3][rounds];
+            double[][] ours = new double[3][rounds];
             for (int i = 0; i < rounds; i++) {
                 double[] r;
                 double[] o;
@@ -76,7 +78,7 @@ public final class RemoteClientBench {
                     o = locallm(model, request);
                     r = raw(http, base);
                 }
-                for (int k = 0; k < 2; k++) {
+                for (int k = 0; k < 3; k++) {
                     raw[k][i] = r[k];
                     ours[k][i] = o[k];
                 }
@@ -85,14 +87,17 @@ public final class RemoteClientBench {
             double ow = DecodeRun.median(ours[0]);
             double rc = DecodeRun.median(raw[1]);
             double oc = DecodeRun.median(ours[1]);
+            double rp = DecodeRun.median(raw[2]);
+            double op = DecodeRun.median(ours[2]);
             System.out.printf("Remote client, %d-token stream of %d bytes, %d alternating rounds, medians; cores=%d%n",
                     TOKENS, stream.length, rounds, Runtime.getRuntime().availableProcessors());
             System.out.println("| | HttpClient reads the bytes | LocaLLM chatStream | LocaLLM extra per token |");
             System.out.println("|---|---:|---:|---:|");
             System.out.printf("| wall time, ms | %.2f | %.2f (%.2fx) | %.2f µs |%n", rw, ow, ow / rw, (ow - rw) * 1000 / TOKENS);
             System.out.printf("| consumer thread CPU, ms | %.2f | %.2f | %.2f µs |%n", rc, oc, (oc - rc) * 1000 / TOKENS);
-            System.out.printf("Client's own cost over reading the bytes: %.1f%% (consumer CPU extra / HttpClient wall)%n",
-                    (oc - rc) / rw * 100);
+            System.out.printf("| all threads' CPU (server too), ms | %.2f | %.2f | %.2f µs |%n", rp, op, (op - rp) * 1000 / TOKENS);
+            System.out.printf("Client's own cost over reading the bytes: %.1f%% (consumer CPU extra / HttpClient wall), "
+                    + "%.1f%% (all threads' CPU extra / HttpClient wall)%n", (oc - rc) / rw * 100, (op - rp) / rw * 100);
         } finally {
             server.stop(0);
         }
@@ -121,9 +126,30 @@ public final class RemoteClientBench {
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
 
-    /** Wall time and the calling thread's CPU time, in ms. */
+    /** CPU time of every live thread (the process's own clock ticks in 10 ms steps here). */
+    private static java.util.Map<Long, Long> allThreadsCpu() {
+        java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            cpu.put(id, THREADS.getThreadCpuTime(id));
+        }
+        return cpu;
+    }
+
+    /** CPU time all threads used since {@code before}; a thread started since counts in full. */
+    private static long cpuSince(java.util.Map<Long, Long> before) {
+        long sum = 0;
+        for (java.util.Map.Entry<Long, Long> now : allThreadsCpu().entrySet()) {
+            if (now.getValue() >= 0) {
+                sum += now.getValue() - Math.max(0, before.getOrDefault(now.getKey(), 0L));
+            }
+        }
+        return sum;
+    }
+
+    /** Wall time, the calling thread's CPU time and the whole process's, in ms. */
     private static double[] raw(HttpClient http, String base) throws Exception {
         long cpu = THREADS.getCurrentThreadCpuTime();
+        java.util.Map<Long, Long> process = allThreadsCpu();
         long start = System.nanoTime();
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(base + "/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
@@ -139,11 +165,13 @@ public final class RemoteClientBench {
         if (bytes == 0) {
             throw new IllegalStateException("no bytes");
         }
-        return new double[] {(System.nanoTime() - start) / 1e6, (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6};
+        return new double[] {(System.nanoTime() - start) / 1e6, (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6,
+                cpuSince(process) / 1e6};
     }
 
     private static double[] locallm(ChatModel model, ChatRequest request) {
         long cpu = THREADS.getCurrentThreadCpuTime();
+        java.util.Map<Long, Long> process = allThreadsCpu();
         long start = System.nanoTime();
         int tokens = 0;
         try (ChatStream stream = model.chatStream(request)) {
@@ -156,6 +184,7 @@ public final class RemoteClientBench {
         if (tokens != TOKENS) {
             throw new IllegalStateException("expected " + TOKENS + " tokens, got " + tokens);
         }
-        return new double[] {(System.nanoTime() - start) / 1e6, (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6};
+        return new double[] {(System.nanoTime() - start) / 1e6, (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6,
+                cpuSince(process) / 1e6};
     }
 }
