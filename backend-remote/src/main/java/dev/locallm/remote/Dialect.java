@@ -9,6 +9,7 @@ package dev.locallm.remote;
  *
  * <p>Whatever a server cannot enforce, LocaLLM checks: replies are validated against the schema and the tool
  * choice, and a blocking call re-asks with the validation errors ({@link RemoteOptions.Builder#repairAttempts}).
+ * Immutable and thread-safe.
  */
 public enum Dialect {
     /** Detect from the server's {@code /v1/models} answer; {@link #OPENAI} when nothing identifies it. */

@@ -8,6 +8,7 @@ import java.util.Optional;
  * named one, and the raw body (at most 64 KB). Client errors (4xx) are not retried; 408, 429 and 5xx were
  * retried first as configured. A prompt too long for the server's context is a
  * {@link dev.locallm.error.ContextLengthExceededException} instead, when its numbers could be read.
+ * Immutable; safe to share between threads.
  */
 public class RemoteServerException extends GenerationException {
     private static final long serialVersionUID = 1L;
