@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark harness of this module: bench/run.sh ApiOverheadBench [args] or bench/run.sh ThreadSweepBench [args].
+# Runs a benchmark harness of this module: bench/run.sh NAME [args], such as ApiOverheadBench or RemoteClientBench.
 # Build first: ./mvnw -q -pl bench -am package -DskipTests
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
