@@ -41,7 +41,10 @@ final class HttpTransport {
     private static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
     /** The outcome of one attempt: a body, or an error answer. */
-    private record Answer<T>(int status, T body, byte[] errorBody, Optional<String> retryAfter) { }
+    private record Answer<T>(int status, T body, byte[] errorBody, Optional<String> retryAfter, String server) { }
+
+    /** A JSON document and the {@code Server} header it came with (empty when there was none). */
+    record Document(JsonNode json, String server) { }
 
     private final HttpClient client;
     private final String base;
@@ -66,13 +69,19 @@ final class HttpTransport {
 
     /** GET a JSON document, with retries. */
     JsonNode getJson(String path) {
-        return json(send(() -> request(path).GET(), jsonHandler(), deadline()));
+        return getDocument(path).json();
+    }
+
+    /** GET a JSON document and the server's name for itself, with retries. */
+    Document getDocument(String path) {
+        Answer<Object> answer = send(() -> request(path).GET(), jsonHandler(), deadline());
+        return new Document(json(answer.body()), answer.server());
     }
 
     /** POST JSON and read a JSON answer, with retries. */
     JsonNode postJson(String path, JsonNode body) {
         byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
-        return json(send(() -> post(path, bytes), jsonHandler(), deadline()));
+        return json(send(() -> post(path, bytes), jsonHandler(), deadline()).body());
     }
 
     /**
@@ -85,7 +94,7 @@ final class HttpTransport {
                 info -> info.statusCode() / 100 != 2 ? errorSubscriber() : new EventStream(MAX_EVENT_BYTES,
                         info.headers().firstValue("Content-Type").orElse("").toLowerCase(java.util.Locale.ROOT)
                                 .startsWith("application/json")),
-                deadlineNanos);
+                deadlineNanos).body();
     }
 
     long deadline() {
@@ -124,8 +133,8 @@ final class HttpTransport {
         }
     }
 
-    /** Sends with retries until a 2xx answer, whose body it returns; throws the typed error otherwise. */
-    private <T> T send(java.util.function.Supplier<HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler,
+    /** Sends with retries until a 2xx answer, which it returns; throws the typed error otherwise. */
+    private <T> Answer<T> send(java.util.function.Supplier<HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler,
             long deadlineNanos) {
         int attempt = 0;
         while (true) {
@@ -142,7 +151,7 @@ final class HttpTransport {
                 continue;
             }
             if (answer.status() / 100 == 2) {
-                return answer.body();
+                return answer;
             }
             boolean retryable = answer.status() == 408 || answer.status() == 429 || answer.status() >= 500;
             LocalLmException error = ServerErrors.of(answer.status(), answer.errorBody());
@@ -195,11 +204,12 @@ final class HttpTransport {
             throw new GenerationException("Request to " + base + " failed: " + cause, cause);
         }
         if (response.statusCode() / 100 == 2) {
-            return new Answer<>(response.statusCode(), response.body(), null, Optional.empty());
+            return new Answer<>(response.statusCode(), response.body(), null, Optional.empty(),
+                    response.headers().firstValue("Server").orElse(""));
         }
         Object body = response.body();
         byte[] bytes = body instanceof byte[] b ? b : new byte[0];
-        return new Answer<>(response.statusCode(), null, bytes, response.headers().firstValue("Retry-After"));
+        return new Answer<>(response.statusCode(), null, bytes, response.headers().firstValue("Retry-After"), "");
     }
 
     /** Exponential backoff with jitter (half to all of 0.5 s, 1 s, 2 s, ...), or the server's Retry-After. */

@@ -25,9 +25,12 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
         RemoteOptions options = given.orElse(RemoteOptions.builder().build()).withParameters(location.parameters());
         HttpTransport transport = new HttpTransport(location.path(), options);
         JsonNode models = null;
+        String serverName = "";
         if (options.model() == null || options.dialect() == Dialect.AUTO || options.contextLength() == 0) {
             try {
-                models = transport.getJson("/models");
+                HttpTransport.Document listing = transport.getDocument("/models");
+                models = listing.json();
+                serverName = listing.server();
             } catch (LocalLmException e) {
                 if (options.model() == null) {
                     throw new ModelLoadException("Could not list the models of " + transport.baseUrl()
@@ -54,18 +57,22 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
             throw new ModelLoadException("The server at " + transport.baseUrl() + " has no model '" + model
                     + "'; it lists " + entries.stream().map(e -> e.path("id").asString("?")).toList());
         }
-        Dialect dialect = options.dialect() != Dialect.AUTO ? options.dialect() : detect(entry);
+        Dialect dialect = options.dialect() != Dialect.AUTO ? options.dialect() : detect(entry, serverName);
         int context = options.contextLength() > 0 ? options.contextLength() : contextLength(entry);
         return new RemoteServer(transport, dialect, model, context, options);
     }
 
     /**
-     * The server family from a {@code /v1/models} entry's {@code owned_by} (and fields only one family sends);
-     * {@link Dialect#OPENAI} when nothing identifies it. Heuristics, hence overridable with {@code dialect=}.
+     * The server family from a {@code /v1/models} entry's {@code owned_by} (and fields only one family sends),
+     * then from the {@code Server} header of that answer; {@link Dialect#OPENAI} when nothing identifies it.
+     * Heuristics, hence overridable with {@code dialect=}. Only llama-server names itself in the header
+     * ({@code Server: llama.cpp}, set by its HTTP library's default headers), which identifies builds whose
+     * model list has neither {@code owned_by} nor {@code meta}. vLLM, TabbyAPI and text-generation-webui run on
+     * uvicorn, whose {@code server: uvicorn} does not tell them apart.
      */
-    static Dialect detect(JsonNode entry) {
+    static Dialect detect(JsonNode entry, String serverHeader) {
         if (entry == null) {
-            return Dialect.OPENAI;
+            return serverHeader.startsWith("llama.cpp") ? Dialect.LLAMA_SERVER : Dialect.OPENAI;
         }
         String owner = entry.path("owned_by").asString("");
         if (owner.equals("locallm")) {
@@ -89,7 +96,7 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
         if (owner.equals("localai")) {
             return Dialect.LOCALAI;
         }
-        return Dialect.OPENAI;
+        return serverHeader.startsWith("llama.cpp") ? Dialect.LLAMA_SERVER : Dialect.OPENAI;
     }
 
     /** The context length a models entry reports, in the field each family uses; 0 when none does. */

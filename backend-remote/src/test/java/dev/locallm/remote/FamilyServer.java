@@ -31,7 +31,14 @@ final class FamilyServer implements AutoCloseable {
 
     FamilyServer(Family family) {
         this.family = family;
-        http.script("/v1/models", (ex, body) -> ScriptedHttpServer.json(ex, 200, models()));
+        http.script("/v1/models", (ex, body) -> {
+            if (family == Family.LLAMA_SERVER) {
+                ex.getResponseHeaders().set("Server", "llama.cpp");
+            } else if (family == Family.VLLM || family == Family.TABBYAPI || family == Family.TEXT_GENERATION_WEBUI) {
+                ex.getResponseHeaders().set("Server", "uvicorn");
+            }
+            ScriptedHttpServer.json(ex, 200, models());
+        });
         http.script("/v1/chat/completions", this::chat);
         http.script("/v1/completions", this::completion);
         http.script("/v1/embeddings", this::embeddings);
