@@ -2,6 +2,7 @@ package dev.locallm.llamacpp;
 
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.spi.BackendOptions;
+import dev.locallm.spi.ModelLocation;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -212,26 +213,17 @@ public final class LlamaCppOptions implements BackendOptions {
         public Builder parameters(Map<String, String> parameters) {
             parameters.forEach((key, value) -> {
                 switch (key) {
-                    case "threads" -> threads(number(key, value));
-                    case "batch-threads" -> batchThreads(number(key, value));
-                    case "ctx", "context-size" -> contextSize(number(key, value));
-                    case "batch", "batch-size" -> batchSize(number(key, value));
-                    case "gpu-layers", "ngl" -> gpuLayers(number(key, value));
-                    case "parallel" -> parallel(number(key, value));
+                    case "threads" -> threads(ModelLocation.wholeNumber(key, value));
+                    case "batch-threads" -> batchThreads(ModelLocation.wholeNumber(key, value));
+                    case "ctx", "context-size" -> contextSize(ModelLocation.wholeNumber(key, value));
+                    case "batch", "batch-size" -> batchSize(ModelLocation.wholeNumber(key, value));
+                    case "gpu-layers", "ngl" -> gpuLayers(ModelLocation.wholeNumber(key, value));
+                    case "parallel" -> parallel(ModelLocation.wholeNumber(key, value));
                     default -> throw new InvalidRequestException("unknown llama.cpp model parameter '" + key
                             + "'; known: threads, batch-threads, ctx, batch, gpu-layers, parallel", key);
                 }
             });
             return this;
-        }
-
-        private static int number(String key, String value) {
-            try {
-                return Integer.parseInt(value.strip());
-            } catch (NumberFormatException e) {
-                throw new InvalidRequestException("model parameter '" + key + "' must be a whole number, was '"
-                        + value + "'", key);
-            }
         }
 
         public LlamaCppOptions build() {

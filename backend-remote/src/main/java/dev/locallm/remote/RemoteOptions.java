@@ -2,6 +2,7 @@ package dev.locallm.remote;
 
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.spi.BackendOptions;
+import dev.locallm.spi.ModelLocation;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,27 +75,18 @@ public final class RemoteOptions implements BackendOptions {
                     }
                     b.apiKey(key);
                 }
-                case "timeout" -> b.readTimeout(Duration.ofSeconds(number(p.getKey(), v)));
-                case "total-timeout" -> b.totalTimeout(Duration.ofSeconds(number(p.getKey(), v)));
-                case "retries" -> b.maxRetries(number(p.getKey(), v));
-                case "repairs" -> b.repairAttempts(number(p.getKey(), v));
-                case "parallel" -> b.parallel(number(p.getKey(), v));
-                case "ctx" -> b.contextLength(number(p.getKey(), v));
+                case "timeout" -> b.readTimeout(Duration.ofSeconds(ModelLocation.wholeNumber(p.getKey(), v)));
+                case "total-timeout" -> b.totalTimeout(Duration.ofSeconds(ModelLocation.wholeNumber(p.getKey(), v)));
+                case "retries" -> b.maxRetries(ModelLocation.wholeNumber(p.getKey(), v));
+                case "repairs" -> b.repairAttempts(ModelLocation.wholeNumber(p.getKey(), v));
+                case "parallel" -> b.parallel(ModelLocation.wholeNumber(p.getKey(), v));
+                case "ctx" -> b.contextLength(ModelLocation.wholeNumber(p.getKey(), v));
                 default -> throw new InvalidRequestException("Unknown parameter '" + p.getKey() + "' for the remote "
                         + "backend; known: model, dialect, api-key-env, timeout, total-timeout, retries, repairs, "
                         + "parallel, ctx", "model");
             }
         }
         return b.build();
-    }
-
-    private static int number(String key, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new InvalidRequestException("Parameter '" + key + "' must be a whole number, got '" + value + "'",
-                    "model");
-        }
     }
 
     public Builder toBuilder() {

@@ -101,6 +101,20 @@ public final class ModelLocation {
         return parameters;
     }
 
+    /**
+     * A query parameter's value as a whole number, for backends that read their options from a location.
+     *
+     * @throws InvalidRequestException naming the parameter when the value is not a whole number
+     */
+    public static int wholeNumber(String key, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("model parameter '" + key + "' must be a whole number, was '" + value
+                    + "'", key);
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelLocation other && uri.equals(other.uri);

@@ -31,4 +31,16 @@ class ModelLocationTest {
     void rejectsBlank() {
         assertThatThrownBy(() -> ModelLocation.parse("  ")).isInstanceOf(InvalidRequestException.class);
     }
+
+    @Test
+    void wholeNumberParametersAreParsedOrNamedInTheError() {
+        assertThat(ModelLocation.wholeNumber("ctx", "4096")).isEqualTo(4096);
+        for (String bad : new String[] {"", "4k", "1.5", "99999999999"}) {
+            assertThatThrownBy(() -> ModelLocation.wholeNumber("ctx", bad))
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                        assertThat(e.parameter()).isEqualTo("ctx");
+                        assertThat(e.getMessage()).contains("'ctx'").contains("'" + bad + "'");
+                    });
+        }
+    }
 }
