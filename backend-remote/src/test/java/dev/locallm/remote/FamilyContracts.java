@@ -10,21 +10,26 @@ import dev.locallm.testkit.ChatModelContract;
 import dev.locallm.testkit.StructuredOutputContract;
 import dev.locallm.testkit.ToolCallingContract;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The contract suites against one server family's fixture server; a subclass per family names it. Structured
- * output runs where the family enforces schemas (elsewhere {@link RepairTest} covers the re-asking), tool
- * calling where the family has tools.
+ * The contract suites against one server family's fixture server; a subclass per family names it. The chat
+ * contract runs for every family, tool calling where the family has tools ({@link WithTools}), structured
+ * output where it also enforces schemas ({@link WithToolsAndSchemas}; elsewhere {@link RepairTest} covers the
+ * re-asking). A family's test must extend exactly the class of what its family supports: nothing is skipped.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FamilyContracts {
     final FamilyServer server;
 
     FamilyContracts(Family family) {
+        boolean tools = family.calls != Family.Calls.NONE;
+        if (tools != this instanceof WithTools || family.dialect.enforcesSchema() != this instanceof WithToolsAndSchemas) {
+            throw new IllegalStateException(getClass().getSimpleName() + " must run exactly the suites " + family
+                    + " supports: tools " + tools + ", schemas " + family.dialect.enforcesSchema());
+        }
         this.server = new FamilyServer(family);
     }
 
@@ -69,21 +74,33 @@ abstract class FamilyContracts {
         }
     }
 
-    @Nested
-    class Structured extends StructuredOutputContract {
-        @Override
-        protected ChatModel openModel() {
-            Assumptions.assumeTrue(server.family.dialect.enforcesSchema());
-            return open();
+    /** The suites of a family with tools. */
+    abstract static class WithTools extends FamilyContracts {
+        WithTools(Family family) {
+            super(family);
+        }
+
+        @Nested
+        class Tools extends ToolCallingContract {
+            @Override
+            protected ChatModel openModel() {
+                return open();
+            }
         }
     }
 
-    @Nested
-    class Tools extends ToolCallingContract {
-        @Override
-        protected ChatModel openModel() {
-            Assumptions.assumeTrue(server.family.calls != Family.Calls.NONE);
-            return open();
+    /** The suites of a family with tools that also enforces JSON schemas. */
+    abstract static class WithToolsAndSchemas extends WithTools {
+        WithToolsAndSchemas(Family family) {
+            super(family);
+        }
+
+        @Nested
+        class Structured extends StructuredOutputContract {
+            @Override
+            protected ChatModel openModel() {
+                return open();
+            }
         }
     }
 }

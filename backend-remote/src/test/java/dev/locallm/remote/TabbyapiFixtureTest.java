@@ -1,7 +1,7 @@
 package dev.locallm.remote;
 
 /** The contract suites against a fixture server that answers like TABBYAPI (see {@link Family#TABBYAPI}). */
-class TabbyapiFixtureTest extends FamilyContracts {
+class TabbyapiFixtureTest extends FamilyContracts.WithToolsAndSchemas {
     TabbyapiFixtureTest() {
         super(Family.TABBYAPI);
     }
