@@ -14,6 +14,7 @@ import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationException;
 import dev.locallm.error.StreamInterruptedException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -133,18 +134,64 @@ class ResilienceTest {
     }
 
     @Test
-    void aDroppedConnectionMidStreamIsAnInterruptionWithThePartialText() {
-        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions", (ex, body) -> {
-            OutputStream out = ScriptedHttpServer.sse(ex);
-            out.write((SseEdgeCaseTest.delta("Hello") + "\n\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            ex.getHttpContext().getServer().stop(0);
-        }); ChatModel m = model(server, RemoteOptions.builder().maxRetries(3))) {
-            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi")))
-                    .isInstanceOfSatisfying(StreamInterruptedException.class,
-                            e -> assertThat(e.partialText()).isEqualTo("Hello"));
-            assertThat(server.requests("/v1/chat/completions")).hasSize(1);
+    void aDroppedConnectionMidStreamIsAnInterruptionWithThePartialText() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> dropAfterOneEvent(listener, requests), "drops-mid-stream");
+            server.setDaemon(true);
+            server.start();
+            try (ChatModel m = LocalLm.builder()
+                    .model("openai:http://127.0.0.1:" + listener.getLocalPort() + "/v1?model=m&dialect=openai&ctx=512")
+                    .backendOptions(RemoteOptions.builder().maxRetries(3).build()).buildChatModel()) {
+                assertThatThrownBy(() -> m.chat(ChatRequest.of("hi")))
+                        .isInstanceOfSatisfying(StreamInterruptedException.class,
+                                e -> assertThat(e.partialText()).isEqualTo("Hello"));
+                assertThat(requests).hasValue(1);
+            }
         }
+    }
+
+    /**
+     * A server whose connection ends inside a streamed body, deterministically: it sends the headers and one
+     * event, then ends its side of the connection (FIN after the data, so nothing sent is lost) before the
+     * chunked body's last chunk. Stopping an {@code HttpServer} instead can reset the connection before the
+     * client has read what was sent.
+     */
+    private static void dropAfterOneEvent(ServerSocket listener, AtomicInteger requests) {
+        while (!listener.isClosed()) {
+            try (java.net.Socket socket = listener.accept()) {
+                requests.incrementAndGet();
+                java.io.InputStream in = socket.getInputStream();
+                String head = readHead(in);
+                java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)")
+                        .matcher(head);
+                in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+                byte[] event = (SseEdgeCaseTest.delta("Hello") + "\n\n").getBytes(StandardCharsets.UTF_8);
+                OutputStream out = socket.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(event.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(event);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                socket.shutdownOutput();
+                in.read();
+            } catch (java.io.IOException e) {
+                return;
+            }
+        }
+    }
+
+    /** The request line and headers, up to the blank line. */
+    private static String readHead(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException();
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     @Test
