@@ -81,42 +81,47 @@ final class DeltaChunk {
         return b[k];
     }
 
-    private boolean chunk() {
+    /** One member of an object, its key just read. */
+    @FunctionalInterface
+    private interface Member {
+        /** Reads the member's value; false when it is not understood. */
+        boolean read();
+    }
+
+    /**
+     * An object, each member read by {@code member} (members with a {@code null} value skipped first when
+     * {@code skipNulls}); false when the object or one of its members is not understood.
+     */
+    private boolean object(boolean skipNulls, Member member) {
         if (!expect('{')) {
             return false;
         }
-        if (peek('}')) {
+        if (expect('}')) {
             return true;
         }
         do {
             if (!key()) {
                 return false;
             }
-            if (nextIsNull()) {
+            if (skipNulls && nextIsNull()) {
                 continue;
             }
-            boolean fine;
-            if (keyIs(CHOICES)) {
-                fine = choices();
-            } else if (keyIs(USAGE)) {
-                fine = usage();
-            } else if (keyIs(ERROR)) {
-                return false;
-            } else {
-                fine = skipValue(0);
-            }
-            if (!fine) {
+            if (!member.read()) {
                 return false;
             }
-        } while (comma());
+        } while (expect(','));
         return expect('}');
+    }
+
+    private boolean chunk() {
+        return object(true, () -> keyIs(CHOICES) ? choices() : keyIs(USAGE) ? usage() : !keyIs(ERROR) && skipValue(0));
     }
 
     private boolean choices() {
         if (!expect('[')) {
             return false;
         }
-        if (peek(']')) {
+        if (expect(']')) {
             return true;
         }
         boolean first = true;
@@ -129,99 +134,41 @@ final class DeltaChunk {
             } else if (!skipValue(1)) {
                 return false;
             }
-        } while (comma());
+        } while (expect(','));
         return expect(']');
     }
 
     private boolean choice() {
-        if (!expect('{')) {
-            return false;
-        }
-        if (peek('}')) {
-            return true;
-        }
-        do {
-            if (!key()) {
-                return false;
-            }
-            if (nextIsNull()) {
-                continue;
-            }
+        return object(true, () -> {
             if (keyIs(DELTA)) {
-                if (!delta()) {
-                    return false;
-                }
-            } else if (keyIs(TEXT)) {
-                if ((text = textValue()) == null) {
-                    return false;
-                }
-            } else if (keyIs(FINISH_REASON)) {
-                if ((finishReason = string()) == null) {
-                    return false;
-                }
-            } else if (keyIs(MESSAGE)) {
-                return false;
-            } else if (!skipValue(2)) {
-                return false;
+                return delta();
             }
-        } while (comma());
-        return expect('}');
+            if (keyIs(TEXT)) {
+                return (text = textValue()) != null;
+            }
+            if (keyIs(FINISH_REASON)) {
+                return (finishReason = string()) != null;
+            }
+            return !keyIs(MESSAGE) && skipValue(2);
+        });
     }
 
     private boolean delta() {
-        if (!expect('{')) {
-            return false;
-        }
-        if (peek('}')) {
-            return true;
-        }
-        do {
-            if (!key()) {
-                return false;
-            }
-            if (nextIsNull()) {
-                continue;
-            }
-            if (keyIs(CONTENT)) {
-                if ((content = textValue()) == null) {
-                    return false;
-                }
-            } else if (keyIs(TOOL_CALLS) || keyIs(FUNCTION_CALL)) {
-                return false;
-            } else if (!skipValue(3)) {
-                return false;
-            }
-        } while (comma());
-        return expect('}');
+        return object(true, () -> keyIs(CONTENT) ? (content = textValue()) != null
+                : !keyIs(TOOL_CALLS) && !keyIs(FUNCTION_CALL) && skipValue(3));
     }
 
+    /** Usage: a {@code null} count is not skipped, but declined (Jackson reads it as 0). */
     private boolean usage() {
-        if (!expect('{')) {
-            return false;
-        }
-        if (peek('}')) {
-            return true;
-        }
-        do {
-            if (!key()) {
-                return false;
+        return object(false, () -> {
+            if (keyIs(PROMPT_TOKENS)) {
+                return (promptTokens = integer()) >= 0;
             }
-            if (keyIs(PROMPT_TOKENS) || keyIs(COMPLETION_TOKENS)) {
-                boolean prompt = keyIs(PROMPT_TOKENS);
-                int n = integer();
-                if (n < 0) {
-                    return false;
-                }
-                if (prompt) {
-                    promptTokens = n;
-                } else {
-                    completionTokens = n;
-                }
-            } else if (!skipValue(2)) {
-                return false;
+            if (keyIs(COMPLETION_TOKENS)) {
+                return (completionTokens = integer()) >= 0;
             }
-        } while (comma());
-        return expect('}');
+            return skipValue(2);
+        });
     }
 
     // ---- lexical level
@@ -235,24 +182,6 @@ final class DeltaChunk {
     private boolean expect(char c) {
         ws();
         if (i < end && b[i] == c) {
-            i++;
-            return true;
-        }
-        return false;
-    }
-
-    private boolean peek(char c) {
-        ws();
-        if (i < end && b[i] == c) {
-            i++;
-            return true;
-        }
-        return false;
-    }
-
-    private boolean comma() {
-        ws();
-        if (i < end && b[i] == ',') {
             i++;
             return true;
         }
@@ -444,7 +373,7 @@ final class DeltaChunk {
         if (c == '{' || c == '[') {
             char close = c == '{' ? '}' : ']';
             i++;
-            if (peek(close)) {
+            if (expect(close)) {
                 return true;
             }
             do {
@@ -454,7 +383,7 @@ final class DeltaChunk {
                 if (!skipValue(depth + 1)) {
                     return false;
                 }
-            } while (comma());
+            } while (expect(','));
             return expect(close);
         }
         if (literal("true") || literal("false") || literal("null")) {

@@ -45,6 +45,7 @@ class DeltaChunkTest {
         "{\"error\":{\"message\":\"boom\"}}",
         "{\"choices\":[{\"delta\":{\"content\":1}}]}",
         "{\"usage\":{\"completion_tokens\":1.5}}",
+        "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":null}}",
         "{\"choices\":[{\"delta\":{\"content\":\"unterminated}}]}",
         "{\"choices\":[{\"delta\":{\"content\":\"bad \\x escape\"}}]}",
         "{\"choices\":[{\"delta\":{\"content\":\"raw\ncontrol\"}}]}",

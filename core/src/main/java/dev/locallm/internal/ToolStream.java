@@ -26,6 +26,8 @@ final class ToolStream {
     record Emission(String text, List<ToolCallDelta> deltas) { }
 
     private final List<ToolCallFormat> candidates;
+    /** Whether no candidate has a call marker (every format is a whole-reply one). */
+    private final boolean markerless;
     private final Set<String> tools = new HashSet<>();
     private final StringBuilder all = new StringBuilder();
     private final List<String> ids = new ArrayList<>();
@@ -43,6 +45,7 @@ final class ToolStream {
     ToolStream(List<ToolCallFormat> formats, List<ToolSpec> tools) {
         this.candidates = List.copyOf(formats);
         this.format = candidates.get(0);
+        this.markerless = candidates.stream().allMatch(f -> f.marker().isEmpty());
         tools.forEach(t -> this.tools.add(t.name()));
     }
 
@@ -96,7 +99,7 @@ final class ToolStream {
                 }
             }
         }
-        if (candidates.stream().allMatch(f -> f.marker().isEmpty())) {
+        if (markerless) {
             plainText = true;
             String out = all.substring(emittedText);
             emittedText = all.length();
