@@ -39,6 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** Routes and answers the OpenAI endpoints. Thread-safe; requests run on Jetty's (blocking) threads. */
 final class OpenAiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiHandler.class);
+    private static final String BODY_READ = OpenAiHandler.class.getName() + ".bodyRead";
 
     private final LocalLmServer server;
     private final byte[] apiKey;
@@ -122,14 +123,11 @@ final class OpenAiHandler extends Handler.Abstract {
             }
         } catch (ApiError e) {
             status[0] = e.status;
-            if (e.status == 413) {
-                response.getHeaders().put(HttpHeader.CONNECTION, "close");
-            }
-            writeError(response, callback, e);
+            writeError(request, response, callback, e);
         } catch (RuntimeException e) {
             ApiError mapped = map(e);
             status[0] = mapped.status;
-            writeError(response, callback, mapped);
+            writeError(request, response, callback, mapped);
         } finally {
             server.metrics().request(endpoint, status[0]);
         }
@@ -192,6 +190,7 @@ final class OpenAiHandler extends Handler.Abstract {
             if (body.length > maxBodyBytes) {
                 throw tooLarge();
             }
+            request.setAttribute(BODY_READ, Boolean.TRUE);
             return new String(body, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw ApiError.invalid("Could not read the request body: " + e.getMessage(), null);
@@ -383,10 +382,19 @@ final class OpenAiHandler extends Handler.Abstract {
                 : "Internal error: " + e.getClass().getSimpleName(), null, null);
     }
 
-    private static void writeError(Response response, Callback callback, ApiError e) {
+    /**
+     * Answers with the error. When the request had a body that was not read to its end, the answer says
+     * {@code Connection: close}: Jetty drops such a connection once the handler is done, and a client that was not
+     * told would send its next request on it and get no answer.
+     */
+    private static void writeError(Request request, Response response, Callback callback, ApiError e) {
         if (response.isCommitted()) {
             callback.failed(e);
             return;
+        }
+        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        if (hasBody && request.getAttribute(BODY_READ) == null) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
         writeJson(response, callback, e.status, OpenAiResponses.error(e));
     }

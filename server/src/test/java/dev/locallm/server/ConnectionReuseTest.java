@@ -1,0 +1,123 @@
+package dev.locallm.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Keep-alive after errors, over a raw socket. An error answered before the request body has arrived must say
+ * {@code Connection: close}, because the server then drops the connection: a pooling client that was not told
+ * sends its next request into a closed socket ("header parser received no bytes"). An error answered after the
+ * body was read keeps the connection usable.
+ */
+class ConnectionReuseTest {
+    private static ServingFixture fixture;
+    private static URI base;
+
+    @BeforeAll
+    static void start() {
+        fixture = ServingFixture.start();
+        base = URI.create(fixture.baseUrl());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} {3}")
+    @CsvSource({"POST, /v1/chat/completions, wrong, application/json, 401",
+            "POST, /v1/nope, KEY, application/json, 404",
+            "PUT, /v1/chat/completions, KEY, application/json, 405",
+            "POST, /v1/chat/completions, KEY, text/plain, 415",
+            "POST, /v1/embeddings, KEY, text/plain, 415"})
+    void anErrorSentBeforeTheBodyArrivesClosesTheConnectionAndSaysSo(String method, String path, String key,
+            String type, int status) throws IOException {
+        byte[] body = RawHttp.chat("").getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head(method, path, key.equals("KEY") ? ServingFixture.KEY : key, type, body.length));
+            out.flush();
+
+            Answer answer = Answer.read(socket.getInputStream());
+            assertThat(answer.status).isEqualTo(status);
+            assertThat(answer.head.toLowerCase(Locale.ROOT)).contains("\r\nconnection: close\r\n");
+            assertThat(answer.body).contains("\"error\"");
+
+            out.write(body);
+            out.flush();
+            assertThat(socket.getInputStream().read()).as("the server closed the connection").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void anErrorSentAfterTheBodyWasReadKeepsTheConnection() throws IOException {
+        byte[] invalid = RawHttp.chat("\"temperature\":\"hot\"").getBytes(StandardCharsets.UTF_8);
+        byte[] valid = RawHttp.chat("\"max_tokens\":2").getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", invalid.length));
+            out.write(invalid);
+            out.flush();
+            Answer first = Answer.read(socket.getInputStream());
+            assertThat(first.status).as(first.body).isEqualTo(400);
+            assertThat(first.head.toLowerCase(Locale.ROOT)).doesNotContain("connection: close");
+
+            out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", valid.length));
+            out.write(valid);
+            out.flush();
+            Answer second = Answer.read(socket.getInputStream());
+            assertThat(second.status).as(second.body).isEqualTo(200);
+            assertThat(second.body).contains("\"completion_tokens\"");
+        }
+    }
+
+    private static Socket connect() throws IOException {
+        Socket socket = new Socket(base.getHost(), base.getPort());
+        socket.setSoTimeout(30_000);
+        return socket;
+    }
+
+    private static byte[] head(String method, String path, String key, String type, int length) {
+        return (method + " " + path + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: " + type + "\r\nContent-Length: " + length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** One HTTP/1.1 answer with a {@code Content-Length} body, read byte by byte so nothing after it is taken. */
+    private record Answer(int status, String head, String body) {
+        static Answer read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("The connection closed inside the head: " + head);
+                }
+                head.write(b);
+            }
+            String text = head.toString(StandardCharsets.US_ASCII);
+            int length = 0;
+            for (String line : text.split("\r\n")) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring("content-length:".length()).strip());
+                }
+            }
+            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return new Answer(Integer.parseInt(text.substring(9, 12)), text, body);
+        }
+    }
+}
