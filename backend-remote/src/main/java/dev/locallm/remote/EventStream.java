@@ -26,6 +26,12 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
      * 16 of the client's buffers (16 KB each by default).
      */
     private static final int PREFETCH = 16;
+    /**
+     * What may still arrive after the last event before the connection is given up rather than pooled: normally
+     * only the end of the chunked body does.
+     */
+    private static final int DRAIN_BYTES = 64 * 1024;
+    private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Object END = new Object();
     private static final Object CANCELLED = new Object();
 
@@ -52,6 +58,11 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
     private byte[] scratch = new byte[0];
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
+    /** Whether the body was read to its end (or failed): set by the JDK's thread. */
+    private volatile boolean complete;
+    /** Whether what still arrives is dropped ({@link #drain}). */
+    private volatile boolean draining;
+    private int drained;
     private boolean ended;
 
     /**
@@ -82,17 +93,69 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
 
     @Override
     public void onNext(List<ByteBuffer> item) {
-        queue.add(item);
+        if (draining) {
+            for (ByteBuffer b : item) {
+                drained += b.remaining();
+            }
+            if (drained > DRAIN_BYTES) {
+                cancel();
+            } else {
+                request(1);
+            }
+        } else {
+            queue.add(item);
+        }
     }
 
     @Override
     public void onError(Throwable throwable) {
+        complete = true;
         queue.add(throwable);
     }
 
     @Override
     public void onComplete() {
+        complete = true;
         queue.add(END);
+    }
+
+    private void request(long n) {
+        Flow.Subscription s = subscription;
+        if (s != null && !cancelled) {
+            s.request(n);
+        }
+    }
+
+    /**
+     * Lets the rest of the body arrive and drops it, once the last event has been read, so that the JDK client
+     * can pool the connection: it keeps one only when its body was read to the end, and cancelling closes it.
+     * Servers end the body right after their last event; when more than {@link #DRAIN_BYTES} arrive, or the body
+     * has not ended within {@link #DRAIN_NANOS}, the stream is cancelled. Returns at once; the reader's
+     * buffers are freed.
+     */
+    void drain() {
+        if (complete || cancelled) {
+            return;
+        }
+        draining = true;
+        int unread = 0;
+        for (Object item; (item = queue.poll()) != null; ) {
+            if (item instanceof List) {
+                unread++;
+            }
+        }
+        ready.clear();
+        scratch = new byte[0];
+        if (unread > 0) {
+            request(unread);
+        }
+        if (!complete) {
+            CompletableFuture.delayedExecutor(DRAIN_NANOS, TimeUnit.NANOSECONDS).execute(() -> {
+                if (!complete) {
+                    cancel();
+                }
+            });
+        }
     }
 
     /**
@@ -154,10 +217,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
                         whole.write(bytes, 0, bytes.length);
                     }
                 }
-                Flow.Subscription s = subscription;
-                if (s != null && !cancelled) {
-                    s.request(1);
-                }
+                request(1);
             }
         }
         return ready.poll();
@@ -191,6 +251,22 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
                 filled += n;
             }
         }
+    }
+
+    /**
+     * The whole body of an answer read as one document (an error answer): what arrived before the end, a
+     * timeout or the size limit, after which the stream is cancelled.
+     */
+    byte[] readAll(long readTimeoutNanos, long deadlineNanos) {
+        try {
+            SseParser.Event event = next(readTimeoutNanos, deadlineNanos);
+            if (event != null) {
+                return java.util.Arrays.copyOfRange(event.bytes(), event.offset(), event.offset() + event.length());
+            }
+        } catch (Stalled | IOException | dev.locallm.error.GenerationException e) {
+            cancel();
+        }
+        return whole == null ? new byte[0] : whole.toByteArray();
     }
 
     boolean cancelled() {

@@ -27,6 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class RemoteChatEngine implements ChatEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteChatEngine.class);
+    /** Characters a chat template adds around each message, for the prompt estimate (ChatML adds about 16). */
+    private static final int MESSAGE_FRAMING = 16;
 
     private final RemoteServer server;
     private final Semaphore slots;
@@ -69,7 +71,7 @@ final class RemoteChatEngine implements ChatEngine {
 
     @Override
     public Generation start(ChatRequest request, Optional<Grammar> grammar) {
-        int characters = request.messages().stream().mapToInt(m -> m.toString().length()).sum();
+        int characters = request.messages().stream().mapToInt(m -> m.text().length() + MESSAGE_FRAMING).sum();
         return stream("/chat/completions", false, request.options(), estimate(characters),
                 () -> RequestWriter.chat(request, grammar, server.model(), server.dialect(), streamOptions));
     }

@@ -41,7 +41,7 @@ final class RemoteGeneration implements Generation {
     private final DeltaChunk.Reader chunks = new DeltaChunk.Reader();
     private String finishReason;
     private Usage usage;
-    private boolean finished;
+    private volatile boolean finished;
     private volatile boolean cancelled;
     private int callIndex = -1;
     private boolean callOpen;
@@ -75,6 +75,7 @@ final class RemoteGeneration implements Generation {
                 event = stream.next(readTimeoutNanos, deadlineNanos);
             } catch (EventStream.Stalled s) {
                 if (finishReason != null) {
+                    stream.cancel();
                     return finish();
                 }
                 throw interrupted(s.why == EventStream.Stop.TOTAL_TIMEOUT ? "the total timeout passed"
@@ -102,6 +103,7 @@ final class RemoteGeneration implements Generation {
                 throw interrupted("the server sent an error: " + error.getMessage(), error);
             }
             if (event.isDone()) {
+                stream.drain();
                 return finish();
             }
             DeltaChunk common = chunks.read(event.bytes(), event.offset(), event.length());
@@ -263,10 +265,13 @@ final class RemoteGeneration implements Generation {
         return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 
+    /** Stops the stream and closes its connection; nothing to do once the reply has finished. */
     @Override
     public void cancel() {
-        cancelled = true;
-        stream.cancel();
+        if (!finished) {
+            cancelled = true;
+            stream.cancel();
+        }
     }
 
     @Override

@@ -54,7 +54,12 @@ final class SseParser {
     private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
     private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
 
+    private static final int MIN_HINT = 32;
+    private static final int MAX_HINT = 1024;
+
     private final int maxEventBytes;
+    /** A recent line, without its line end (so it holds none): see {@link #known}. */
+    private byte[] hint = new byte[0];
     private byte[] line = new byte[256];
     private int lineLength;
     private final java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
@@ -86,10 +91,11 @@ final class SseParser {
             }
         }
         int lineStart = i;
-        while ((i = lineEnd(bytes, i, end)) < end) {
+        while ((i = lineEnd(bytes, lineLength == 0 ? i + known(bytes, i, end) : i, end)) < end) {
             byte b = bytes[i];
             if (lineLength == 0 && !first) {
                 count(i - lineStart);
+                remember(bytes, lineStart, i);
                 endLine(bytes, lineStart, i - lineStart, true, events);
             } else {
                 append(bytes, lineStart, i - lineStart);
@@ -110,6 +116,28 @@ final class SseParser {
         if (single == bytes) {
             single = Arrays.copyOfRange(single, singleOffset, singleOffset + singleLength);
             singleOffset = 0;
+        }
+    }
+
+    /**
+     * How many bytes from {@code i} (before {@code end}) equal the start of {@link #hint}: they hold no line end,
+     * so the search for one starts after them. Servers send nearly the same line for every token, and the JDK's
+     * vectorised {@link Arrays#mismatch} compares bytes several times faster than the search reads them.
+     */
+    private int known(byte[] b, int i, int end) {
+        int n = Math.min(hint.length, end - i);
+        if (n == 0 || b[i] != hint[0]) {
+            return 0;
+        }
+        int m = Arrays.mismatch(b, i, i + n, hint, 0, n);
+        return m < 0 ? n : m;
+    }
+
+    /** Keeps the line from {@code from} to {@code to} as the {@link #hint} when the hint helped with less than half of it. */
+    private void remember(byte[] b, int from, int to) {
+        int length = to - from;
+        if (length >= MIN_HINT && known(b, from, to) < length / 2) {
+            hint = Arrays.copyOfRange(b, from, from + Math.min(length, MAX_HINT));
         }
     }
 

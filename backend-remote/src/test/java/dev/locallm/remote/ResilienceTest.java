@@ -60,6 +60,35 @@ class ResilienceTest {
         }
     }
 
+    /**
+     * A finished stream leaves its connection to the JDK client's pool instead of closing it, even when the
+     * server ends the body a while after {@code [DONE]} (this one waits 100 ms): the client reads the end of the
+     * body. Each request waits until the server has answered the previous one in full; the client may still be
+     * reading its end, so one extra connection is allowed.
+     */
+    @Test
+    void finishedStreamsLeaveTheirConnectionForTheNextRequest() throws InterruptedException {
+        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions", (ex, body) -> {
+            ok(ex);
+            ex.getResponseBody().flush();
+            Thread.sleep(100);
+        });
+             ChatModel m = model(server, RemoteOptions.builder())) {
+            for (int i = 0; i < 6; i++) {
+                try (var stream = m.chatStream(ChatRequest.of("hi"))) {
+                    assertThat(stream.response().text()).isEqualTo("Hello");
+                }
+                while (server.answered() < server.received.size()) {
+                    Thread.sleep(5);
+                }
+                Thread.sleep(50);
+            }
+            assertThat(server.requests("/v1/chat/completions").stream()
+                    .map(ScriptedHttpServer.Received::clientPort).distinct().count())
+                    .as("connections used by 6 streamed replies").isBetween(1L, 2L);
+        }
+    }
+
     @Test
     void serverErrorsAreRetriedWithBackoffThenReportedWithStatusAndBody() {
         try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
@@ -84,6 +113,24 @@ class ResilienceTest {
             assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerException.class,
                     e -> assertThat(e.status()).isEqualTo(400)).hasMessageContaining("temperature too high");
             assertThat(server.requests("/v1/chat/completions")).hasSize(1);
+        }
+    }
+
+    /** An error answer whose body stops coming is reported with what arrived once the read timeout passes. */
+    @Test
+    void anErrorAnswerWhoseBodyStallsIsReportedAfterTheReadTimeout() {
+        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions", (ex, body) -> {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(500, 0);
+            ex.getResponseBody().write("{\"error\":{\"message\":\"overlo".getBytes(StandardCharsets.UTF_8));
+            ex.getResponseBody().flush();
+            Thread.sleep(10_000);
+        }); ChatModel m = model(server, RemoteOptions.builder().maxRetries(0).readTimeout(Duration.ofSeconds(1)))) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerException.class,
+                    e -> {
+                        assertThat(e.status()).isEqualTo(500);
+                        assertThat(e.body()).isEqualTo("{\"error\":{\"message\":\"overlo");
+                    });
         }
     }
 

@@ -20,8 +20,9 @@ import java.util.concurrent.Executors;
  */
 final class ScriptedHttpServer implements AutoCloseable {
 
-    /** One received request. */
-    record Received(long nanos, String method, String path, Map<String, List<String>> headers, String body) { }
+    /** One received request; {@code clientPort} tells the client's connections apart. */
+    record Received(long nanos, String method, String path, Map<String, List<String>> headers, String body,
+            int clientPort) { }
 
     /** Answers one request. */
     interface Script {
@@ -31,6 +32,7 @@ final class ScriptedHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
     final List<Received> received = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
 
     ScriptedHttpServer() {
         try {
@@ -62,7 +64,7 @@ final class ScriptedHttpServer implements AutoCloseable {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String path = exchange.getRequestURI().getPath();
         received.add(new Received(System.nanoTime(), exchange.getRequestMethod(), path,
-                Map.copyOf(exchange.getRequestHeaders()), body));
+                Map.copyOf(exchange.getRequestHeaders()), body, exchange.getRemoteAddress().getPort()));
         Script script = scripts.get(path);
         try {
             if (script == null) {
@@ -76,7 +78,13 @@ final class ScriptedHttpServer implements AutoCloseable {
             // the client went away
         } finally {
             exchange.close();
+            answered.incrementAndGet();
         }
+    }
+
+    /** How many requests have been answered in full (the exchange closed). */
+    int answered() {
+        return answered.get();
     }
 
     /** The requests to a path. */
