@@ -31,14 +31,18 @@ import java.util.concurrent.Executors;
  * <p>Usage: {@code bench/run.sh RemoteClientBench [rounds]}.
  */
 public final class RemoteClientBench {
-    private static final int TOKENS = 2000;
+    private static int TOKENS = 2000;
 
     private RemoteClientBench() {
     }
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
+        TOKENS = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         byte[] stream = stream();
+        // Real servers (Go's net/http, uvicorn, Jetty) send with TCP_NODELAY; without it the JDK's server holds
+        // its last small write for the client's delayed ACK, adding up to 40 ms to either side at random.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(2));
         server.createContext("/v1/chat/completions", ex -> {
@@ -96,8 +100,12 @@ public final class RemoteClientBench {
             System.out.printf("| wall time, ms | %.2f | %.2f (%.2fx) | %.2f µs |%n", rw, ow, ow / rw, (ow - rw) * 1000 / TOKENS);
             System.out.printf("| consumer thread CPU, ms | %.2f | %.2f | %.2f µs |%n", rc, oc, (oc - rc) * 1000 / TOKENS);
             System.out.printf("| all threads' CPU (server too), ms | %.2f | %.2f | %.2f µs |%n", rp, op, (op - rp) * 1000 / TOKENS);
+            double parse = dev.locallm.remote.InMemoryStream.nanosPerToken(stream, TOKENS, rounds) / 1000;
+            System.out.printf("| parse + dispatch alone (in memory, one thread), µs per token | | %.3f | %.1f%% of "
+                    + "HttpClient's read time per token |%n", parse, parse * TOKENS / 1000 / rw * 100);
             System.out.printf("Client's own cost over reading the bytes: %.1f%% (consumer CPU extra / HttpClient wall), "
-                    + "%.1f%% (all threads' CPU extra / HttpClient wall)%n", (oc - rc) / rw * 100, (op - rp) / rw * 100);
+                    + "%.1f%% (all threads' CPU extra / HttpClient wall), %.1f%% (parse + dispatch in memory / "
+                    + "HttpClient wall)%n", (oc - rc) / rw * 100, (op - rp) / rw * 100, parse * TOKENS / 1000 / rw * 100);
         } finally {
             server.stop(0);
         }
