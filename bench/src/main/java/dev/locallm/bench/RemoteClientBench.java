@@ -32,6 +32,8 @@ import java.util.concurrent.Executors;
  */
 public final class RemoteClientBench {
     private static int TOKENS = 2000;
+    /** Rounds of both readers before measuring: the JIT has compiled the whole path after about 200. */
+    private static final int WARM_UP_ROUNDS = 300;
 
     private RemoteClientBench() {
     }
@@ -66,7 +68,7 @@ public final class RemoteClientBench {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (ChatModel model = LocalLm.chatModel("openai:" + base + "?model=m&dialect=openai")) {
             ChatRequest request = ChatRequest.of("hi");
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < WARM_UP_ROUNDS; i++) {
                 raw(http, base);
                 locallm(model, request);
             }
@@ -100,7 +102,7 @@ public final class RemoteClientBench {
             System.out.printf("| wall time, ms | %.2f | %.2f (%.2fx) | %.2f µs |%n", rw, ow, ow / rw, (ow - rw) * 1000 / TOKENS);
             System.out.printf("| consumer thread CPU, ms | %.2f | %.2f | %.2f µs |%n", rc, oc, (oc - rc) * 1000 / TOKENS);
             System.out.printf("| all threads' CPU (server too), ms | %.2f | %.2f | %.2f µs |%n", rp, op, (op - rp) * 1000 / TOKENS);
-            double parse = dev.locallm.remote.InMemoryStream.nanosPerToken(stream, TOKENS, rounds) / 1000;
+            double parse = dev.locallm.remote.InMemoryStream.nanosPerToken(stream, TOKENS, Math.max(rounds, 1001)) / 1000;
             System.out.printf("| parse + dispatch alone (in memory, one thread), µs per token | | %.3f | %.1f%% of "
                     + "HttpClient's read time per token |%n", parse, parse * TOKENS / 1000 / rw * 100);
             System.out.printf("Client's own cost over reading the bytes: %.1f%% (consumer CPU extra / HttpClient wall), "

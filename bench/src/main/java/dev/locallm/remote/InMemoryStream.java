@@ -30,7 +30,11 @@ public final class InMemoryStream {
     private InMemoryStream() {
     }
 
-    /** Median nanoseconds per token of {@code rounds} reads of {@code stream} through {@code chatStream}. */
+    /**
+     * Median nanoseconds per token over the second half of {@code rounds} reads of {@code stream} through
+     * {@code chatStream} (the first half warms up: the JIT recompiles core's paths for this engine; give 1,000
+     * rounds or more).
+     */
     public static double nanosPerToken(byte[] stream, int tokens, int rounds) {
         ChatEngine engine = new ChatEngine() {
             @Override

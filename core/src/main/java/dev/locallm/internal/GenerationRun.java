@@ -36,8 +36,11 @@ final class GenerationRun {
     private final ReentrantLock consumer = new ReentrantLock();
     /** The reply text (tool calls removed). */
     private final StringBuilder text = new StringBuilder();
-    /** Everything generated, after stop sequences and before tool calls are taken out. */
-    private final StringBuilder raw = new StringBuilder();
+    /**
+     * Everything generated, after stop sequences and before tool calls are taken out; kept only with tools
+     * (without them it is {@link #text}).
+     */
+    private final StringBuilder raw;
 
     private volatile CancelCause cancelCause;
     private boolean finished;
@@ -60,6 +63,7 @@ final class GenerationRun {
         this.onClose = onClose;
         this.closeWith = closeWith;
         this.tools = tools;
+        this.raw = tools == null ? null : new StringBuilder();
     }
 
     /**
@@ -107,11 +111,9 @@ final class GenerationRun {
                     GenerationEvent.Finished f = (GenerationEvent.Finished) event;
                     FinishReason reason = cancelCause != null ? FinishReason.CANCELLED : f.reason();
                     String tail = reason == FinishReason.CANCELLED ? "" : stops.flush();
-                    raw.append(tail);
                     if (reason == FinishReason.LENGTH && closeWith != null) {
-                        String closing = closeWith.start().advance(raw).map(GrammarState::shortestCompletion).orElse("");
-                        raw.append(closing);
-                        tail += closing;
+                        CharSequence generated = raw != null ? raw.append(tail) : new StringBuilder(text).append(tail);
+                        tail += closeWith.start().advance(generated).map(GrammarState::shortestCompletion).orElse("");
                     }
                     List<ToolCallDelta> deltas = List.of();
                     if (tools != null && !tail.isEmpty()) {
@@ -137,7 +139,9 @@ final class GenerationRun {
             completionTokens += t.tokens();
         }
         String emit = stops.feed(t.text());
-        raw.append(emit);
+        if (raw != null) {
+            raw.append(emit);
+        }
         text.append(emit);
         return emit;
     }
