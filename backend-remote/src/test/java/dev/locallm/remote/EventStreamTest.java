@@ -39,15 +39,7 @@ class EventStreamTest {
         }
         byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
         EventStream stream = new EventStream(1 << 20, false);
-        stream.onSubscribe(new Flow.Subscription() {
-            @Override
-            public void request(long n) {
-            }
-
-            @Override
-            public void cancel() {
-            }
-        });
+        stream.onSubscribe(new Subscription());
         for (int at = 0; at < bytes.length;) {
             List<ByteBuffer> batch = new ArrayList<>();
             for (int k = 1 + random.nextInt(3); k > 0 && at < bytes.length; k--) {
