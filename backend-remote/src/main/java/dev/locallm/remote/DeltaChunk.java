@@ -453,6 +453,9 @@ final class DeltaChunk {
         private byte[] before = new byte[0];
         private byte[] after;
         private DeltaChunk last;
+        private int eventEnd;
+        /** Where the bytes {@link #withText} last matched end. */
+        private int matched;
 
         /** As {@link DeltaChunk#read(byte[], int, int)}. */
         DeltaChunk read(byte[] b, int offset, int length) {
@@ -471,22 +474,77 @@ final class DeltaChunk {
             return c;
         }
 
-        private DeltaChunk sameButText(byte[] b, int offset, int length) {
-            int end = offset + length;
-            int from = offset + before.length;
-            if (length < before.length + 1 + after.length || !Arrays.equals(b, offset, from, before, 0, before.length)) {
+        /**
+         * The server-sent event at {@code from} (before {@code to}), read straight from the received bytes, when
+         * it is one {@code data:} line holding the last chunk with another text, then a blank line: the bytes
+         * of the line before and after the text's string are compared with the last chunk's, the string is
+         * read, and the line ends are checked (LF, CRLF or CR). Answers {@code null} for anything else, or when
+         * the event's bytes have not all arrived; the caller then parses the bytes as server-sent events. After a
+         * chunk,
+         * {@link #eventEnd()} is the index after the event.
+         */
+        DeltaChunk readEvent(byte[] b, int from, int to) {
+            if (last == null || to - from < 7 || b[from] != 'd' || b[from + 1] != 'a' || b[from + 2] != 't'
+                    || b[from + 3] != 'a' || b[from + 4] != ':') {
                 return null;
             }
-            DeltaChunk c = new DeltaChunk(b, from - 1, end - from + 1);
+            DeltaChunk c = withText(b, b[from + 5] == ' ' ? from + 6 : from + 5, to, false);
+            int blank = c == null ? -1 : newline(b, matched, to);
+            int end = blank < 0 ? -1 : newline(b, blank, to);
+            if (end < 0) {
+                return null;
+            }
+            eventEnd = end;
+            return c;
+        }
+
+        /** The index after the event {@link #readEvent} last read. */
+        int eventEnd() {
+            return eventEnd;
+        }
+
+        /**
+         * The index after the line end at {@code i} (LF, CRLF or CR), or -1. A CR that ends the bytes may be
+         * half of a CRLF: its LF then starts the next read as an empty line, which dispatches nothing.
+         */
+        private static int newline(byte[] b, int i, int to) {
+            if (i < to && b[i] == '\n') {
+                return i + 1;
+            }
+            if (i < to && b[i] == '\r') {
+                return i + 1 < to && b[i + 1] == '\n' ? i + 2 : i + 1;
+            }
+            return -1;
+        }
+
+        private DeltaChunk sameButText(byte[] b, int offset, int length) {
+            return withText(b, offset, offset + length, true);
+        }
+
+        /**
+         * The last chunk with another text, when the bytes from {@code data} are the last chunk's bytes before
+         * its text, a JSON string, and the last chunk's bytes after its text, ending at {@code to} when
+         * {@code toEnd} and anywhere before it otherwise; then {@link #matched} is where they end. Else null.
+         */
+        private DeltaChunk withText(byte[] b, int data, int to, boolean toEnd) {
+            int from = data + before.length;
+            if (to - data < before.length + 1 + after.length || !Arrays.equals(b, data, from, before, 0,
+                    before.length)) {
+                return null;
+            }
+            DeltaChunk c = new DeltaChunk(b, from - 1, to - from + 1);
             String value;
             try {
                 value = c.string();
             } catch (IndexOutOfBoundsException e) {
                 return null;
             }
-            if (value == null || end - c.i != after.length || !Arrays.equals(b, c.i, end, after, 0, after.length)) {
+            int end = c.i + after.length;
+            if (value == null || (toEnd ? end != to : end > to) || !Arrays.equals(b, c.i, end, after, 0,
+                    after.length)) {
                 return null;
             }
+            matched = end;
             c.content = last.content == null ? null : value;
             c.text = last.text == null ? null : value;
             c.finishReason = last.finishReason;

@@ -56,6 +56,15 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
     private final int maxBytes;
     private final Deque<SseParser.Event> ready = new ArrayDeque<>();
     private byte[] scratch = new byte[0];
+    /** The received regions of the current batch (see {@link #load}), and the one being parsed. */
+    private byte[][] regionBytes = new byte[1][];
+    private int[] regionFrom = new int[1];
+    private int[] regionTo = new int[1];
+    private int regions;
+    private int region;
+    private byte[] bytes;
+    private int pos;
+    private int limit;
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
     /** Whether the body was read to its end (or failed): set by the JDK's thread. */
@@ -146,6 +155,10 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
         }
         ready.clear();
         scratch = new byte[0];
+        regions = 0;
+        bytes = null;
+        pos = 0;
+        limit = 0;
         if (unread > 0) {
             request(unread);
         }
@@ -160,76 +173,108 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
 
     /**
      * The next event; {@code null} at the end of the stream or once cancelled (see {@link #cancelled()}). Its
-     * bytes are valid until the next call.
+     * bytes are valid until the next call. Received bytes are parsed one event at a time, so that
+     * {@link #common} can take the events it knows straight from them.
      *
      * @throws Stalled     when no byte came within {@code readTimeoutNanos}, or the deadline passed
      * @throws IOException when the connection failed
      */
     SseParser.Event next(long readTimeoutNanos, long deadlineNanos) throws Stalled, IOException {
         while (ready.isEmpty()) {
-            if (ended || cancelled) {
+            if (pos < limit) {
+                pos = parser.feedOne(bytes, pos, limit - pos, ready);
+            } else if (region + 1 < regions) {
+                enter(region + 1);
+            } else if (!receive(readTimeoutNanos, deadlineNanos)) {
                 return null;
-            }
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                throw new Stalled(Stop.TOTAL_TIMEOUT);
-            }
-            Object item;
-            try {
-                item = queue.poll(Math.min(readTimeoutNanos, left), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                cancel();
-                return null;
-            }
-            if (item == null) {
-                throw new Stalled(deadlineNanos - System.nanoTime() <= 0 ? Stop.TOTAL_TIMEOUT : Stop.READ_TIMEOUT);
-            }
-            if (item == CANCELLED) {
-                return null;
-            }
-            if (item == END) {
-                ended = true;
-                if (whole != null) {
-                    ready.add(SseParser.Event.of("message", whole.toByteArray(), ""));
-                    ready.add(SseParser.Event.of("message", "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                            ""));
-                } else {
-                    parser.finish(ready);
-                }
-            } else if (item instanceof Throwable t) {
-                ended = true;
-                throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
-            } else {
-                @SuppressWarnings("unchecked")
-                List<ByteBuffer> buffers = (List<ByteBuffer>) item;
-                if (whole == null) {
-                    events(buffers);
-                } else {
-                    for (ByteBuffer b : buffers) {
-                        if (whole.size() + b.remaining() > maxBytes) {
-                            cancel();
-                            throw new dev.locallm.error.GenerationException("The server's answer is larger than "
-                                    + maxBytes + " bytes");
-                        }
-                        byte[] bytes = new byte[b.remaining()];
-                        b.get(bytes);
-                        whole.write(bytes, 0, bytes.length);
-                    }
-                }
-                request(1);
             }
         }
         return ready.poll();
     }
 
     /**
-     * Parses one batch of buffers into {@link #ready}. Buffers with an accessible array are parsed in place
-     * (the {@code BodySubscriber} contract: the client no longer uses a buffer it has passed on); the JDK hands
-     * out read-only ones, which are copied into {@link #scratch}, reused for each batch: it is only refilled
-     * once every event of the previous batch has been read.
+     * The next event read by {@code reader} in place, when it is a chunk of the shape the reader has just seen
+     * ({@link DeltaChunk.Reader#readEvent}) and its bytes have arrived; otherwise {@code null}, with nothing
+     * consumed and nothing waited for. Most of a stream's events are taken this way: no line search, no event.
      */
-    private void events(List<ByteBuffer> buffers) {
+    DeltaChunk common(DeltaChunk.Reader reader) {
+        while (pos >= limit && region + 1 < regions) {
+            enter(region + 1);
+        }
+        if (pos >= limit || !ready.isEmpty() || !parser.atEventStart()) {
+            return null;
+        }
+        DeltaChunk chunk = reader.readEvent(bytes, pos, limit);
+        if (chunk != null) {
+            pos = reader.eventEnd();
+        }
+        return chunk;
+    }
+
+    /** Waits for the next item from the JDK client and takes it in; false at the end or once cancelled. */
+    private boolean receive(long readTimeoutNanos, long deadlineNanos) throws Stalled, IOException {
+        if (ended || cancelled) {
+            return false;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            throw new Stalled(Stop.TOTAL_TIMEOUT);
+        }
+        Object item;
+        try {
+            item = queue.poll(Math.min(readTimeoutNanos, left), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel();
+            return false;
+        }
+        if (item == null) {
+            throw new Stalled(deadlineNanos - System.nanoTime() <= 0 ? Stop.TOTAL_TIMEOUT : Stop.READ_TIMEOUT);
+        }
+        if (item == CANCELLED) {
+            return false;
+        }
+        if (item == END) {
+            ended = true;
+            if (whole != null) {
+                ready.add(SseParser.Event.of("message", whole.toByteArray(), ""));
+                ready.add(SseParser.Event.of("message", "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                        ""));
+            } else {
+                parser.finish(ready);
+            }
+        } else if (item instanceof Throwable t) {
+            ended = true;
+            throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
+        } else {
+            @SuppressWarnings("unchecked")
+            List<ByteBuffer> buffers = (List<ByteBuffer>) item;
+            if (whole == null) {
+                load(buffers);
+            } else {
+                for (ByteBuffer b : buffers) {
+                    if (whole.size() + b.remaining() > maxBytes) {
+                        cancel();
+                        throw new dev.locallm.error.GenerationException("The server's answer is larger than "
+                                + maxBytes + " bytes");
+                    }
+                    byte[] copy = new byte[b.remaining()];
+                    b.get(copy);
+                    whole.write(copy, 0, copy.length);
+                }
+            }
+            request(1);
+        }
+        return true;
+    }
+
+    /**
+     * Takes in one batch of buffers as the regions to parse. Buffers with an accessible array are parsed in
+     * place (the {@code BodySubscriber} contract: the client no longer uses a buffer it has passed on); the JDK
+     * hands out read-only ones, which are copied into {@link #scratch}, reused for each batch: a batch is only
+     * taken in once every event of the previous one has been read.
+     */
+    private void load(List<ByteBuffer> buffers) {
         int total = 0;
         for (ByteBuffer b : buffers) {
             if (!b.hasArray()) {
@@ -239,18 +284,39 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
         if (scratch.length < total) {
             scratch = new byte[Math.max(total, scratch.length * 2)];
         }
+        if (regionBytes.length < buffers.size()) {
+            regionBytes = new byte[buffers.size()][];
+            regionFrom = new int[buffers.size()];
+            regionTo = new int[buffers.size()];
+        }
         int filled = 0;
+        regions = 0;
         for (ByteBuffer b : buffers) {
             int n = b.remaining();
             if (b.hasArray()) {
-                parser.feed(b.array(), b.arrayOffset() + b.position(), n, ready);
+                regionBytes[regions] = b.array();
+                regionFrom[regions] = b.arrayOffset() + b.position();
                 b.position(b.limit());
             } else {
                 b.get(scratch, filled, n);
-                parser.feed(scratch, filled, n, ready);
+                regionBytes[regions] = scratch;
+                regionFrom[regions] = filled;
                 filled += n;
             }
+            regionTo[regions] = regionFrom[regions] + n;
+            regions++;
         }
+        if (regions > 0) {
+            enter(0);
+        }
+    }
+
+    private void enter(int r) {
+        region = r;
+        bytes = regionBytes[r];
+        pos = regionFrom[r];
+        limit = regionTo[r];
+        regionBytes[r] = null;
     }
 
     /**

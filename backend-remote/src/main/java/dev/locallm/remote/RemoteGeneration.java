@@ -70,6 +70,11 @@ final class RemoteGeneration implements Generation {
             if (cancelled) {
                 return end(GenerationEvent.Finished.of(FinishReason.CANCELLED));
             }
+            DeltaChunk common = stream.common(chunks);
+            if (common != null) {
+                read(common);
+                continue;
+            }
             SseParser.Event event;
             try {
                 event = stream.next(readTimeoutNanos, deadlineNanos);
@@ -106,7 +111,7 @@ final class RemoteGeneration implements Generation {
                 stream.drain();
                 return finish();
             }
-            DeltaChunk common = chunks.read(event.bytes(), event.offset(), event.length());
+            common = chunks.read(event.bytes(), event.offset(), event.length());
             if (common != null) {
                 read(common);
                 continue;

@@ -72,6 +72,8 @@ final class SseParser {
     private boolean afterCr;
     private int eventBytes;
     private boolean first = true;
+    /** Events dispatched so far (wraps; only compared for change). */
+    private int dispatched;
 
     SseParser(int maxEventBytes) {
         this.maxEventBytes = maxEventBytes;
@@ -82,6 +84,24 @@ final class SseParser {
      * {@code bytes}, which must not change until they have been read; nothing else is kept from it.
      */
     void feed(byte[] bytes, int offset, int length, Collection<Event> events) {
+        feed(bytes, offset, length, events, false);
+    }
+
+    /**
+     * Feeds bytes up to the end of the first event they complete (all of them when none), and adds that event
+     * to {@code events}; returns the index after what was read. What {@link #feed} says of the bytes holds.
+     */
+    int feedOne(byte[] bytes, int offset, int length, Collection<Event> events) {
+        return feed(bytes, offset, length, events, true);
+    }
+
+    /** Whether the next byte starts an event: no line, field or data of one is pending. */
+    boolean atEventStart() {
+        return lineLength == 0 && !hasData && !afterCr && !first && type.isEmpty();
+    }
+
+    private int feed(byte[] bytes, int offset, int length, Collection<Event> events, boolean one) {
+        int dispatchedBefore = dispatched;
         int end = offset + length;
         int i = offset;
         if (afterCr && i < end) {
@@ -111,12 +131,16 @@ final class SseParser {
                 }
             }
             lineStart = i;
+            if (one && dispatched != dispatchedBefore) {
+                return i;
+            }
         }
         append(bytes, lineStart, end - lineStart);
         if (single == bytes) {
             single = Arrays.copyOfRange(single, singleOffset, singleOffset + singleLength);
             singleOffset = 0;
         }
+        return end;
     }
 
     /**
@@ -288,6 +312,7 @@ final class SseParser {
     }
 
     private void dispatch(Collection<Event> events) {
+        dispatched++;
         String name = type.isEmpty() ? "message" : type;
         events.add(single != null ? new Event(name, single, singleOffset, singleLength, id)
                 : Event.of(name, data.toByteArray(), id));
