@@ -383,20 +383,49 @@ final class OpenAiHandler extends Handler.Abstract {
     }
 
     /**
-     * Answers with the error. When the request had a body that was not read to its end, the answer says
-     * {@code Connection: close}: Jetty drops such a connection once the handler is done, and a client that was not
-     * told would send its next request on it and get no answer.
+     * Answers with the error. A request body that was not read to its end is read and dropped first, up to
+     * {@link #discardLimit()}: Jetty closes a connection it finds unread bytes on, and closing a socket with
+     * unread bytes sends a reset, which can destroy the answer before the client has read it. Past that limit the
+     * answer says {@code Connection: close}, so that a client at least does not send its next request on it.
      */
-    private static void writeError(Request request, Response response, Callback callback, ApiError e) {
+    private void writeError(Request request, Response response, Callback callback, ApiError e) {
         if (response.isCommitted()) {
             callback.failed(e);
             return;
         }
         boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-        if (hasBody && request.getAttribute(BODY_READ) == null) {
+        if (hasBody && request.getAttribute(BODY_READ) == null && !discardBody(request)) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
         writeJson(response, callback, e.status, OpenAiResponses.error(e));
+    }
+
+    /** The most of an unread request body an error answer reads and drops: the body limit, or 1 MB if more. */
+    private long discardLimit() {
+        return Math.max(maxBodyBytes, 1024 * 1024);
+    }
+
+    /**
+     * Reads what is left of the request body and drops it; false when it is longer than the limit, fails, or
+     * has not been sent because the client waits for {@code 100 Continue} (reading would ask for it).
+     */
+    private boolean discardBody(Request request) {
+        long left = discardLimit();
+        if (request.getLength() > left || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+            return false;
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) >= 0;) {
+                left -= n;
+                if (left < 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void writeJson(Response response, Callback callback, int status, Object body) {

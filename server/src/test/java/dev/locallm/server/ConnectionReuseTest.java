@@ -17,18 +17,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Keep-alive after errors, over a raw socket. An error answered before the request body has arrived must say
- * {@code Connection: close}, because the server then drops the connection: a pooling client that was not told
- * sends its next request into a closed socket ("header parser received no bytes"). An error answered after the
- * body was read keeps the connection usable.
+ * Connections after error answers, over a raw socket. An error answered before the request body was read
+ * reads and drops the body first, so the answer arrives whole and the connection stays usable (a server that
+ * closes a socket with unread bytes sends a reset, which can destroy its answer: the JDK client then reports
+ * "header parser received no bytes"). A body too large to drop, or one the client holds back for
+ * {@code 100 Continue}, gets {@code Connection: close} instead.
  */
 class ConnectionReuseTest {
+    private static final int MAX_BODY = 64 * 1024;
     private static ServingFixture fixture;
     private static URI base;
 
     @BeforeAll
     static void start() {
-        fixture = ServingFixture.start();
+        fixture = ServingFixture.start(LocalLmServer.builder().apiKey(ServingFixture.KEY).maxBodyBytes(MAX_BODY));
         base = URI.create(fixture.baseUrl());
     }
 
@@ -39,51 +41,73 @@ class ConnectionReuseTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1} {3}")
-    @CsvSource({"POST, /v1/chat/completions, wrong, application/json, 401",
-            "POST, /v1/nope, KEY, application/json, 404",
-            "PUT, /v1/chat/completions, KEY, application/json, 405",
-            "POST, /v1/chat/completions, KEY, text/plain, 415",
-            "POST, /v1/embeddings, KEY, text/plain, 415"})
-    void anErrorSentBeforeTheBodyArrivesClosesTheConnectionAndSaysSo(String method, String path, String key,
-            String type, int status) throws IOException {
-        byte[] body = RawHttp.chat("").getBytes(StandardCharsets.UTF_8);
+    @ParameterizedTest(name = "{0} {1} {3} {4} bytes")
+    @CsvSource({"POST, /v1/chat/completions, wrong, application/json, 200, 401",
+            "POST, /v1/nope, KEY, application/json, 200, 404",
+            "PUT, /v1/chat/completions, KEY, application/json, 200, 405",
+            "POST, /v1/chat/completions, KEY, text/plain, 200, 415",
+            "POST, /v1/embeddings, KEY, text/plain, 200, 415",
+            "POST, /v1/chat/completions, KEY, application/json, 300000, 413"})
+    void anErrorAnsweredBeforeTheBodyWasReadKeepsTheConnection(String method, String path, String key,
+            String type, int size, int status) throws IOException {
+        byte[] body = RawHttp.chat("").replace("\"Hi\"", "\"" + "x".repeat(size) + "\"")
+                .getBytes(StandardCharsets.UTF_8);
         try (Socket socket = connect()) {
             OutputStream out = socket.getOutputStream();
-            out.write(head(method, path, key.equals("KEY") ? ServingFixture.KEY : key, type, body.length));
-            out.flush();
-
-            Answer answer = Answer.read(socket.getInputStream());
-            assertThat(answer.status).isEqualTo(status);
-            assertThat(answer.head.toLowerCase(Locale.ROOT)).contains("\r\nconnection: close\r\n");
-            assertThat(answer.body).contains("\"error\"");
-
+            out.write(head(method, path, key.equals("KEY") ? ServingFixture.KEY : key, type, body.length, ""));
             out.write(body);
             out.flush();
-            assertThat(socket.getInputStream().read()).as("the server closed the connection").isEqualTo(-1);
+            Answer answer = Answer.read(socket.getInputStream());
+            assertThat(answer.status).as(answer.body).isEqualTo(status);
+            assertThat(answer.head.toLowerCase(Locale.ROOT)).doesNotContain("connection: close");
+            assertThat(answer.body).contains("\"error\"");
+
+            assertValidChatAnswered(socket);
         }
     }
 
     @Test
-    void anErrorSentAfterTheBodyWasReadKeepsTheConnection() throws IOException {
+    void anErrorAnsweredAfterTheBodyWasReadKeepsTheConnection() throws IOException {
         byte[] invalid = RawHttp.chat("\"temperature\":\"hot\"").getBytes(StandardCharsets.UTF_8);
-        byte[] valid = RawHttp.chat("\"max_tokens\":2").getBytes(StandardCharsets.UTF_8);
         try (Socket socket = connect()) {
             OutputStream out = socket.getOutputStream();
-            out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", invalid.length));
+            out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", invalid.length, ""));
             out.write(invalid);
             out.flush();
             Answer first = Answer.read(socket.getInputStream());
             assertThat(first.status).as(first.body).isEqualTo(400);
             assertThat(first.head.toLowerCase(Locale.ROOT)).doesNotContain("connection: close");
 
-            out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", valid.length));
-            out.write(valid);
-            out.flush();
-            Answer second = Answer.read(socket.getInputStream());
-            assertThat(second.status).as(second.body).isEqualTo(200);
-            assertThat(second.body).contains("\"completion_tokens\"");
+            assertValidChatAnswered(socket);
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"a body larger than can be dropped, 20000000, ''",
+            "a body held back for 100 Continue, 200, 'Expect: 100-continue\r\n'"})
+    void anErrorBeforeABodyThatIsNotSentSaysConnectionClose(String why, int length, String extra)
+            throws IOException {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head("POST", "/v1/chat/completions", "wrong", "application/json", length, extra));
+            out.flush();
+            Answer answer = Answer.read(socket.getInputStream());
+            assertThat(answer.status).isEqualTo(401);
+            assertThat(answer.head.toLowerCase(Locale.ROOT)).contains("\r\nconnection: close\r\n");
+            assertThat(answer.body).contains("\"error\"");
+            assertThat(socket.getInputStream().read()).as("the server closed the connection").isEqualTo(-1);
+        }
+    }
+
+    private static void assertValidChatAnswered(Socket socket) throws IOException {
+        byte[] valid = RawHttp.chat("\"max_tokens\":2").getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", valid.length, ""));
+        out.write(valid);
+        out.flush();
+        Answer second = Answer.read(socket.getInputStream());
+        assertThat(second.status).as(second.body).isEqualTo(200);
+        assertThat(second.body).contains("\"completion_tokens\"");
     }
 
     private static Socket connect() throws IOException {
@@ -92,9 +116,9 @@ class ConnectionReuseTest {
         return socket;
     }
 
-    private static byte[] head(String method, String path, String key, String type, int length) {
+    private static byte[] head(String method, String path, String key, String type, int length, String extra) {
         return (method + " " + path + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nAuthorization: Bearer " + key
-                + "\r\nContent-Type: " + type + "\r\nContent-Length: " + length + "\r\n\r\n")
+                + "\r\nContent-Type: " + type + "\r\nContent-Length: " + length + "\r\n" + extra + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
