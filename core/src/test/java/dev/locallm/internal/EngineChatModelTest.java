@@ -47,6 +47,21 @@ class EngineChatModelTest {
         assertThat(engine.engineClosed).hasValue(1);
     }
 
+    /** Past 16 tokens the clock is read every 16th token; the rate still counts the reply, and one token has none. */
+    @Test
+    void decodeRateOfALongReplyAndOfOneToken() {
+        List<String> hundred = java.util.Collections.nCopies(100, "a");
+        try (ChatModel model = EngineChatModel.create(new ScriptedEngine(hundred, false), GenerationOptions.empty())) {
+            ChatResponse r = model.chat(ChatRequest.of("hi"));
+            assertThat(r.usage().completionTokens()).isEqualTo(100);
+            assertThat(r.timings().decodeTokensPerSecond()).isPositive().isFinite();
+            assertThat(r.timings().timeToFirstToken()).isLessThanOrEqualTo(r.timings().total());
+        }
+        try (ChatModel model = EngineChatModel.create(new ScriptedEngine(List.of("a"), false), GenerationOptions.empty())) {
+            assertThat(model.chat(ChatRequest.of("hi")).timings().decodeTokensPerSecond()).isZero();
+        }
+    }
+
     @Test
     void engineReceivesDefaultsLayeredUnderRequestOptions() {
         var engine = new ScriptedEngine(STORY, false);
