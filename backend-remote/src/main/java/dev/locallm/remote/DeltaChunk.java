@@ -480,15 +480,14 @@ final class DeltaChunk {
          * of the line before and after the text's string are compared with the last chunk's, the string is
          * read, and the line ends are checked (LF, CRLF or CR). Answers {@code null} for anything else, or when
          * the event's bytes have not all arrived; the caller then parses the bytes as server-sent events. After a
-         * chunk,
-         * {@link #eventEnd()} is the index after the event.
+         * chunk, {@link #eventEnd()} is the index after the event.
          */
         DeltaChunk readEvent(byte[] b, int from, int to) {
-            if (last == null || to - from < 7 || b[from] != 'd' || b[from + 1] != 'a' || b[from + 2] != 't'
-                    || b[from + 3] != 'a' || b[from + 4] != ':') {
+            int data = last == null ? -1 : SseParser.dataValue(b, from, to - from);
+            if (data < 0) {
                 return null;
             }
-            DeltaChunk c = withText(b, b[from + 5] == ' ' ? from + 6 : from + 5, to, false);
+            DeltaChunk c = withText(b, data, to, false);
             int blank = c == null ? -1 : newline(b, matched, to);
             int end = blank < 0 ? -1 : newline(b, blank, to);
             if (end < 0) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -327,7 +328,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
         try {
             SseParser.Event event = next(readTimeoutNanos, deadlineNanos);
             if (event != null) {
-                return java.util.Arrays.copyOfRange(event.bytes(), event.offset(), event.offset() + event.length());
+                return Arrays.copyOfRange(event.bytes(), event.offset(), event.offset() + event.length());
             }
         } catch (Stalled | IOException | dev.locallm.error.GenerationException e) {
             cancel();

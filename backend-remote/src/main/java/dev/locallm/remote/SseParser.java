@@ -227,12 +227,12 @@ final class SseParser {
      * when {@code src} is the caller's buffer (which events may refer to) rather than this parser's own.
      */
     private void endLine(byte[] src, int from, int length, boolean shared, Collection<Event> events) {
-        if (!first && isDataLine(src, from, length)) {
-            int value = length > 5 && src[from + 5] == ' ' ? 6 : 5;
+        int data = first ? -1 : dataValue(src, from, length);
+        if (data >= 0) {
             if (shared) {
-                addData(src, from + value, length - value);
+                addData(src, data, from + length - data);
             } else {
-                byte[] copy = Arrays.copyOfRange(src, from + value, from + length);
+                byte[] copy = Arrays.copyOfRange(src, data, from + length);
                 addData(copy, 0, copy.length);
             }
             return;
@@ -288,10 +288,17 @@ final class SseParser {
         }
     }
 
-    /** Whether the line in the buffer is a {@code data:} field (decoded on its own, the common case). */
-    private static boolean isDataLine(byte[] src, int from, int length) {
-        return length >= 5 && src[from] == 'd' && src[from + 1] == 'a' && src[from + 2] == 't' && src[from + 3] == 'a'
-                && src[from + 4] == ':';
+    /**
+     * Where the value of the {@code data:} field in the {@code length} bytes from {@code from} starts (after the
+     * colon and one space, if any); -1 when they are not a {@code data:} field. The bytes may run on past the
+     * line; only the first six are looked at.
+     */
+    static int dataValue(byte[] src, int from, int length) {
+        if (length < 5 || src[from] != 'd' || src[from + 1] != 'a' || src[from + 2] != 't' || src[from + 3] != 'a'
+                || src[from + 4] != ':') {
+            return -1;
+        }
+        return length > 5 && src[from + 5] == ' ' ? from + 6 : from + 5;
     }
 
     /** One {@code data:} value: kept as is when it is the event's only one, joined with newlines otherwise. */

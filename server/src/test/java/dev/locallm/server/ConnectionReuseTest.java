@@ -53,11 +53,7 @@ class ConnectionReuseTest {
         byte[] body = RawHttp.chat("").replace("\"Hi\"", "\"" + "x".repeat(size) + "\"")
                 .getBytes(StandardCharsets.UTF_8);
         try (Socket socket = connect()) {
-            OutputStream out = socket.getOutputStream();
-            out.write(head(method, path, key.equals("KEY") ? ServingFixture.KEY : key, type, body.length, ""));
-            out.write(body);
-            out.flush();
-            Answer answer = Answer.read(socket.getInputStream());
+            Answer answer = send(socket, method, path, key.equals("KEY") ? ServingFixture.KEY : key, type, body);
             assertThat(answer.status).as(answer.body).isEqualTo(status);
             assertThat(answer.head.toLowerCase(Locale.ROOT)).doesNotContain("connection: close");
             assertThat(answer.body).contains("\"error\"");
@@ -70,11 +66,7 @@ class ConnectionReuseTest {
     void anErrorAnsweredAfterTheBodyWasReadKeepsTheConnection() throws IOException {
         byte[] invalid = RawHttp.chat("\"temperature\":\"hot\"").getBytes(StandardCharsets.UTF_8);
         try (Socket socket = connect()) {
-            OutputStream out = socket.getOutputStream();
-            out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", invalid.length, ""));
-            out.write(invalid);
-            out.flush();
-            Answer first = Answer.read(socket.getInputStream());
+            Answer first = send(socket, "POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", invalid);
             assertThat(first.status).as(first.body).isEqualTo(400);
             assertThat(first.head.toLowerCase(Locale.ROOT)).doesNotContain("connection: close");
 
@@ -101,13 +93,19 @@ class ConnectionReuseTest {
 
     private static void assertValidChatAnswered(Socket socket) throws IOException {
         byte[] valid = RawHttp.chat("\"max_tokens\":2").getBytes(StandardCharsets.UTF_8);
-        OutputStream out = socket.getOutputStream();
-        out.write(head("POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", valid.length, ""));
-        out.write(valid);
-        out.flush();
-        Answer second = Answer.read(socket.getInputStream());
+        Answer second = send(socket, "POST", "/v1/chat/completions", ServingFixture.KEY, "application/json", valid);
         assertThat(second.status).as(second.body).isEqualTo(200);
         assertThat(second.body).contains("\"completion_tokens\"");
+    }
+
+    /** Sends one request with its whole body on {@code socket} and reads the answer. */
+    private static Answer send(Socket socket, String method, String path, String key, String type, byte[] body)
+            throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(head(method, path, key, type, body.length, ""));
+        out.write(body);
+        out.flush();
+        return Answer.read(socket.getInputStream());
     }
 
     private static Socket connect() throws IOException {
