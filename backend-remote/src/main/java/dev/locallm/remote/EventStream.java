@@ -74,6 +74,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
     private volatile boolean draining;
     private int drained;
     private boolean ended;
+    private final java.util.concurrent.Executor drainWindow;
 
     /**
      * @param maxEventBytes the largest event (or whole JSON answer) accepted
@@ -81,9 +82,15 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
      *                      one event followed by {@code [DONE]}
      */
     EventStream(int maxEventBytes, boolean wholeJson) {
+        this(maxEventBytes, wholeJson, CompletableFuture.delayedExecutor(DRAIN_NANOS, TimeUnit.NANOSECONDS));
+    }
+
+    /** @param drainWindow runs a task once the time allowed for {@link #drain} has passed */
+    EventStream(int maxEventBytes, boolean wholeJson, java.util.concurrent.Executor drainWindow) {
         this.parser = new SseParser(maxEventBytes);
         this.whole = wholeJson ? new java.io.ByteArrayOutputStream() : null;
         this.maxBytes = maxEventBytes;
+        this.drainWindow = drainWindow;
     }
 
     @Override
@@ -164,7 +171,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
             request(unread);
         }
         if (!complete) {
-            CompletableFuture.delayedExecutor(DRAIN_NANOS, TimeUnit.NANOSECONDS).execute(() -> {
+            drainWindow.execute(() -> {
                 if (!complete) {
                     cancel();
                 }
@@ -338,6 +345,11 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
 
     boolean cancelled() {
         return cancelled;
+    }
+
+    /** Whether the JDK client has delivered the end of the body (or its failure). */
+    boolean bodyEnded() {
+        return complete;
     }
 
     /** Stops reading and closes the connection; idempotent, thread-safe, non-blocking. */

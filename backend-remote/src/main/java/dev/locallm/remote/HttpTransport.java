@@ -32,8 +32,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * HTTP to one OpenAI-compatible server with {@link HttpClient}: JSON requests and streaming ones, timeouts,
  * and retries with exponential backoff and jitter on connection errors, 408, 429 and 5xx (honouring
- * {@code Retry-After}), never on other 4xx and never once a stream has been handed out. Redirects are not
- * followed, so the API key is only ever sent to the configured host; it is never logged. Thread-safe.
+ * {@code Retry-After}), never on other 4xx. Redirects are not followed, so the API key is only ever sent to the
+ * configured host; it is never logged. Thread-safe.
+ *
+ * <p><b>The retry rule for streams.</b> A streamed request is sent again only while the server has not accepted
+ * it: the connection failed, or the answer's status line says 408, 429 or 5xx. Once a 2xx status line has arrived
+ * the request is never sent again, whatever happens next and whichever thread learns of it first: the events
+ * that arrived are read, then the failure ends the stream (the caller sees a
+ * {@link dev.locallm.error.StreamInterruptedException} with the text received). So the caller never sees text
+ * twice, and a reply the server started is never silently run a second time.
  */
 final class HttpTransport {
     private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
@@ -177,11 +184,12 @@ final class HttpTransport {
     private <T> Answer<T> attempt(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> handler, long deadlineNanos,
             boolean stream) throws ConnectionFailed {
         HttpResponse<T> response;
+        AcceptedBody<T> accepted = new AcceptedBody<>(handler);
         try {
             if (stream) {
                 long left = Math.max(1, deadlineNanos - System.nanoTime());
                 response = client.send(builder.timeout(Duration.ofNanos(Math.min(left,
-                        options.readTimeout().toNanos()))).build(), handler);
+                        options.readTimeout().toNanos()))).build(), accepted);
             } else {
                 response = whole(builder.build(), handler, deadlineNanos);
             }
@@ -195,6 +203,10 @@ final class HttpTransport {
                     : new GenerationException("No answer from " + base + " within the read timeout of "
                             + options.readTimeout().toSeconds() + " s", e);
         } catch (IOException e) {
+            if (accepted.body instanceof EventStream events) {
+                events.onError(e);
+                return new Answer<>(accepted.status, accepted.body, null, Optional.empty(), "");
+            }
             throw new ConnectionFailed(e.toString(), e);
         }
         if (response.statusCode() / 100 == 2) {
@@ -206,6 +218,31 @@ final class HttpTransport {
                 : body instanceof EventStream events ? events.readAll(options.readTimeout().toNanos(), deadlineNanos)
                 : new byte[0];
         return new Answer<>(response.statusCode(), null, bytes, response.headers().firstValue("Retry-After"), "");
+    }
+
+    /**
+     * Builds the body of an answer and remembers it when the status is 2xx: the JDK calls it when the status line
+     * and headers have arrived, so a body remembered here means the server accepted the request, even when the
+     * connection then fails before {@link HttpClient#send} returns.
+     */
+    private static final class AcceptedBody<T> implements HttpResponse.BodyHandler<T> {
+        private final HttpResponse.BodyHandler<T> handler;
+        private volatile T body;
+        private volatile int status;
+
+        AcceptedBody(HttpResponse.BodyHandler<T> handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo info) {
+            HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
+            if (info.statusCode() / 100 == 2 && subscriber instanceof EventStream) {
+                status = info.statusCode();
+                body = subscriber.getBody().toCompletableFuture().getNow(null);
+            }
+            return subscriber;
+        }
     }
 
     private <T> HttpResponse<T> whole(HttpRequest request, HttpResponse.BodyHandler<T> handler, long deadlineNanos)

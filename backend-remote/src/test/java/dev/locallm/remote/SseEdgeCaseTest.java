@@ -52,7 +52,7 @@ class SseEdgeCaseTest {
             OutputStream out = ScriptedHttpServer.sse(exchange);
             ScriptedHttpServer.write(out, reply);
         });
-        model = LocalLm.chatModel("openai:" + server.baseUrl() + "?model=m&dialect=openai&retries=0&timeout=2&repairs=0");
+        model = LocalLm.chatModel("openai:" + server.baseUrl() + "?model=m&dialect=openai&retries=0&timeout=10&repairs=0");
     }
 
     @AfterAll

@@ -15,6 +15,7 @@ import dev.locallm.stream.StreamHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -145,16 +146,21 @@ class EngineChatModelTest {
         var engine = new ScriptedEngine(STORY, true);
         try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
             ChatStream stream = model.chatStream(ChatRequest.of("hi"));
+            CountDownLatch firstToken = new CountDownLatch(1);
             var consumer = CompletableFuture.supplyAsync(() -> {
                 List<ChatChunk> seen = new ArrayList<>();
-                stream.forEach(seen::add);
+                stream.forEach(chunk -> {
+                    seen.add(chunk);
+                    firstToken.countDown();
+                });
                 return seen;
             });
             engine.permits.release();
-            Thread.sleep(50);
+            assertThat(firstToken.await(30, TimeUnit.SECONDS)).isTrue();
             stream.close();
-            List<ChatChunk> seen = consumer.get(5, TimeUnit.SECONDS);
-            assertThat(seen.size()).isLessThan(STORY.size() + 1);
+            List<ChatChunk> seen = consumer.get(30, TimeUnit.SECONDS);
+            assertThat(seen).extracting(ChatChunk::text).filteredOn(t -> !t.isEmpty())
+                    .as("the consumer, waiting for the second token, was woken by close").containsExactly("Once");
             assertThat(engine.generationsClosed).hasValue(1);
             assertThatThrownBy(stream::response).isInstanceOf(GenerationCancelledException.class);
         }
@@ -168,12 +174,12 @@ class EngineChatModelTest {
         var blocking = CompletableFuture.supplyAsync(() -> model.chat(ChatRequest.of("hi")));
         ChatStream idle = view.chatStream(ChatRequest.of("hi"));
         engine.permits.release(2);
-        Thread.sleep(50);
+        assertThat(engine.started.tryAcquire(2, 30, TimeUnit.SECONDS)).as("both generations started").isTrue();
 
         model.close();
         model.close();
 
-        assertThatThrownBy(() -> blocking.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(GenerationCancelledException.class)
+        assertThatThrownBy(() -> blocking.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(GenerationCancelledException.class)
                 .hasMessageContaining("the model was closed");
         assertThat(idle.iterator().hasNext()).isTrue();
         assertThat(engine.engineClosed).hasValue(1);

@@ -23,6 +23,8 @@ final class ScriptedEngine implements ChatEngine {
     final List<List<String>> later = new CopyOnWriteArrayList<>();
     volatile int repairAttempts;
     final Semaphore permits;
+    /** Released once each time a generation has started. */
+    final Semaphore started = new Semaphore(0);
     final List<ChatRequest> requests = new CopyOnWriteArrayList<>();
     final List<Optional<Grammar>> grammars = new CopyOnWriteArrayList<>();
     final AtomicInteger generationsClosed = new AtomicInteger();
@@ -50,6 +52,7 @@ final class ScriptedEngine implements ChatEngine {
         grammars.add(grammar);
         int n = requests.size() - 1;
         List<String> tokens = n > 0 && n <= later.size() ? later.get(n - 1) : this.tokens;
+        started.release();
         return new Generation() {
             private int index;
             private volatile boolean cancelled;
