@@ -1,5 +1,7 @@
 """Regenerates expected.json: every *.jinja template rendered on every context of contexts.json by Python's
-jinja2, configured as Hugging Face transformers' apply_chat_template configures it. Run from this folder:
+jinja2, configured as Hugging Face transformers' apply_chat_template configures it. Needs jinja2 3.1
+(`pip install jinja2==3.1.6`, or its wheel and MarkupSafe's installed by hand where PyPI cannot be reached;
+never commit them). Run from this folder:
     python3 generate.py
 The Java engine must produce the same text, or the same kind of failure (raise_exception or error)."""
 import json, pathlib, datetime
