@@ -3,15 +3,17 @@ package dev.locallm;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ModelCapabilities;
 import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.StructuredResponse;
 import dev.locallm.error.StructuredOutputException;
-import dev.locallm.internal.Json;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
 import java.util.List;
 import java.util.function.Consumer;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A loaded chat model. Obtain one from {@link LocalLm}:
@@ -51,7 +53,7 @@ public interface ChatModel extends AutoCloseable {
     /**
      * Generates a reply as JSON of {@code type}'s schema and maps it to {@code type}: records, classes with
      * fields, enums, lists, maps and optionals (see {@link JsonSchema#from(java.lang.reflect.Type)}). The request's
-     * own JSON-schema format is kept when it has one.
+     * own JSON-schema format is kept when it has one. {@link #chatStructured} gives the usage and timings too.
      *
      * <pre>{@code
      * record Weather(String city, int temperature) { }
@@ -63,14 +65,31 @@ public interface ChatModel extends AutoCloseable {
      * @throws dev.locallm.error.UnsupportedSchemaException when the type's schema cannot be enforced
      */
     default <T> T chat(ChatRequest request, Class<T> type) {
+        return chatStructured(request, type).value();
+    }
+
+    /**
+     * As {@link #chat(ChatRequest, Class)}, and returns the value with the response it was mapped from: usage,
+     * finish reason and timings.
+     *
+     * @throws dev.locallm.error.TruncatedOutputException  when the JSON was cut short by the token limit
+     * @throws dev.locallm.error.StructuredOutputException when the output does not validate or map to the type
+     * @throws dev.locallm.error.UnsupportedSchemaException when the type's schema cannot be enforced
+     */
+    default <T> StructuredResponse<T> chatStructured(ChatRequest request, Class<T> type) {
         ChatRequest structured = request.responseFormat().type() == ResponseFormat.Type.JSON_SCHEMA ? request
                 : request.toBuilder().responseFormat(ResponseFormat.jsonSchema(type.getSimpleName(),
                         JsonSchema.from(type))).build();
-        String text = chat(structured).text();
+        ChatResponse response = chat(structured);
         try {
-            return Json.MAPPER.readValue(text, type);
+            T value = JsonMapper.shared().readValue(response.text(), type);
+            if (value == null) {
+                throw new StructuredOutputException("The output is null, not a " + type.getName(), response.text(),
+                        List.of("null"));
+            }
+            return StructuredResponse.of(value, response);
         } catch (JacksonException e) {
-            throw new StructuredOutputException("The output does not map to " + type.getName(), text,
+            throw new StructuredOutputException("The output does not map to " + type.getName(), response.text(),
                     List.of(e.getOriginalMessage()));
         }
     }

@@ -2,14 +2,10 @@ package dev.locallm;
 
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.InvalidRequestException;
-import dev.locallm.internal.Backends;
-import dev.locallm.internal.EngineChatModel;
-import dev.locallm.internal.EngineEmbeddingModel;
 import dev.locallm.spi.BackendOptions;
 import dev.locallm.spi.BackendProvider;
 import dev.locallm.spi.ModelLocation;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -32,9 +28,9 @@ import java.util.function.Consumer;
  * Backends are found with {@link java.util.ServiceLoader}, first through the thread's context class loader,
  * then through LocaLLM's own. Static methods are thread-safe; a {@link Builder} is not.
  *
- * @throws dev.locallm.error.BackendUnavailableException from every factory when no backend handles the
- *         location; the message names the dependency to add
- * @throws dev.locallm.error.ModelLoadException          when the model file is missing or malformed
+ * <p>Every factory throws {@link dev.locallm.error.BackendUnavailableException} when no backend handles the
+ * location (the message names the dependency to add), and {@link dev.locallm.error.ModelLoadException} when the
+ * model file is missing or malformed.
  */
 public final class LocalLm {
 
@@ -97,14 +93,17 @@ public final class LocalLm {
         public ChatModel buildChatModel() {
             ModelLocation where = location();
             BackendProvider provider = provider(where);
-            return EngineChatModel.create(provider.openChat(where, Optional.ofNullable(backendOptions)),
-                    defaultOptions);
+            return EngineChatModel.create(provider.openChat(where, options(provider)), defaultOptions);
         }
 
         public EmbeddingModel buildEmbeddingModel() {
             ModelLocation where = location();
             BackendProvider provider = provider(where);
-            return EngineEmbeddingModel.create(provider.openEmbedding(where, Optional.ofNullable(backendOptions)));
+            return EngineEmbeddingModel.create(provider.openEmbedding(where, options(provider)));
+        }
+
+        private BackendOptions options(BackendProvider provider) {
+            return backendOptions != null ? backendOptions : provider.defaultOptions();
         }
 
         private ModelLocation location() {

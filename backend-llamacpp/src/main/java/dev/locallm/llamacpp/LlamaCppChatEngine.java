@@ -2,22 +2,24 @@ package dev.locallm.llamacpp;
 
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
-import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ChatRequest;
-import dev.locallm.chat.SystemMessage;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ModelCapabilities;
+import dev.locallm.chat.SystemMessage;
+import dev.locallm.engine.Grammars;
+import dev.locallm.engine.TextGeneration;
+import dev.locallm.engine.grammar.Grammar;
+import dev.locallm.engine.toolcall.ToolCallFormat;
+import dev.locallm.engine.toolcall.ToolPrompt;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelLoadException;
-import dev.locallm.grammar.Grammar;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.template.ChatTemplate;
-import dev.locallm.tool.ToolCallFormat;
-import dev.locallm.tool.ToolPrompt;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +35,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Chat on a GGUF model through llama.cpp: renders the chat template in Java, counts and checks prompt tokens,
- * waits for a slot, and streams the completion. Thread-safe.
+ * waits for a slot, and streams the completion; {@link TextGeneration} turns the model's text into events (stop
+ * sequences, tool calls in the model's format, JSON closed on truncation). Thread-safe.
+ *
+ * <p>Options the caller left unset take llama.cpp's own defaults ({@link #SAMPLING_DEFAULTS}): temperature 0.8,
+ * top-p 0.95, top-k 40, min-p 0.05, repeat penalty 1.0 (off), a random seed, and as many tokens as the context
+ * leaves.
  *
  * <p>Requests with a seed are computed without llama.cpp's prompt cache. When b4916 reuses a slot's cached
  * prompt it recomputes only the last prompt token, a different numerical path that changes logits slightly;
@@ -43,6 +50,9 @@ import org.slf4j.LoggerFactory;
 final class LlamaCppChatEngine implements ChatEngine {
     private static final Logger LOG = LoggerFactory.getLogger(LlamaCppChatEngine.class);
     private static final long CLOSE_WAIT_MILLIS = 30_000;
+    /** llama.cpp's defaults (its {@code common_params_sampling}) for the sampling options a caller leaves unset. */
+    static final GenerationOptions SAMPLING_DEFAULTS = GenerationOptions.builder().temperature(0.8).topP(0.95).topK(40)
+            .minP(0.05).repeatPenalty(1.0).build();
 
     private final LoadedGguf loaded;
     private final NativeModel model;
@@ -59,8 +69,9 @@ final class LlamaCppChatEngine implements ChatEngine {
         this.template = template;
         this.toolCallFormat = ToolCallFormat.detect(template.source());
         this.special = loaded.gguf().specialTokens();
-        this.capabilities = new ModelCapabilities(loaded.gguf().name(), "llama.cpp", loaded.contextPerSlot(),
-                loaded.options().parallel(), true, true, true);
+        this.capabilities = ModelCapabilities.builder(loaded.gguf().name(), "llama.cpp")
+                .contextLength(loaded.contextPerSlot()).parallelRequests(loaded.options().parallel())
+                .tools(true).structuredOutput(true).build();
     }
 
     static LlamaCppChatEngine open(java.nio.file.Path path, LlamaCppOptions options) {
@@ -126,17 +137,20 @@ final class LlamaCppChatEngine implements ChatEngine {
         return messages;
     }
 
-    @Override
-    public ToolCallFormat toolCallFormat() {
+    /** How this model writes tool calls, detected from its chat template. */
+    ToolCallFormat toolCallFormat() {
         return toolCallFormat;
     }
 
     @Override
-    public Generation start(ChatRequest request, Optional<Grammar> grammar) {
+    public Generation start(ChatRequest request) {
         if (closed.get()) {
             throw new GenerationCancelledException("The model is closed", "");
         }
-        return generate(renderPrompt(request), request.options(), grammar);
+        Optional<Grammar> grammar = Grammars.forRequest(request, toolCallFormat);
+        String prompt = renderPrompt(request);
+        return TextGeneration.chat(generate(prompt, request.options(), grammar.map(Grammar::toGbnf).orElse(null)),
+                request, List.of(toolCallFormat));
     }
 
     @Override
@@ -144,10 +158,12 @@ final class LlamaCppChatEngine implements ChatEngine {
         if (closed.get()) {
             throw new GenerationCancelledException("The model is closed", "");
         }
-        return generate(prompt, options, Optional.empty());
+        return TextGeneration.completion(generate(prompt, options, null), options);
     }
 
-    private Generation generate(String prompt, GenerationOptions o, Optional<Grammar> grammar) {
+    /** @param gbnf the grammar the output must follow, or {@code null} */
+    private Generation generate(String prompt, GenerationOptions requested, String gbnf) {
+        GenerationOptions o = SAMPLING_DEFAULTS.overriddenBy(requested);
         int promptTokens = model.encode(prompt).length + (special.addBos() ? 1 : 0);
         if (promptTokens == 0) {
             throw new InvalidRequestException("the prompt is empty and the model adds no BOS token", "prompt");
@@ -162,14 +178,16 @@ final class LlamaCppChatEngine implements ChatEngine {
         int nPredict = o.maxTokens().orElse(context - promptTokens);
         InferenceParameters parameters = new InferenceParameters(prompt)
                 .setNPredict(nPredict)
-                .setTemperature((float) o.temperature().orElse(0.8))
-                .setTopP((float) o.topP().orElse(0.95))
-                .setTopK(o.topK().orElse(40))
-                .setMinP((float) o.minP().orElse(0.05))
-                .setRepeatPenalty((float) o.repeatPenalty().orElse(1.0))
+                .setTemperature((float) o.temperature().orElseThrow())
+                .setTopP((float) o.topP().orElseThrow())
+                .setTopK(o.topK().orElseThrow())
+                .setMinP((float) o.minP().orElseThrow())
+                .setRepeatPenalty((float) o.repeatPenalty().orElseThrow())
                 .setSeed(seed(o))
                 .setCachePrompt(o.seed().isEmpty());
-        grammar.ifPresent(g -> parameters.setGrammar(g.toGbnf()));
+        if (gbnf != null) {
+            parameters.setGrammar(gbnf);
+        }
 
         model.acquireSlot();
         LlamaIterator iterator;

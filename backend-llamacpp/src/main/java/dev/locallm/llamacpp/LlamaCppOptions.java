@@ -68,6 +68,7 @@ public final class LlamaCppOptions implements BackendOptions {
         return value;
     }
 
+    /** A builder with every default. */
     public static Builder builder() {
         return new Builder();
     }
@@ -97,6 +98,7 @@ public final class LlamaCppOptions implements BackendOptions {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
+    /** A builder holding these options. */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.threads = threads;
@@ -124,14 +126,17 @@ public final class LlamaCppOptions implements BackendOptions {
         return contextSize == null ? OptionalInt.empty() : OptionalInt.of(contextSize);
     }
 
+    /** Tokens of a prompt decoded in one batch. */
     public int batchSize() {
         return batchSize;
     }
 
+    /** Layers offloaded to a GPU; 0 runs on the CPU (a GPU needs a GPU build of the native library). */
     public int gpuLayers() {
         return gpuLayers;
     }
 
+    /** Requests decoded at once, each in its own slot of the context. */
     public int parallel() {
         return parallel;
     }
@@ -179,31 +184,37 @@ public final class LlamaCppOptions implements BackendOptions {
             return this;
         }
 
+        /** Threads that process prompts; all available processors by default. */
         public Builder batchThreads(int batchThreads) {
             this.batchThreads = batchThreads;
             return this;
         }
 
+        /** Tokens of context per request. */
         public Builder contextSize(int contextSize) {
             this.contextSize = contextSize;
             return this;
         }
 
+        /** Tokens of a prompt decoded in one batch; 512 by default. */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
         }
 
+        /** Layers offloaded to a GPU; 0 by default. */
         public Builder gpuLayers(int gpuLayers) {
             this.gpuLayers = gpuLayers;
             return this;
         }
 
+        /** Requests decoded at once; 1 by default. */
         public Builder parallel(int parallel) {
             this.parallel = parallel;
             return this;
         }
 
+        /** A chat template (Jinja source) that replaces the model's own. */
         public Builder chatTemplate(String chatTemplate) {
             this.chatTemplate = Objects.requireNonNull(chatTemplate, "chatTemplate");
             return this;
@@ -226,6 +237,7 @@ public final class LlamaCppOptions implements BackendOptions {
             return this;
         }
 
+        /** The options, checked. */
         public LlamaCppOptions build() {
             return new LlamaCppOptions(this);
         }

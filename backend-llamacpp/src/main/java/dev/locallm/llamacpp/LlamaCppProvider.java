@@ -7,7 +7,6 @@ import dev.locallm.spi.EmbeddingEngine;
 import dev.locallm.spi.ModelLocation;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,17 +38,22 @@ public final class LlamaCppProvider implements BackendProvider {
     }
 
     @Override
-    public ChatEngine openChat(ModelLocation location, Optional<BackendOptions> options) {
+    public LlamaCppOptions defaultOptions() {
+        return LlamaCppOptions.defaults();
+    }
+
+    @Override
+    public ChatEngine openChat(ModelLocation location, BackendOptions options) {
         return LlamaCppChatEngine.open(path(location), options(location, options));
     }
 
     @Override
-    public EmbeddingEngine openEmbedding(ModelLocation location, Optional<BackendOptions> options) {
+    public EmbeddingEngine openEmbedding(ModelLocation location, BackendOptions options) {
         return LlamaCppEmbeddingEngine.open(path(location), options(location, options));
     }
 
-    private static LlamaCppOptions options(ModelLocation location, Optional<BackendOptions> options) {
-        LlamaCppOptions base = options.map(LlamaCppOptions.class::cast).orElse(LlamaCppOptions.defaults());
+    private static LlamaCppOptions options(ModelLocation location, BackendOptions options) {
+        LlamaCppOptions base = (LlamaCppOptions) options;
         return location.parameters().isEmpty() ? base : base.toBuilder().parameters(location.parameters()).build();
     }
 

@@ -8,12 +8,10 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.chat.TruncationPolicy;
+import dev.locallm.engine.grammar.JsonSchemaGrammar;
 import dev.locallm.error.UnsupportedSchemaException;
-import dev.locallm.grammar.JsonSchemaGrammar;
-import dev.locallm.internal.Json;
 import dev.locallm.schema.Description;
 import dev.locallm.schema.JsonSchema;
-import dev.locallm.schema.SchemaValidator;
 import dev.locallm.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Constrained decoding on the real stories260K model: the model knows no JSON, the grammar makes it write it. */
 @Timeout(300)
@@ -75,14 +74,14 @@ class LlamaCppStructuredOutputTest {
             streamed = stream.stream().map(c -> c.text()).reduce("", String::concat);
         }
         assertThat(streamed).isEqualTo(blocking.text());
-        assertThat(SchemaValidator.validate(JsonSchema.from(Pet.class), streamed)).isEmpty();
+        assertThat(JsonSchema.from(Pet.class).validate(streamed)).isEmpty();
     }
 
     @Test
     void jsonObjectModeGivesAnObject() {
         ChatResponse r = model.chat(ChatRequest.builder().user("Anything").responseFormat(ResponseFormat.JSON_OBJECT)
                 .truncationPolicy(TruncationPolicy.CLOSE_JSON).options(o -> o.seed(4).maxTokens(120)).build());
-        assertThat(Json.MAPPER.readTree(r.text()).isObject()).isTrue();
+        assertThat(JsonMapper.shared().readTree(r.text()).isObject()).isTrue();
     }
 
     /** Every schema of the JSON-Schema-Test-Suite that compiles: llama.cpp parses the GBNF and obeys it. */
@@ -96,8 +95,8 @@ class LlamaCppStructuredOutputTest {
             files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
         for (Path file : files) {
-            for (JsonNode group : Json.MAPPER.readTree(Files.readString(file))) {
-                JsonSchema schema = JsonSchema.parse(Json.MAPPER.writeValueAsString(group.get("schema")));
+            for (JsonNode group : JsonMapper.shared().readTree(Files.readString(file))) {
+                JsonSchema schema = JsonSchema.parse(JsonMapper.shared().writeValueAsString(group.get("schema")));
                 try {
                     JsonSchemaGrammar.compile(schema);
                 } catch (UnsupportedSchemaException e) {
@@ -107,7 +106,7 @@ class LlamaCppStructuredOutputTest {
                 ChatResponse r = model.chat(ChatRequest.builder().user("Answer")
                         .responseFormat(ResponseFormat.jsonSchema(schema)).truncationPolicy(TruncationPolicy.CLOSE_JSON)
                         .options(o -> o.temperature(1.0).seed(7).maxTokens(48)).build());
-                List<String> errors = SchemaValidator.validate(schema, r.text());
+                List<String> errors = schema.validate(r.text());
                 if (!errors.isEmpty()) {
                     failures.add(file.getFileName() + " / " + group.get("description").asString() + ": " + r.text()
                             + " " + errors);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
+import dev.locallm.agent.ToolLoop;
+import dev.locallm.agent.ToolMethods;
 import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
@@ -11,17 +13,14 @@ import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.ToolResultMessage;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.chat.UserMessage;
+import dev.locallm.engine.toolcall.ToolCallFormat;
 import dev.locallm.schema.Description;
-import dev.locallm.schema.SchemaValidator;
 import dev.locallm.testkit.RecordingStreamHandler;
 import dev.locallm.testkit.TestModels;
 import dev.locallm.tool.Tool;
 import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolCallDelta;
-import dev.locallm.tool.ToolCallFormat;
 import dev.locallm.tool.ToolChoice;
-import dev.locallm.tool.ToolLoop;
-import dev.locallm.tool.ToolMethods;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +99,7 @@ class LlamaCppToolCallingTest {
                 for (ToolCall call : r.toolCalls()) {
                     ToolSpec spec = TOOLS.specs().stream().filter(t -> t.name().equals(call.name())).findFirst()
                             .orElseThrow();
-                    assertThat(SchemaValidator.validate(spec.parameters(), call.arguments())).isEmpty();
+                    assertThat(spec.parameters().validate(call.arguments())).isEmpty();
                     assertThat(TOOLS.execute(call).text()).isNotBlank();
                     if (format == ToolCallFormat.MISTRAL) {
                         assertThat(call.id()).matches("[A-Za-z0-9]{9}");
@@ -118,7 +117,7 @@ class LlamaCppToolCallingTest {
                 ChatResponse r = model.chat(ask(ToolChoice.REQUIRED, seed));
                 if (r.finishReason() == FinishReason.TOOL_CALLS && !r.toolCalls().isEmpty()
                         && r.toolCalls().stream().allMatch(c -> List.of("temperature", "time").contains(c.name())
-                        && SchemaValidator.validate(spec(c.name()).parameters(), c.arguments()).isEmpty())) {
+                        && spec(c.name()).parameters().validate(c.arguments()).isEmpty())) {
                     valid++;
                 }
                 assertThat(model.chat(ask(ToolChoice.NONE, seed)).toolCalls()).isEmpty();

@@ -1,5 +1,8 @@
 package dev.locallm.remote;
 
+import dev.locallm.error.InvalidRequestException;
+
+
 /**
  * How one family of OpenAI-compatible servers differs from the OpenAI API, as far as LocaLLM relies on it:
  * where a JSON schema goes, whether {@code tool_choice} is honoured, whether {@code stream_options} may be sent,

@@ -1,5 +1,6 @@
 package dev.locallm.remote;
 
+import dev.locallm.error.GenerationException;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -181,8 +182,7 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
 
     /**
      * The next event; {@code null} at the end of the stream or once cancelled (see {@link #cancelled()}). Its
-     * bytes are valid until the next call. Received bytes are parsed one event at a time, so that
-     * {@link #common} can take the events it knows straight from them.
+     * bytes are valid until the next call. Received bytes are parsed one event at a time.
      *
      * @throws Stalled     when no byte came within {@code readTimeoutNanos}, or the deadline passed
      * @throws IOException when the connection failed
@@ -198,25 +198,6 @@ final class EventStream implements HttpResponse.BodySubscriber<EventStream> {
             }
         }
         return ready.poll();
-    }
-
-    /**
-     * The next event read by {@code reader} in place, when it is a chunk of the shape the reader has just seen
-     * ({@link DeltaChunk.Reader#readEvent}) and its bytes have arrived; otherwise {@code null}, with nothing
-     * consumed and nothing waited for. Most of a stream's events are taken this way: no line search, no event.
-     */
-    DeltaChunk common(DeltaChunk.Reader reader) {
-        while (pos >= limit && region + 1 < regions) {
-            enter(region + 1);
-        }
-        if (pos >= limit || !ready.isEmpty() || !parser.atEventStart()) {
-            return null;
-        }
-        DeltaChunk chunk = reader.readEvent(bytes, pos, limit);
-        if (chunk != null) {
-            pos = reader.eventEnd();
-        }
-        return chunk;
     }
 
     /** Waits for the next item from the JDK client and takes it in; false at the end or once cancelled. */

@@ -2,8 +2,8 @@ package dev.locallm.remote;
 
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.GenerationException;
+import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.LocalLmException;
-import dev.locallm.internal.Json;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * HTTP to one OpenAI-compatible server with {@link HttpClient}: JSON requests and streaming ones, timeouts,
@@ -88,7 +88,7 @@ final class HttpTransport {
 
     /** POST JSON and read a JSON answer, with retries. */
     JsonNode postJson(String path, JsonNode body) {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        byte[] bytes = JsonMapper.shared().writeValueAsBytes(body);
         return json(send(() -> post(path, bytes), jsonHandler(), deadline(), false).body());
     }
 
@@ -97,7 +97,7 @@ final class HttpTransport {
      * After this returns, nothing is retried.
      */
     EventStream openStream(String path, JsonNode body, long deadlineNanos) {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        byte[] bytes = JsonMapper.shared().writeValueAsBytes(body);
         return send(() -> post(path, bytes).header("Accept", "text/event-stream"),
                 info -> info.statusCode() / 100 != 2 ? new EventStream(MAX_ERROR_BYTES, true)
                         : new EventStream(MAX_EVENT_BYTES, info.headers().firstValue("Content-Type").orElse("")
@@ -130,7 +130,7 @@ final class HttpTransport {
 
     private static JsonNode json(Object bytes) {
         try {
-            return Json.MAPPER.readTree((byte[]) bytes);
+            return JsonMapper.shared().readTree((byte[]) bytes);
         } catch (JacksonException e) {
             throw new GenerationException("The server's answer is not JSON: " + e.getOriginalMessage());
         }
@@ -156,8 +156,8 @@ final class HttpTransport {
             if (answer.status() / 100 == 2) {
                 return answer;
             }
-            boolean retryable = answer.status() == 408 || answer.status() == 429 || answer.status() >= 500;
             LocalLmException error = ServerErrors.of(answer.status(), answer.errorBody());
+            boolean retryable = error instanceof RemoteServerException r && r.retryable();
             if (!retryable || attempt >= options.maxRetries()) {
                 throw error;
             }

@@ -23,6 +23,7 @@ public record RemoteCapabilities(String baseUrl, String model, Dialect dialect, 
         boolean usageInStream, boolean toolCalls, boolean streamedToolDeltas, boolean toolChoiceRequired,
         boolean jsonSchemaEnforced, boolean embeddings, List<String> notes) {
 
+    /** Copies the notes. */
     public RemoteCapabilities {
         notes = List.copyOf(notes);
     }

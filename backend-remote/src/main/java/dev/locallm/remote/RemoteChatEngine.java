@@ -1,16 +1,15 @@
 package dev.locallm.remote;
 
-import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ModelCapabilities;
+import dev.locallm.engine.TextGeneration;
+import dev.locallm.engine.toolcall.ToolCallFormat;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
-import dev.locallm.grammar.Grammar;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
-import dev.locallm.tool.ToolCallFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -22,8 +21,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Chat on a remote OpenAI-compatible server: every generation is a streamed request, sent as the server's
- * {@link Dialect} wants it. At most {@code parallel} requests run at once; others wait (interruptibly).
- * Thread-safe; {@link #close()} cancels running streams.
+ * {@link Dialect} wants it, with only the options the caller set (the server's and the model's defaults apply to
+ * the rest). At most {@code parallel} requests run at once; others wait (interruptibly). Replies go through a
+ * {@link TextGeneration}, which applies stop sequences beyond the ones the server takes, recovers calls a server
+ * left in its text, and closes JSON cut short. Thread-safe; {@link #close()} cancels running streams.
  */
 final class RemoteChatEngine implements ChatEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteChatEngine.class);
@@ -42,26 +43,19 @@ final class RemoteChatEngine implements ChatEngine {
         this.slots = new Semaphore(server.options().parallel(), true);
     }
 
+    /**
+     * Calls a server left in the reply's text are recovered in every format the engine module reads: Hermes blocks,
+     * Mistral's {@code [TOOL_CALLS]}, and a reply that is a {@code {"name": ..., "arguments"|"parameters": ...}}
+     * object (Llama 3 and others), as vLLM without a tool parser or a template-only setup sends them.
+     */
+    private static final List<ToolCallFormat> CALLS_IN_TEXT = List.of(ToolCallFormat.HERMES, ToolCallFormat.MISTRAL,
+            ToolCallFormat.JSON);
+
     @Override
     public ModelCapabilities capabilities() {
-        return new ModelCapabilities(server.model(), "remote (" + server.dialect().uriName() + ")",
-                server.contextLength(), server.options().parallel(), true, true, server.dialect().enforcesSchema());
-    }
-
-    /** Structured calls from the server are relayed as Hermes blocks (see {@link RemoteGeneration}). */
-    @Override
-    public ToolCallFormat toolCallFormat() {
-        return ToolCallFormat.HERMES;
-    }
-
-    /**
-     * Calls a server left in the reply's text are recovered in every format core reads: Hermes blocks, Mistral's
-     * {@code [TOOL_CALLS]}, and a reply that is a {@code {"name": ..., "arguments"|"parameters": ...}} object
-     * (Llama 3 and others), as vLLM without a tool parser or a template-only setup sends them.
-     */
-    @Override
-    public List<ToolCallFormat> toolCallFormats() {
-        return List.of(ToolCallFormat.HERMES, ToolCallFormat.MISTRAL, ToolCallFormat.JSON);
+        return ModelCapabilities.builder(server.model(), "remote (" + server.dialect().uriName() + ")")
+                .contextLength(server.contextLength()).parallelRequests(server.options().parallel())
+                .tools(true).structuredOutput(server.dialect().enforcesSchema()).build();
     }
 
     @Override
@@ -70,16 +64,18 @@ final class RemoteChatEngine implements ChatEngine {
     }
 
     @Override
-    public Generation start(ChatRequest request, Optional<Grammar> grammar) {
+    public Generation start(ChatRequest request) {
         int characters = request.messages().stream().mapToInt(m -> m.text().length() + MESSAGE_FRAMING).sum();
-        return stream("/chat/completions", false, request.options(), estimate(characters),
-                () -> RequestWriter.chat(request, grammar, server.model(), server.dialect(), streamOptions));
+        return TextGeneration.chat(stream("/chat/completions", false, request.options(), estimate(characters),
+                () -> RequestWriter.chat(request, server.model(), server.dialect(), streamOptions)),
+                request, CALLS_IN_TEXT);
     }
 
     @Override
     public Generation startCompletion(String prompt, GenerationOptions options) {
-        return stream("/completions", true, options, estimate(prompt.length()),
-                () -> RequestWriter.completion(prompt, options, server.model(), server.dialect(), streamOptions));
+        return TextGeneration.completion(stream("/completions", true, options, estimate(prompt.length()),
+                () -> RequestWriter.completion(prompt, options, server.model(), server.dialect(), streamOptions)),
+                options);
     }
 
     /** Prompt tokens as estimated from characters (about 4 each), for servers that report no usage. */
@@ -87,7 +83,7 @@ final class RemoteChatEngine implements ChatEngine {
         return Math.max(1, characters / 4);
     }
 
-    private Generation stream(String path, boolean raw, GenerationOptions options, int estimatedPromptTokens,
+    private RemoteGeneration stream(String path, boolean raw, GenerationOptions options, int estimatedPromptTokens,
             Supplier<ObjectNode> body) {
         int context = server.contextLength();
         if (context > 0 && options.maxTokens().isPresent() && options.maxTokens().getAsInt() >= context) {

@@ -1,13 +1,9 @@
 package dev.locallm.remote;
 
 import dev.locallm.error.GenerationException;
-import dev.locallm.internal.Json;
+import dev.locallm.openai.Embeddings;
 import dev.locallm.spi.EmbeddingEngine;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Base64;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /** Embeddings from a remote server's {@code /v1/embeddings}. Thread-safe; nothing to release. */
 final class RemoteEmbeddingEngine implements EmbeddingEngine {
@@ -21,24 +17,12 @@ final class RemoteEmbeddingEngine implements EmbeddingEngine {
 
     @Override
     public float[] embed(String text) {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("model", server.model()).put("input", text)
-                .put("encoding_format", "float");
-        JsonNode vector = server.transport().postJson("/embeddings", body).path("data").path(0).path("embedding");
-        if (vector.isString()) {
-            ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(vector.asString()))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            float[] out = new float[bytes.remaining() / 4];
-            bytes.asFloatBuffer().get(out);
-            return out;
+        JsonNode answer = server.transport().postJson("/embeddings", Embeddings.writeRequest(server.model(), text));
+        try {
+            return Embeddings.readFirst(answer);
+        } catch (IllegalArgumentException e) {
+            throw new GenerationException("The server's " + e.getMessage());
         }
-        if (!vector.isArray() || vector.isEmpty()) {
-            throw new GenerationException("The server's embeddings answer has no data[0].embedding array");
-        }
-        float[] out = new float[vector.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = vector.get(i).floatValue();
-        }
-        return out;
     }
 
     @Override

@@ -4,31 +4,29 @@ import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.Usage;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.error.StreamInterruptedException;
-import dev.locallm.internal.Json;
+import dev.locallm.openai.ChatCompletionChunks;
+import dev.locallm.openai.ChatCompletions;
+import dev.locallm.openai.StreamedChunk;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
+import dev.locallm.tool.ToolCallDelta;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 
 /**
- * One streamed completion from a remote server, turned into core's generation events. Text deltas become text;
- * structured tool-call deltas are written as Hermes {@code <tool_call>} text, which core parses, streams as
- * deltas and validates like any model's calls (calls a server left in its text are recovered the same way, in
- * any of the formats {@link RemoteChatEngine#toolCallFormats()} names).
+ * One streamed completion from a remote server, turned into the SPI's generation events: text deltas become
+ * {@link GenerationEvent.Text}, structured tool-call deltas {@link GenerationEvent.CallDelta}s with the server's
+ * call ids (each streamed chunk counts as one token until the server's usage says otherwise). Calls a server left
+ * in its text are recovered by the {@code TextGeneration} that {@link RemoteChatEngine} wraps this in.
  * The stream ends at {@code [DONE]}, or at the end of the body or a stall once a finish reason was seen; any
  * other end is a {@link StreamInterruptedException} with the text received so far. Threading as
  * {@link Generation} requires: one consumer, {@link #cancel()} from anywhere.
  */
 final class RemoteGeneration implements Generation {
-    static final String CALL_OPEN = "<tool_call>\n{\"name\": ";
-    static final String CALL_ARGUMENTS = ", \"arguments\": ";
-    static final String CALL_CLOSE = "}\n</tool_call>";
-
     private final EventStream stream;
     private final boolean rawCompletion;
     private final int estimatedPromptTokens;
@@ -38,14 +36,17 @@ final class RemoteGeneration implements Generation {
     private final AtomicBoolean released = new AtomicBoolean();
     private final Deque<GenerationEvent> pending = new ArrayDeque<>();
     private final StringBuilder received = new StringBuilder();
-    private final DeltaChunk.Reader chunks = new DeltaChunk.Reader();
     private String finishReason;
     private Usage usage;
     private volatile boolean finished;
     private volatile boolean cancelled;
+    /** The server's index of the call being streamed, or -1. */
     private int callIndex = -1;
+    /** How many calls have been passed on: the next call's index in the events. */
+    private int calls;
+    /** Whether the call being streamed has been passed on (its name is known). */
     private boolean callOpen;
-    private boolean callHasArguments;
+    private String pendingId = "";
     private String pendingArguments = "";
 
     RemoteGeneration(EventStream stream, boolean rawCompletion, int estimatedPromptTokens, long readTimeoutNanos,
@@ -69,11 +70,6 @@ final class RemoteGeneration implements Generation {
         while (pending.isEmpty()) {
             if (cancelled) {
                 return end(GenerationEvent.Finished.of(FinishReason.CANCELLED));
-            }
-            DeltaChunk common = stream.common(chunks);
-            if (common != null) {
-                read(common);
-                continue;
             }
             SseParser.Event event;
             try {
@@ -104,33 +100,27 @@ final class RemoteGeneration implements Generation {
                 throw interrupted("the stream ended before the server finished its reply", null);
             }
             if (event.type().equals("error")) {
-                LocalLmException error = serverError(event.text().strip());
+                LocalLmException error = ServerErrors.of(500, event.text().strip().getBytes(StandardCharsets.UTF_8));
                 throw interrupted("the server sent an error: " + error.getMessage(), error);
             }
             if (event.isDone()) {
                 stream.drain();
                 return finish();
             }
-            common = chunks.read(event.bytes(), event.offset(), event.length());
-            if (common != null) {
-                read(common);
+            if (event.text().isBlank()) {
                 continue;
             }
-            String data = event.text().strip();
-            if (data.isEmpty()) {
-                continue;
-            }
-            JsonNode chunk;
+            StreamedChunk chunk;
             try {
-                chunk = Json.MAPPER.readTree(data);
+                chunk = ChatCompletionChunks.read(event.bytes(), event.offset(), event.length());
             } catch (JacksonException e) {
                 throw interrupted("the server sent an event that is not JSON: " + e.getOriginalMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw interrupted("the server sent an event that is not a JSON object: " + abbreviate(event.text()),
+                        e);
             }
-            if (chunk == null || !chunk.isObject()) {
-                throw interrupted("the server sent an event that is not a JSON object: " + abbreviate(data), null);
-            }
-            if (chunk.has("error") && !chunk.get("error").isNull()) {
-                LocalLmException error = serverError(data);
+            if (chunk.error().isPresent()) {
+                LocalLmException error = ServerErrors.of(500, chunk.error().get(), event.text());
                 throw interrupted("the server sent an error: " + error.getMessage(), error);
             }
             read(chunk);
@@ -138,114 +128,58 @@ final class RemoteGeneration implements Generation {
         return pending.poll();
     }
 
-    private static LocalLmException serverError(String data) {
-        return ServerErrors.of(500, data.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void read(DeltaChunk chunk) {
-        if (chunk.completionTokens >= 0) {
-            usage = new Usage(Math.max(0, chunk.promptTokens), chunk.completionTokens);
+    private void read(StreamedChunk chunk) {
+        chunk.usage().ifPresent(u -> usage = u);
+        text(chunk.text());
+        if (!rawCompletion) {
+            chunk.toolCalls().forEach(this::toolCallDelta);
         }
-        if (rawCompletion) {
-            if (chunk.text != null) {
-                text(chunk.text, 1);
-            }
-        } else if (chunk.content != null && !chunk.content.isEmpty()) {
-            closeCall();
-            text(chunk.content, 1);
-        }
-        if (chunk.finishReason != null) {
-            finishReason = chunk.finishReason;
-        }
-    }
-
-    private void read(JsonNode chunk) {
-        JsonNode u = chunk.get("usage");
-        if (u != null && u.isObject() && u.has("completion_tokens")) {
-            usage = new Usage(u.path("prompt_tokens").asInt(0), u.path("completion_tokens").asInt(0));
-        }
-        JsonNode choices = chunk.get("choices");
-        if (choices == null || !choices.isArray() || choices.isEmpty()) {
-            return;
-        }
-        JsonNode choice = choices.get(0);
-        if (rawCompletion) {
-            text(choice.path("text").asString(""), 1);
-        } else {
-            JsonNode delta = choice.has("delta") ? choice.get("delta") : choice.path("message");
-            JsonNode content = delta.get("content");
-            if (content != null && content.isString() && !content.asString().isEmpty()) {
-                closeCall();
-                text(content.asString(), 1);
-            }
-            JsonNode calls = delta.get("tool_calls");
-            if (calls != null && calls.isArray()) {
-                for (JsonNode call : calls) {
-                    toolCallDelta(call);
-                }
-            }
-        }
-        JsonNode reason = choice.get("finish_reason");
-        if (reason != null && reason.isString()) {
-            finishReason = reason.asString();
-        }
+        chunk.finishReason().ifPresent(r -> finishReason = r);
     }
 
     /**
-     * One tool-call delta: the first of a call (a new index) opens a Hermes block once its name is known;
-     * argument pieces follow as text. Servers that send arguments as a JSON object rather than a string (Ollama
-     * before its streaming support) are serialized.
+     * One tool-call delta as the server sent it. A call (a new server index, or a name when the server sends no
+     * indexes) is passed on once its name is known, with its id; argument pieces follow.
      */
-    private void toolCallDelta(JsonNode call) {
-        int index = call.has("index") && call.get("index").isIntegralNumber() ? call.get("index").asInt()
-                : callIndex < 0 ? 0 : callOpen && !call.path("function").has("name") ? callIndex : callIndex + 1;
-        JsonNode function = call.path("function");
+    private void toolCallDelta(ToolCallDelta call) {
+        int index = call.index() >= 0 ? call.index()
+                : callIndex < 0 ? 0 : callOpen && call.name().isEmpty() ? callIndex : callIndex + 1;
         if (index != callIndex) {
-            closeCall();
             callIndex = index;
+            callOpen = false;
+            pendingId = "";
             pendingArguments = "";
         }
-        JsonNode args = function.get("arguments");
-        String piece = args == null || args.isNull() ? "" : args.isString() ? args.asString()
-                : Json.MAPPER.writeValueAsString(args);
         if (!callOpen) {
-            JsonNode name = function.get("name");
-            if (name == null || !name.isString() || name.asString().isEmpty()) {
-                pendingArguments += piece;
+            if (!call.id().isEmpty()) {
+                pendingId = call.id();
+            }
+            if (call.name().isEmpty()) {
+                pendingArguments += call.arguments();
                 return;
             }
-            text(CALL_OPEN + Json.MAPPER.writeValueAsString(name.asString()) + CALL_ARGUMENTS, 0);
             callOpen = true;
-            callHasArguments = false;
-            piece = pendingArguments + piece;
-            pendingArguments = "";
+            pending.add(new GenerationEvent.CallDelta(new ToolCallDelta(calls++, pendingId, call.name(),
+                    pendingArguments + call.arguments()), 1));
+            return;
         }
-        if (!piece.isEmpty()) {
-            callHasArguments = callHasArguments || !piece.isBlank();
-            text(piece, 1);
-        }
-    }
-
-    private void closeCall() {
-        if (callOpen) {
-            text((callHasArguments ? "" : "{}") + CALL_CLOSE, 0);
-            callOpen = false;
+        if (!call.arguments().isEmpty()) {
+            pending.add(new GenerationEvent.CallDelta(new ToolCallDelta(calls - 1, "", "", call.arguments()), 1));
         }
     }
 
-    private void text(String text, int tokens) {
+    private void text(String text) {
         if (!text.isEmpty()) {
             received.append(text);
-            pending.add(new GenerationEvent.Text(text, tokens));
+            pending.add(new GenerationEvent.Text(text, 1));
         }
     }
 
     private GenerationEvent finish() {
-        closeCall();
-        FinishReason reason = switch (finishReason == null ? "stop" : finishReason) {
-            case "length", "max_tokens", "model_length" -> FinishReason.LENGTH;
-            default -> FinishReason.STOP;
-        };
+        FinishReason reason = ChatCompletions.finishReason(finishReason == null ? "stop" : finishReason);
+        if (reason == FinishReason.TOOL_CALLS && calls == 0) {
+            reason = FinishReason.STOP;
+        }
         pending.add(usage == null ? GenerationEvent.Finished.of(reason) : GenerationEvent.Finished.of(reason, usage));
         finished = true;
         releaseOnce();

@@ -4,18 +4,15 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.error.LocalLmException;
-import dev.locallm.grammar.JsonSchemaGrammar;
-import dev.locallm.internal.Json;
 import dev.locallm.schema.JsonSchema;
-import dev.locallm.schema.SchemaValidator;
 import dev.locallm.spi.ModelLocation;
 import dev.locallm.tool.ToolChoice;
 import dev.locallm.tool.ToolSpec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -45,7 +42,7 @@ public final class RemoteModels {
     /** {@link #probe(String)} with options (an API key, timeouts). */
     public static RemoteCapabilities probe(String uri, RemoteOptions options) {
         ModelLocation location = ModelLocation.parse(uri);
-        RemoteServer server = RemoteServer.open(location, Optional.of(options));
+        RemoteServer server = RemoteServer.open(location, options);
         List<String> notes = new ArrayList<>();
 
         Observed text = observe(server, chat(server, ChatRequest.builder().user("Say hello in five words.")), notes,
@@ -57,10 +54,9 @@ public final class RemoteModels {
         JsonSchema schema = JsonSchema.parse(PROBE_SCHEMA);
         Observed structured = observe(server, RequestWriter.chat(ChatRequest.builder().user("Say hello.")
                 .responseFormat(ResponseFormat.jsonSchema("probe", schema)).options(PROBE_OPTIONS).build(),
-                Optional.of(JsonSchemaGrammar.compile(schema)), server.model(), server.dialect(), true), notes,
+                server.model(), server.dialect(), true), notes,
                 "json_schema");
-        boolean enforced = structured.ok && SchemaValidator.validate(schema,
-                structured.text.toString()).isEmpty();
+        boolean enforced = structured.ok && schema.validate(structured.text.toString()).isEmpty();
         if (structured.ok && !enforced) {
             notes.add("json_schema: the reply did not match the schema: " + abbreviate(structured.text.toString()));
         }
@@ -78,8 +74,7 @@ public final class RemoteModels {
     }
 
     private static ObjectNode chat(RemoteServer server, ChatRequest.Builder request) {
-        return RequestWriter.chat(request.options(PROBE_OPTIONS).build(), Optional.empty(), server.model(),
-                server.dialect(), true);
+        return RequestWriter.chat(request.options(PROBE_OPTIONS).build(), server.model(), server.dialect(), true);
     }
 
     /** What one streamed probe produced. */
@@ -118,7 +113,7 @@ public final class RemoteModels {
                 if (data.isEmpty()) {
                     continue;
                 }
-                JsonNode chunk = Json.MAPPER.readTree(data);
+                JsonNode chunk = JsonMapper.shared().readTree(data);
                 if (chunk.path("usage").isObject()) {
                     seen.usage = true;
                 }

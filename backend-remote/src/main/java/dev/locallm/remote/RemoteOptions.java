@@ -55,6 +55,7 @@ public final class RemoteOptions implements BackendOptions {
         this.maxBackoff = b.maxBackoff;
     }
 
+    /** A builder with every default. */
     public static Builder builder() {
         return new Builder();
     }
@@ -89,6 +90,7 @@ public final class RemoteOptions implements BackendOptions {
         return b.build();
     }
 
+    /** A builder holding these options. */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.apiKey = apiKey;
@@ -257,6 +259,7 @@ public final class RemoteOptions implements BackendOptions {
             return this;
         }
 
+        /** The options. */
         public RemoteOptions build() {
             return new RemoteOptions(this);
         }

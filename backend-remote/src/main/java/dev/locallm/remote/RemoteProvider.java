@@ -5,7 +5,6 @@ import dev.locallm.spi.BackendProvider;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.EmbeddingEngine;
 import dev.locallm.spi.ModelLocation;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,12 +30,17 @@ public final class RemoteProvider implements BackendProvider {
     }
 
     @Override
-    public ChatEngine openChat(ModelLocation location, Optional<BackendOptions> options) {
-        return new RemoteChatEngine(RemoteServer.open(location, options.map(RemoteOptions.class::cast)));
+    public RemoteOptions defaultOptions() {
+        return RemoteOptions.builder().build();
     }
 
     @Override
-    public EmbeddingEngine openEmbedding(ModelLocation location, Optional<BackendOptions> options) {
-        return new RemoteEmbeddingEngine(RemoteServer.open(location, options.map(RemoteOptions.class::cast)));
+    public ChatEngine openChat(ModelLocation location, BackendOptions options) {
+        return new RemoteChatEngine(RemoteServer.open(location, (RemoteOptions) options));
+    }
+
+    @Override
+    public EmbeddingEngine openEmbedding(ModelLocation location, BackendOptions options) {
+        return new RemoteEmbeddingEngine(RemoteServer.open(location, (RemoteOptions) options));
     }
 }

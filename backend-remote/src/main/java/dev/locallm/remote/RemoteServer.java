@@ -5,7 +5,6 @@ import dev.locallm.error.ModelLoadException;
 import dev.locallm.spi.ModelLocation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,8 +20,8 @@ import tools.jackson.databind.JsonNode;
 record RemoteServer(HttpTransport transport, Dialect dialect, String model, int contextLength, RemoteOptions options) {
 
     /** Connects to the server of a location: lists its models when needed, detects the dialect. */
-    static RemoteServer open(ModelLocation location, Optional<RemoteOptions> given) {
-        RemoteOptions options = given.orElse(RemoteOptions.builder().build()).withParameters(location.parameters());
+    static RemoteServer open(ModelLocation location, RemoteOptions given) {
+        RemoteOptions options = given.withParameters(location.parameters());
         HttpTransport transport = new HttpTransport(location.path(), options);
         JsonNode models = null;
         String serverName = "";

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
-import dev.locallm.internal.Json;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The dialect is told from what each family's {@code /v1/models} answer says, body and {@code Server} header. */
 class DialectDetectionTest {
@@ -27,7 +27,7 @@ class DialectDetectionTest {
         "{\"id\":\"m\",\"owned_by\":\"user\"}|uvicorn          |openai",
         "{\"id\":\"m\",\"owned_by\":\"openai\"}|               |openai"})
     void fromTheModelsEntryThenTheServerHeader(String entry, String server, String dialect) {
-        assertThat(RemoteServer.detect(Json.MAPPER.readTree(entry), server == null ? "" : server).uriName())
+        assertThat(RemoteServer.detect(JsonMapper.shared().readTree(entry), server == null ? "" : server).uriName())
                 .isEqualTo(dialect);
     }
 

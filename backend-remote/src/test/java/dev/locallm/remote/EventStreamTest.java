@@ -2,6 +2,7 @@ package dev.locallm.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.locallm.openai.ChatCompletionChunks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,8 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Events are handed out as slices of the received bytes, and read-only buffers (what the JDK client delivers)
  * go through one reused scratch array: whatever the split into batches and buffers, every event reads back
- * exactly as sent, including events that span batches. After the last event, the rest of the body is drained
- * so that the JDK client can pool the connection, within bounds.
+ * exactly as sent. After the last event, the rest of the body is drained so that the JDK client can pool the
+ * connection, within bounds.
  */
 class EventStreamTest {
     private static final long SECOND = 1_000_000_000L;
@@ -54,9 +55,7 @@ class EventStreamTest {
         List<String> received = new ArrayList<>();
         for (SseParser.Event e; (e = stream.next(SECOND, System.nanoTime() + 10 * SECOND)) != null;) {
             received.add(e.text());
-            DeltaChunk chunk = DeltaChunk.read(e.bytes(), e.offset(), e.length());
-            assertThat(chunk).isNotNull();
-            assertThat(e.text()).contains(chunk.content);
+            assertThat(e.text()).contains(ChatCompletionChunks.read(e.bytes(), e.offset(), e.length()).text());
         }
         assertThat(received).containsExactlyElementsOf(sent);
     }
@@ -91,121 +90,6 @@ class EventStreamTest {
         }
         parser.finish(events);
         assertThat(events).extracting(SseParser.Event::text).containsExactlyElementsOf(sent);
-    }
-
-    /**
-     * Chunks read in place from the received bytes ({@link EventStream#common}) are the chunks the event parser
-     * and a full read give, whatever the split, line ends, shapes and interruptions (comments, other ids, an
-     * {@code id:} or {@code event:} field, multi-line data, finish and usage chunks, escapes, reads that end
-     * between the lines of one event): the whole stream reads back the same, and over a quarter of it (events
-     * that span reads are parsed) was read in place.
-     */
-    @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
-    void chunksReadInPlaceAreTheParsedChunks(long seed) throws Exception {
-        Random random = new Random(seed);
-        String[] texts = {" the", " dog", "\\\"q\\\"", "\\n", "é", "\\u00e9", "😀", " ", ",", "\\\\"};
-        String[] ends = {"\n\n", "\r\n\r\n", "\r\r", "\r\n\n", "\n\r\n"};
-        StringBuilder body = new StringBuilder();
-        for (int i = 0; i < 400; i++) {
-            String id = random.nextInt(30) == 0 ? "chatcmpl-2" : "chatcmpl-1";
-            String data = "{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
-                    + "\"delta\":{\"content\":\"" + texts[random.nextInt(texts.length)] + "\"},\"finish_reason\":null}]}";
-            switch (random.nextInt(40)) {
-                case 0 -> body.append(": keep-alive\n");
-                case 1 -> body.append("id: ").append(i).append('\n');
-                case 2 -> data = "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}";
-                case 3 -> data = "{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":" + i + "}}";
-                case 4 -> data = data.substring(0, 20) + "\ndata: " + data.substring(20);
-                case 5 -> data = "{\"x\":1}\ndata: " + data;
-                case 6 -> body.append("event: error\n");
-                default -> { }
-            }
-            body.append(random.nextInt(10) == 0 ? "data:" : "data: ").append(data)
-                    .append(ends[random.nextInt(ends.length)]);
-        }
-        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-
-        List<String> expected = new ArrayList<>();
-        SseParser whole = new SseParser(1 << 20);
-        List<SseParser.Event> events = new ArrayList<>();
-        whole.feed(bytes, 0, bytes.length, events);
-        whole.finish(events);
-        for (SseParser.Event e : events) {
-            expected.add(describe(DeltaChunk.read(e.bytes(), e.offset(), e.length()), e, e.type()));
-        }
-
-        EventStream stream = new EventStream(1 << 20, false);
-        stream.onSubscribe(new Subscription());
-        for (int at = 0; at < bytes.length;) {
-            List<ByteBuffer> batch = new ArrayList<>();
-            for (int k = 1 + random.nextInt(3); k > 0 && at < bytes.length; k--) {
-                int n = Math.min(bytes.length - at, 1 + random.nextInt(1000));
-                if (random.nextInt(3) == 0) {
-                    int lf = at + 1;
-                    while (lf < bytes.length && bytes[lf - 1] != '\n') {
-                        lf++;
-                    }
-                    n = lf - at;
-                }
-                ByteBuffer b = ByteBuffer.wrap(bytes, at, n).slice();
-                batch.add(random.nextBoolean() ? b : b.asReadOnlyBuffer());
-                at += n;
-            }
-            stream.onNext(batch);
-        }
-        stream.onComplete();
-        DeltaChunk.Reader reader = new DeltaChunk.Reader();
-        List<String> read = new ArrayList<>();
-        int inPlace = 0;
-        while (true) {
-            DeltaChunk chunk = stream.common(reader);
-            if (chunk != null) {
-                inPlace++;
-                read.add(describe(chunk, null, "message"));
-                continue;
-            }
-            SseParser.Event e = stream.next(SECOND, System.nanoTime() + 10 * SECOND);
-            if (e == null) {
-                break;
-            }
-            read.add(describe(reader.read(e.bytes(), e.offset(), e.length()), e, e.type()));
-        }
-        assertThat(read).containsExactlyElementsOf(expected);
-        assertThat(inPlace).as("chunks read in place").isGreaterThan(expected.size() / 4);
-    }
-
-    /**
-     * An event whose first line ends one buffer and whose {@code data:} line, a chunk of the known shape, starts
-     * the next buffer of the same batch is read as the whole event, not as that chunk alone.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"event: error\n", "data: {\"x\":1}\n"})
-    void anEventStartedInTheLastBufferIsNotReadInPlace(String firstLine) throws Exception {
-        String chunk = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
-        EventStream stream = new EventStream(1 << 20, false);
-        stream.onSubscribe(new Subscription());
-        stream.onNext(List.of(ByteBuffer.wrap((chunk + chunk + firstLine).getBytes(StandardCharsets.UTF_8)),
-                ByteBuffer.wrap(chunk.getBytes(StandardCharsets.UTF_8))));
-        stream.onComplete();
-        DeltaChunk.Reader reader = new DeltaChunk.Reader();
-
-        SseParser.Event first = stream.next(SECOND, System.nanoTime() + 10 * SECOND);
-        assertThat(reader.read(first.bytes(), first.offset(), first.length()).content).isEqualTo("a");
-        assertThat(stream.common(reader).content).as("the second chunk, read in place").isEqualTo("a");
-        assertThat(stream.common(reader)).as("the event that spans the buffers").isNull();
-        SseParser.Event spanning = stream.next(SECOND, System.nanoTime() + 10 * SECOND);
-        if (firstLine.startsWith("event")) {
-            assertThat(spanning.type()).isEqualTo("error");
-        } else {
-            assertThat(spanning.text()).isEqualTo("{\"x\":1}\n{\"choices\":[{\"delta\":{\"content\":\"a\"}}]}");
-        }
-    }
-
-    private static String describe(DeltaChunk chunk, SseParser.Event event, String type) {
-        return chunk == null ? "event " + type + " " + event.text()
-                : "chunk " + type + " " + chunk.content + "|" + chunk.text + "|" + chunk.finishReason + "|" + chunk.promptTokens
-                        + "|" + chunk.completionTokens;
     }
 
     /** Records the demand and cancellation a stream signals to the JDK client. */

@@ -8,7 +8,6 @@ import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
-import dev.locallm.internal.Json;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.tool.ToolCallDelta;
@@ -24,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Calls a server left in the reply's text, as vLLM without a tool parser sends them for each model family, are
@@ -42,7 +42,7 @@ class InTextToolCallsTest {
             for (int i = 0; i < text.length(); i += size) {
                 String piece = text.substring(i, Math.min(text.length(), i + size));
                 pieces.add(("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-                        + Json.MAPPER.writeValueAsString(piece) + "},\"finish_reason\":null}]}\n\n")
+                        + JsonMapper.shared().writeValueAsString(piece) + "},\"finish_reason\":null}]}\n\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
             pieces.add(("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
@@ -80,7 +80,7 @@ class InTextToolCallsTest {
             assertThat(r.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
             assertThat(r.toolCalls()).singleElement().satisfies(c -> {
                 assertThat(c.name()).isEqualTo("get_weather");
-                assertThat(Json.MAPPER.readTree(c.arguments()).path("city").asString()).isEqualTo("Paris");
+                assertThat(JsonMapper.shared().readTree(c.arguments()).path("city").asString()).isEqualTo("Paris");
             });
             List<ToolCallDelta> deltas = chunks.stream().flatMap(c -> c.toolCallDeltas().stream()).toList();
             assertThat(deltas.get(0).name()).isEqualTo("get_weather");

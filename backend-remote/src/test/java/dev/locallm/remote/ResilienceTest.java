@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.FinishReason;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationException;
 import dev.locallm.error.StreamInterruptedException;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Retries, timeouts and error answers, against a loopback server that misbehaves on purpose. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -77,7 +79,7 @@ class ResilienceTest {
             HttpTransport transport = new HttpTransport(server.baseUrl(), RemoteOptions.builder().build());
             for (int i = 0; i < 6; i++) {
                 EventStream stream = transport.openStream("/chat/completions",
-                        dev.locallm.internal.Json.MAPPER.createObjectNode().put("stream", true), transport.deadline());
+                        JsonMapper.shared().createObjectNode().put("stream", true), transport.deadline());
                 List<String> events = new java.util.ArrayList<>();
                 for (SseParser.Event e; (e = next(stream)) != null && !e.isDone(); ) {
                     events.add(e.text());
@@ -108,8 +110,9 @@ class ResilienceTest {
         try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
                 (ex, body) -> ScriptedHttpServer.json(ex, 503, "{\"error\":{\"message\":\"loading\",\"code\":\"busy\"}}"));
              ChatModel m = model(server, RemoteOptions.builder().maxRetries(2).maxBackoff(Duration.ofMillis(200)))) {
-            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerException.class,
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerErrorException.class,
                     e -> {
+                        assertThat(e.retryable()).isTrue();
                         assertThat(e.status()).isEqualTo(503);
                         assertThat(e.getMessage()).contains("loading");
                         assertThat(e.code()).contains("busy");
@@ -119,12 +122,32 @@ class ResilienceTest {
         }
     }
 
+    /** Each family of error answers has its own type, which says whether trying again may help. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"401, RemoteAuthenticationException, false",
+        "403, RemoteAuthenticationException, false", "404, RemoteNotFoundException, false",
+        "422, RemoteBadRequestException, false", "429, RemoteRateLimitException, true",
+        "500, RemoteServerErrorException, true", "502, RemoteServerErrorException, true"})
+    void eachStatusFamilyHasItsType(int status, String type, boolean retryable) {
+        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
+                (ex, body) -> ScriptedHttpServer.json(ex, status, "{\"error\":{\"message\":\"no\",\"code\":\"c\"}}"));
+             ChatModel m = model(server, RemoteOptions.builder().maxRetries(0))) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerException.class,
+                    e -> {
+                        assertThat(e.getClass().getSimpleName()).isEqualTo(type);
+                        assertThat(e.retryable()).isEqualTo(retryable);
+                        assertThat(e.status()).isEqualTo(status);
+                        assertThat(e.code()).hasValue("c");
+                    });
+        }
+    }
+
     @Test
     void clientErrorsAreNotRetried() {
         try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
                 (ex, body) -> ScriptedHttpServer.json(ex, 400, "{\"detail\":[{\"msg\":\"temperature too high\"}]}"));
              ChatModel m = model(server, RemoteOptions.builder().maxRetries(3))) {
-            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerException.class,
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteBadRequestException.class,
                     e -> assertThat(e.status()).isEqualTo(400)).hasMessageContaining("temperature too high");
             assertThat(server.requests("/v1/chat/completions")).hasSize(1);
         }
@@ -148,6 +171,22 @@ class ResilienceTest {
         }
     }
 
+    /** Numbers are read as data, never from LocaLLM's own sentence: without the fields it is a plain 400. */
+    @Test
+    void aContextErrorWithoutItsNumbersIsABadRequest() {
+        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
+                (ex, body) -> ScriptedHttpServer.json(ex, 400, "{\"error\":{\"message\":\"The prompt has 3000 tokens "
+                        + "but the context window holds 2048 tokens.\",\"type\":\"invalid_request_error\","
+                        + "\"code\":\"context_length_exceeded\"}}"));
+             ChatModel m = model(server, RemoteOptions.builder())) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi")))
+                    .isInstanceOfSatisfying(RemoteBadRequestException.class, e -> {
+                        assertThat(e.code()).hasValue("context_length_exceeded");
+                        assertThat(e.retryable()).isFalse();
+                    });
+        }
+    }
+
     @Test
     void contextErrorsOfEachFamilyBecomeContextLengthExceeded() {
         String[] bodies = {
@@ -158,7 +197,7 @@ class ResilienceTest {
                     + "it\",\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":2000,\"n_ctx\":2048}}",
             "{\"error\":{\"message\":\"The prompt has 3000 tokens but the context window holds 2048 tokens, with at "
                     + "least one left for the reply.\",\"type\":\"invalid_request_error\",\"param\":\"messages\","
-                    + "\"code\":\"context_length_exceeded\"}}"};
+                    + "\"code\":\"context_length_exceeded\",\"n_prompt_tokens\":3000,\"n_ctx\":2048}}"};
         for (String errorBody : bodies) {
             try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
                     (ex, body) -> ScriptedHttpServer.json(ex, 400, errorBody));
@@ -339,7 +378,7 @@ class ResilienceTest {
                  }
              }); ChatModel m = model(server, RemoteOptions.builder().apiKey("sk-secret-123")
                      .maxBackoff(Duration.ofMillis(50)))) {
-            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteServerException.class,
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteNotFoundException.class,
                     e -> assertThat(e.status()).isEqualTo(307));
             assertThat(server.requests("/v1/chat/completions")).allSatisfy(r ->
                     assertThat(r.headers().get("Authorization")).containsExactly("Bearer sk-secret-123"));

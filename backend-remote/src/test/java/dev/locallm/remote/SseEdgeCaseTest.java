@@ -9,7 +9,6 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.error.GenerationException;
 import dev.locallm.error.StreamInterruptedException;
-import dev.locallm.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What real servers send over SSE, well and badly formed, replayed byte for byte by a loopback server: each
@@ -63,7 +63,7 @@ class SseEdgeCaseTest {
 
     static String delta(String content) {
         return "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"
-                + "{\"content\":" + Json.MAPPER.writeValueAsString(content) + "},\"finish_reason\":null}]}";
+                + "{\"content\":" + JsonMapper.shared().writeValueAsString(content) + "},\"finish_reason\":null}]}";
     }
 
     static final String FINISH = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}";

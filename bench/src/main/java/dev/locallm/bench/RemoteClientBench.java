@@ -5,7 +5,6 @@ import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
-import dev.locallm.internal.Json;
 import dev.locallm.stream.ChatStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What the remote backend's client costs per streamed token: a loopback server replays the same recorded-shape
@@ -102,12 +102,9 @@ public final class RemoteClientBench {
             System.out.printf("| wall time, ms | %.2f | %.2f (%.2fx) | %.2f µs |%n", rw, ow, ow / rw, (ow - rw) * 1000 / TOKENS);
             System.out.printf("| consumer thread CPU, ms | %.2f | %.2f | %.2f µs |%n", rc, oc, (oc - rc) * 1000 / TOKENS);
             System.out.printf("| all threads' CPU (server too), ms | %.2f | %.2f | %.2f µs |%n", rp, op, (op - rp) * 1000 / TOKENS);
-            double parse = dev.locallm.remote.InMemoryStream.nanosPerToken(stream, TOKENS, Math.max(rounds, 1001)) / 1000;
-            System.out.printf("| parse + dispatch alone (in memory, one thread), µs per token | | %.3f | %.1f%% of "
-                    + "HttpClient's read time per token |%n", parse, parse * TOKENS / 1000 / rw * 100);
             System.out.printf("Client's own cost over reading the bytes: %.1f%% (consumer CPU extra / HttpClient wall), "
-                    + "%.1f%% (all threads' CPU extra / HttpClient wall), %.1f%% (parse + dispatch in memory / "
-                    + "HttpClient wall)%n", (oc - rc) / rw * 100, (op - rp) / rw * 100, parse * TOKENS / 1000 / rw * 100);
+                    + "%.1f%% (all threads' CPU extra / HttpClient wall)%n", (oc - rc) / rw * 100,
+                    (op - rp) / rw * 100);
         } finally {
             server.stop(0);
         }
@@ -122,7 +119,7 @@ public final class RemoteClientBench {
         sb.append(head).append("{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         String[] words = {" the", " little", " dog", " ran", " to", " park", " and", " played", ",", " happy", "."};
         for (int i = 0; i < TOKENS; i++) {
-            sb.append(head).append("{\"content\":").append(Json.MAPPER.writeValueAsString(words[i % words.length]))
+            sb.append(head).append("{\"content\":").append(JsonMapper.shared().writeValueAsString(words[i % words.length]))
                     .append("},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         }
         sb.append(head).append("{},\"logprobs\":null,\"finish_reason\":\"length\"}]}\n\n");

@@ -1,8 +1,7 @@
 package dev.locallm.bench;
 
+import dev.locallm.engine.grammar.JsonSchemaGrammar;
 import dev.locallm.error.UnsupportedSchemaException;
-import dev.locallm.grammar.JsonSchemaGrammar;
-import dev.locallm.internal.Json;
 import dev.locallm.schema.JsonSchema;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Which JSON-Schema-Test-Suite schemas (draft 2020-12) each schema-to-grammar compiler handles: LocaLLM's
@@ -35,8 +35,8 @@ public final class SchemaCoverageBench {
         List<String> schemas = new ArrayList<>();
         try (Stream<Path> files = Files.list(suite)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                for (JsonNode group : Json.MAPPER.readTree(Files.readString(f))) {
-                    schemas.add(Json.MAPPER.writeValueAsString(group.get("schema")));
+                for (JsonNode group : JsonMapper.shared().readTree(Files.readString(f))) {
+                    schemas.add(JsonMapper.shared().writeValueAsString(group.get("schema")));
                 }
             }
         }

@@ -4,7 +4,6 @@ import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
-import dev.locallm.internal.Json;
 import dev.locallm.llamacpp.LlamaCppOptions;
 import dev.locallm.llamacpp.gguf.GgmlType;
 import dev.locallm.server.LocalLmServer;
@@ -22,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What serving over HTTP costs: one model with 4 slots, streamed to one client in-process
@@ -136,7 +136,7 @@ public final class ServerOverheadBench {
             throws Exception {
         String body = "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"temperature\":0,"
                 + "\"seed\":" + seed + ",\"max_tokens\":" + generate + ",\"messages\":[{\"role\":\"user\",\"content\":"
-                + Json.MAPPER.writeValueAsString(prompt) + "}]}";
+                + JsonMapper.shared().writeValueAsString(prompt) + "}]}";
         HttpResponse<java.util.stream.Stream<String>> response = http.send(HttpRequest.newBuilder(
                 URI.create(server.baseUrl() + "/chat/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
@@ -149,7 +149,7 @@ public final class ServerOverheadBench {
             if (!line.startsWith("data: {")) {
                 continue;
             }
-            JsonNode chunk = Json.MAPPER.readTree(line.substring(6));
+            JsonNode chunk = JsonMapper.shared().readTree(line.substring(6));
             if (!chunk.at("/choices/0/delta/content").asString("").isEmpty()) {
                 last = System.nanoTime();
                 first = first == 0 ? last : first;

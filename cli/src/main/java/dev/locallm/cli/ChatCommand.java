@@ -9,15 +9,14 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
-import dev.locallm.error.InvalidRequestException;
-import dev.locallm.internal.Json;
-import dev.locallm.schema.JsonSchema;
-import dev.locallm.tool.ToolCall;
-import dev.locallm.tool.ToolChoice;
-import dev.locallm.tool.ToolSpec;
 import dev.locallm.chat.SystemMessage;
 import dev.locallm.chat.UserMessage;
+import dev.locallm.error.InvalidRequestException;
+import dev.locallm.openai.ToolDefinitions;
+import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
+import dev.locallm.tool.ToolChoice;
+import dev.locallm.tool.ToolSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,17 +24,15 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code locallm chat}: streams a reply to stdout. With {@code --prompt} it answers once; without, it reads
@@ -147,18 +144,7 @@ final class ChatCommand implements Callable<Integer> {
         }
         ChatResponse response = chat.chat(request.build());
         if (tools != null && !response.toolCalls().isEmpty()) {
-            List<Map<String, Object>> calls = new ArrayList<>();
-            for (ToolCall call : response.toolCalls()) {
-                Map<String, Object> function = new LinkedHashMap<>();
-                function.put("name", call.name());
-                function.put("arguments", call.arguments());
-                Map<String, Object> c = new LinkedHashMap<>();
-                c.put("id", call.id());
-                c.put("type", "function");
-                c.put("function", function);
-                calls.add(c);
-            }
-            out.println(Json.MAPPER.writeValueAsString(calls));
+            out.println(JsonMapper.shared().writeValueAsString(ToolDefinitions.writeCalls(response.toolCalls())));
         } else {
             out.println(response.text().strip());
         }
@@ -167,26 +153,13 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     private static List<ToolSpec> toolSpecs(String json) {
-        JsonNode array;
         try {
-            array = Json.MAPPER.readTree(json);
+            return ToolDefinitions.readAll(JsonMapper.shared().readTree(json), "tools");
         } catch (JacksonException e) {
             throw new InvalidRequestException("--tools: not valid JSON: " + e.getOriginalMessage(), "tools");
+        } catch (InvalidRequestException e) {
+            throw new InvalidRequestException("--tools: " + e.getMessage(), "tools");
         }
-        if (array == null || !array.isArray()) {
-            throw new InvalidRequestException("--tools must hold a JSON array of tool definitions", "tools");
-        }
-        List<ToolSpec> specs = new ArrayList<>();
-        for (JsonNode tool : array) {
-            JsonNode function = tool.has("function") ? tool.get("function") : tool;
-            ToolSpec.Builder b = ToolSpec.builder().name(function.path("name").asString(""))
-                    .description(function.path("description").asString(""));
-            if (function.has("parameters")) {
-                b.parameters(JsonSchema.parse(Json.MAPPER.writeValueAsString(function.get("parameters"))));
-            }
-            specs.add(b.build());
-        }
-        return specs;
     }
 
     private static ToolChoice choice(String value) {

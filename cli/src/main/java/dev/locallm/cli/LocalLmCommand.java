@@ -5,8 +5,8 @@ import ch.qos.logback.classic.Logger;
 import dev.locallm.error.LocalLmException;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code locallm} command. Exits the JVM explicitly when done: the llama.cpp binding leaves a non-daemon
@@ -24,6 +24,7 @@ public final class LocalLmCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
         System.exit(run(args));
     }

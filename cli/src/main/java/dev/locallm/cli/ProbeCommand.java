@@ -1,12 +1,12 @@
 package dev.locallm.cli;
 
-import dev.locallm.internal.Json;
 import dev.locallm.remote.RemoteCapabilities;
 import dev.locallm.remote.RemoteModels;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -31,14 +31,14 @@ final class ProbeCommand implements Callable<Integer> {
     public Integer call() {
         LocalLmCommand.configureLogging(verbose);
         RemoteCapabilities c = RemoteModels.probe(model);
-        ObjectNode out = Json.MAPPER.createObjectNode().put("server", c.baseUrl()).put("model", c.model())
+        ObjectNode out = JsonMapper.shared().createObjectNode().put("server", c.baseUrl()).put("model", c.model())
                 .put("dialect", c.dialect().uriName()).put("streaming", c.streaming())
                 .put("usage_in_stream", c.usageInStream()).put("tool_calls", c.toolCalls())
                 .put("streamed_tool_deltas", c.streamedToolDeltas()).put("tool_choice_required", c.toolChoiceRequired())
                 .put("json_schema_enforced", c.jsonSchemaEnforced()).put("embeddings", c.embeddings());
         ArrayNode notes = out.putArray("notes");
         c.notes().forEach(notes::add);
-        spec.commandLine().getOut().println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(out));
         return 0;
     }
 }

@@ -12,15 +12,18 @@ import java.util.Objects;
  */
 public record AssistantMessage(String text, List<ToolCall> toolCalls) implements ChatMessage {
 
+    /** Checks the parts; the calls are copied. */
     public AssistantMessage {
         Objects.requireNonNull(text, "text");
         toolCalls = List.copyOf(toolCalls);
     }
 
+    /** A turn of text only. */
     public static AssistantMessage of(String text) {
         return new AssistantMessage(text, List.of());
     }
 
+    /** A turn of tool calls only. */
     public static AssistantMessage ofToolCalls(List<ToolCall> toolCalls) {
         return new AssistantMessage("", toolCalls);
     }

@@ -5,20 +5,56 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The complete result of one chat generation. Immutable and thread-safe.
+ * The complete result of one chat generation: the assistant turn, why it ended, token counts and timings.
+ * Immutable and thread-safe; {@link #builder()} makes one (backends and tests do; callers receive them).
  *
- * @param message      the assistant turn: text and tool calls; append it to the conversation to continue it
- * @param finishReason why generation ended
- * @param usage        token counts
- * @param timings      time to first token, total time and decode speed
+ * <pre>{@code
+ * ChatResponse r = model.chat(request);
+ * conversation.add(r.message());          // continue the conversation with the assistant turn
+ * if (r.finishReason() == FinishReason.LENGTH) { ... }
+ * }</pre>
  */
-public record ChatResponse(AssistantMessage message, FinishReason finishReason, Usage usage, Timings timings) {
+public final class ChatResponse {
+    private final AssistantMessage message;
+    private final FinishReason finishReason;
+    private final Usage usage;
+    private final Timings timings;
 
-    public ChatResponse {
-        Objects.requireNonNull(message, "message");
-        Objects.requireNonNull(finishReason, "finishReason");
-        Objects.requireNonNull(usage, "usage");
-        Objects.requireNonNull(timings, "timings");
+    private ChatResponse(Builder b) {
+        this.message = Objects.requireNonNull(b.message, "message");
+        this.finishReason = Objects.requireNonNull(b.finishReason, "finishReason");
+        this.usage = Objects.requireNonNull(b.usage, "usage");
+        this.timings = Objects.requireNonNull(b.timings, "timings");
+    }
+
+    /** A builder with no message, no usage and {@link Timings#NONE}; message, finish reason and usage must be set. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this response's values. */
+    public Builder toBuilder() {
+        return new Builder().message(message).finishReason(finishReason).usage(usage).timings(timings);
+    }
+
+    /** The assistant turn: text and tool calls; append it to the conversation to continue it. */
+    public AssistantMessage message() {
+        return message;
+    }
+
+    /** Why generation ended. */
+    public FinishReason finishReason() {
+        return finishReason;
+    }
+
+    /** Token counts. */
+    public Usage usage() {
+        return usage;
+    }
+
+    /** Time to first token, total time and decode speed. */
+    public Timings timings() {
+        return timings;
     }
 
     /** The reply text; shorthand for {@code message().text()}. */
@@ -29,5 +65,61 @@ public record ChatResponse(AssistantMessage message, FinishReason finishReason, 
     /** The tool calls of the reply; shorthand for {@code message().toolCalls()}. */
     public List<ToolCall> toolCalls() {
         return message.toolCalls();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChatResponse r && message.equals(r.message) && finishReason == r.finishReason
+                && usage.equals(r.usage) && timings.equals(r.timings);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(message, finishReason, usage, timings);
+    }
+
+    @Override
+    public String toString() {
+        return "ChatResponse[" + finishReason + ", " + usage + ", " + message + "]";
+    }
+
+    /** Builds a {@link ChatResponse}. Not thread-safe. */
+    public static final class Builder {
+        private AssistantMessage message;
+        private FinishReason finishReason;
+        private Usage usage;
+        private Timings timings = Timings.NONE;
+
+        private Builder() {
+        }
+
+        /** The assistant turn. */
+        public Builder message(AssistantMessage message) {
+            this.message = Objects.requireNonNull(message, "message");
+            return this;
+        }
+
+        /** Why generation ended. */
+        public Builder finishReason(FinishReason finishReason) {
+            this.finishReason = Objects.requireNonNull(finishReason, "finishReason");
+            return this;
+        }
+
+        /** Token counts. */
+        public Builder usage(Usage usage) {
+            this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /** Timings; {@link Timings#NONE} unless set. */
+        public Builder timings(Timings timings) {
+            this.timings = Objects.requireNonNull(timings, "timings");
+            return this;
+        }
+
+        /** @throws NullPointerException when the message, finish reason or usage is not set */
+        public ChatResponse build() {
+            return new ChatResponse(this);
+        }
     }
 }

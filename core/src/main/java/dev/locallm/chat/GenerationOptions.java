@@ -12,7 +12,9 @@ import java.util.function.Consumer;
 
 /**
  * Sampling and length settings of a generation. Every setting is optional: an unset one falls back to the
- * model's defaults (see {@link dev.locallm.ChatModel#with(GenerationOptions)}), then to {@link #defaults()}.
+ * model's defaults (see {@link dev.locallm.ChatModel#with(GenerationOptions)}), then to the defaults of whoever runs
+ * the model: the llama.cpp backend applies llama.cpp's own, a remote server its own and its model's (LocaLLM sends
+ * only what was set).
  * Immutable and thread-safe; {@link #builder()} and {@link #toBuilder()} make changed copies, and
  * {@link #overriddenBy(GenerationOptions)} layers one set over another.
  *
@@ -30,8 +32,6 @@ public final class GenerationOptions {
     public static final int MAX_STOP_SEQUENCE_LENGTH = 512;
 
     private static final GenerationOptions EMPTY = new Builder().build();
-    private static final GenerationOptions DEFAULTS = new Builder()
-            .temperature(0.8).topP(0.95).topK(40).minP(0.05).repeatPenalty(1.0).build();
 
     private final Double temperature;
     private final Double topP;
@@ -93,14 +93,6 @@ public final class GenerationOptions {
         return EMPTY;
     }
 
-    /**
-     * The library defaults every backend applies to unset settings: temperature 0.8, topP 0.95, topK 40,
-     * minP 0.05, repeatPenalty 1.0 (off), no stop sequence, a random seed, and as many tokens as the context
-     * window leaves.
-     */
-    public static GenerationOptions defaults() {
-        return DEFAULTS;
-    }
 
     public static Builder builder() {
         return new Builder();

@@ -8,10 +8,15 @@ package dev.locallm.error;
 public class BackendUnavailableException extends LocalLmException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what is missing and which dependency or native library to add */
     public BackendUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what is missing and which dependency or native library to add
+     * @param cause   what failed while loading it
+     */
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -10,11 +10,13 @@ public class UnsupportedSchemaException extends InvalidRequestException {
 
     private final String keyword;
     private final String pointer;
+    private final String reason;
 
     public UnsupportedSchemaException(String keyword, String pointer, String reason) {
         super("Unsupported JSON schema keyword '" + keyword + "' at " + pointer + ": " + reason, "response_format");
         this.keyword = keyword;
         this.pointer = pointer;
+        this.reason = reason;
     }
 
     /** The keyword at fault, such as {@code uniqueItems}. */
@@ -25,5 +27,10 @@ public class UnsupportedSchemaException extends InvalidRequestException {
     /** JSON pointer of the schema object holding it, such as {@code #/properties/tags}. */
     public String pointer() {
         return pointer;
+    }
+
+    /** Why it cannot be enforced. */
+    public String reason() {
+        return reason;
     }
 }

@@ -7,13 +7,14 @@ import com.github.victools.jsonschema.generator.SchemaGenerator;
 import com.github.victools.jsonschema.generator.SchemaGeneratorConfigBuilder;
 import com.github.victools.jsonschema.generator.SchemaVersion;
 import dev.locallm.error.InvalidRequestException;
-import dev.locallm.internal.Json;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A JSON Schema (draft 2020-12) document: what structured output must look like. Immutable and thread-safe.
@@ -35,11 +36,13 @@ public final class JsonSchema {
     private static final ClassValue<JsonSchema> OF_CLASS = new ClassValue<>() {
         @Override
         protected JsonSchema computeValue(Class<?> type) {
-            return new JsonSchema(Json.MAPPER.writeValueAsString(GENERATOR.generateSchema(type)));
+            return new JsonSchema(JsonMapper.shared().writeValueAsString(GENERATOR.generateSchema(type)));
         }
     };
 
     private final String json;
+    /** Compiled for validation on first use. */
+    private volatile com.networknt.schema.Schema validator;
 
     private JsonSchema(String json) {
         this.json = json;
@@ -55,7 +58,7 @@ public final class JsonSchema {
         Objects.requireNonNull(json, "json");
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(json);
+            node = JsonMapper.shared().readTree(json);
         } catch (JacksonException e) {
             throw new InvalidRequestException("the JSON schema is not valid JSON: " + e.getOriginalMessage(),
                     "response_format");
@@ -67,7 +70,7 @@ public final class JsonSchema {
         if (problem != null) {
             throw new InvalidRequestException("the JSON schema is malformed at " + problem, "response_format");
         }
-        return new JsonSchema(Json.MAPPER.writeValueAsString(node));
+        return new JsonSchema(JsonMapper.shared().writeValueAsString(node));
     }
 
     /** The schema of a Java type, for structured output mapped back to that type. */
@@ -76,11 +79,11 @@ public final class JsonSchema {
         if (type instanceof Class<?> c) {
             return OF_CLASS.get(c);
         }
-        return new JsonSchema(Json.MAPPER.writeValueAsString(GENERATOR.generateSchema(type)));
+        return new JsonSchema(JsonMapper.shared().writeValueAsString(GENERATOR.generateSchema(type)));
     }
 
     private static SchemaGenerator generator() {
-        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(Json.MAPPER, SchemaVersion.DRAFT_2020_12,
+        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(JsonMapper.shared(), SchemaVersion.DRAFT_2020_12,
                 OptionPreset.PLAIN_JSON)
                 .with(Option.FORBIDDEN_ADDITIONAL_PROPERTIES_BY_DEFAULT, Option.FLATTENED_OPTIONALS,
                         Option.FLATTENED_ENUMS, Option.MAP_VALUES_AS_ADDITIONAL_PROPERTIES)
@@ -112,6 +115,23 @@ public final class JsonSchema {
 
     private static boolean isOptional(FieldScope field) {
         return field.getType() != null && field.getType().getErasedType() == Optional.class;
+    }
+
+    /**
+     * The ways {@code json} breaks this schema: empty when it is valid. Text that is not JSON gives one error saying
+     * so. Validation follows draft 2020-12 with formats asserted; a {@code $schema} naming another draft is ignored
+     * and nothing is fetched over the network. The schema is compiled for validation once, on first use.
+     *
+     * @throws InvalidRequestException when the schema cannot be compiled for validation
+     */
+    public List<String> validate(String json) {
+        Objects.requireNonNull(json, "json");
+        com.networknt.schema.Schema compiled = validator;
+        if (compiled == null) {
+            compiled = SchemaValidator.load(this.json);
+            validator = compiled;
+        }
+        return SchemaValidator.validate(compiled, json);
     }
 
     /** The schema as compact JSON text. */

@@ -1,7 +1,6 @@
 package dev.locallm.spi;
 
 import dev.locallm.error.BackendUnavailableException;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,21 +29,28 @@ public interface BackendProvider {
     Class<? extends BackendOptions> optionsType();
 
     /**
+     * The options this backend loads with when the caller passes none; query parameters of the location may still
+     * set some. An instance of {@link #optionsType()}.
+     */
+    BackendOptions defaultOptions();
+
+    /**
      * Loads a chat model.
      *
-     * @param options options of {@link #optionsType()}, or empty for the defaults (query parameters of the
-     *                location may still set some)
+     * @param options options of {@link #optionsType()}: the caller's, or {@link #defaultOptions()}; query
+     *                parameters of the location may still set some
      * @throws dev.locallm.error.ModelLoadException when the model cannot be loaded
      * @throws BackendUnavailableException          when the backend cannot run here
      */
-    ChatEngine openChat(ModelLocation location, Optional<BackendOptions> options);
+    ChatEngine openChat(ModelLocation location, BackendOptions options);
 
     /**
      * Loads an embedding model.
      *
+     * @param options as for {@link #openChat}
      * @throws BackendUnavailableException when this backend has no embeddings
      */
-    default EmbeddingEngine openEmbedding(ModelLocation location, Optional<BackendOptions> options) {
+    default EmbeddingEngine openEmbedding(ModelLocation location, BackendOptions options) {
         throw new BackendUnavailableException("The " + name() + " backend does not compute embeddings");
     }
 }

@@ -1,16 +1,21 @@
 package dev.locallm.spi;
 
-import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ModelCapabilities;
 import dev.locallm.error.InvalidRequestException;
-import dev.locallm.grammar.Grammar;
-import dev.locallm.tool.ToolCallFormat;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * A backend's loaded chat model. Core wraps it; users never see it.
+ *
+ * <p>What the engine owns: everything that depends on how the model or server works. It applies the request's
+ * options, filling unset ones with its own defaults (a remote server's, or the model's); it enforces the response
+ * format and tool choice as far as it can ({@link ModelCapabilities#structuredOutput()}), applies stop sequences
+ * and the truncation policy, and reports tool calls as {@link GenerationEvent.CallDelta} events, with the ids the
+ * model or server gave them. Engines whose model writes text (llama.cpp, ONNX) get all of that from the
+ * {@code locallm-engine} module's {@code TextGeneration}. What core owns: validation of the request, the model's
+ * default options layered under the request's, streaming styles, timings, the lifecycle, checking the result
+ * against the schema and tools, and re-asking ({@link #repairAttempts()}).
  *
  * <p>Implementations are thread-safe: {@link #start} is called from many threads at once. {@link #close()} is
  * called once, possibly while generations are running on other threads; it must make them end (their
@@ -20,30 +25,28 @@ import java.util.Optional;
  */
 public interface ChatEngine extends AutoCloseable {
 
+    /** What this model can do; constant for the engine's life. */
     ModelCapabilities capabilities();
 
     /**
-     * Starts a generation. The request has been validated and its options completed with defaults (every
-     * sampling option is set; {@code maxTokens}, {@code seed} and {@code stop} may be unset). Stop sequences
-     * are applied by core; an engine may also apply them natively.
-     *
-     * <p>When {@code grammar} is present (the request asks for JSON), the engine must generate only text the
-     * grammar allows, if its capabilities claim {@code structuredOutput}; core validates the result either way.
+     * Starts a generation. The request has been validated; its options are the ones the caller set (the model's
+     * defaults layered under the request's), and anything unset is the engine's to choose.
      *
      * <p>May block while waiting for a free slot; must then respond to interruption by throwing
      * {@link dev.locallm.error.GenerationCancelledException}.
      *
-     * @throws dev.locallm.error.InvalidRequestException when the request does not fit the model
+     * @throws InvalidRequestException when the request does not fit the model
+     * @throws dev.locallm.error.UnsupportedSchemaException when the response format or a tool's parameters
+     *                                                       cannot be enforced
      */
-    Generation start(ChatRequest request, Optional<Grammar> grammar);
+    Generation start(ChatRequest request);
 
     /**
-     * Starts a generation that continues {@code prompt} as raw text: no chat template, tools or grammar. The
-     * options are complete as for {@link #start}; blocking and cancellation behave the same. Engines that cannot
+     * Starts a generation that continues {@code prompt} as raw text: no chat template, tools or response format.
+     * The options are as for {@link #start}; blocking and cancellation behave the same. Engines that cannot
      * keep the default, which refuses.
      *
-     * @throws dev.locallm.error.InvalidRequestException when the prompt does not fit the model, or the engine cannot
-     *                                                   complete raw text
+     * @throws InvalidRequestException when the prompt does not fit the model, or the engine cannot complete raw text
      */
     default Generation startCompletion(String prompt, GenerationOptions options) {
         throw new InvalidRequestException("this backend completes chats only, not raw prompts", "prompt");
@@ -51,31 +54,12 @@ public interface ChatEngine extends AutoCloseable {
 
     /**
      * How many times core may re-ask when a blocking reply breaks the requested JSON schema or tool choice:
-     * 0 (the default) for engines that enforce them with a grammar, more for engines that cannot (a remote
-     * server that ignores {@code tool_choice}). Core then sends the invalid reply back with its validation
-     * errors and asks again; when the last attempt is still invalid it throws
-     * {@link dev.locallm.error.StructuredOutputException}.
+     * 0 (the default) for engines that enforce them, more for engines that cannot (a remote server that ignores
+     * {@code tool_choice}). Core then sends the invalid reply back with its validation errors and asks again; when
+     * the last attempt is still invalid it throws {@link dev.locallm.error.StructuredOutputException}.
      */
     default int repairAttempts() {
         return 0;
-    }
-
-    /**
-     * How this model writes tool calls (detected from its chat template); core constrains, parses and streams
-     * calls in this format. Engines without tool support may keep the default.
-     */
-    default ToolCallFormat toolCallFormat() {
-        return ToolCallFormat.HERMES;
-    }
-
-    /**
-     * The formats core recognises calls in, in generated text: {@link #toolCallFormat()} first, then any others
-     * this engine's output may contain. Engines that know their model's format keep the default (that format
-     * alone); one that relays text from elsewhere, such as a server that may leave a model's calls in its reply,
-     * names them all.
-     */
-    default List<ToolCallFormat> toolCallFormats() {
-        return List.of(toolCallFormat());
     }
 
     @Override

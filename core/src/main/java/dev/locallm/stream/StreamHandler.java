@@ -1,6 +1,7 @@
 package dev.locallm.stream;
 
 import dev.locallm.chat.ChatResponse;
+import dev.locallm.tool.ToolCallDelta;
 
 /**
  * Receives a generation as it happens (push streaming). All methods have do-nothing defaults; implement the

@@ -7,7 +7,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a method as a tool for {@link ToolMethods}. Describe its parameters with
+ * Marks a method as a tool for {@code dev.locallm.agent.ToolMethods}. Describe its parameters with
  * {@link dev.locallm.schema.Description}; compile with {@code -parameters} (or give {@link #parameterNames()})
  * so that argument names are the Java parameter names.
  *

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * A tool the model may call: a name, what it does, and the JSON schema of its arguments (an object).
- * Immutable and thread-safe. Build one explicitly, or from annotated methods with {@link ToolMethods}.
+ * Immutable and thread-safe. Build one explicitly, or from annotated methods with {@code dev.locallm.agent.ToolMethods}.
  *
  * <pre>{@code
  * ToolSpec weather = ToolSpec.builder()

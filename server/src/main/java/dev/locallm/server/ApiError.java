@@ -1,23 +1,25 @@
 package dev.locallm.server;
 
+import dev.locallm.openai.ErrorBody;
+
 /**
- * An error answered in the OpenAI format: {@code {"error": {"message", "type", "param", "code"}}}.
- * Immutable.
+ * An error answered in the OpenAI format: an HTTP status and an {@link ErrorBody}. Thrown inside the handler and
+ * answered by it. Immutable.
  */
 final class ApiError extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     final int status;
-    final String type;
-    final String param;
-    final String code;
+    final transient ErrorBody body;
+
+    ApiError(int status, ErrorBody body) {
+        super(body.message(), null, false, false);
+        this.status = status;
+        this.body = body;
+    }
 
     ApiError(int status, String type, String message, String param, String code) {
-        super(message, null, false, false);
-        this.status = status;
-        this.type = type;
-        this.param = param;
-        this.code = code;
+        this(status, ErrorBody.builder(type, message).param(param).code(code).build());
     }
 
     /** 400: the request is wrong. */

@@ -2,6 +2,9 @@ package dev.locallm.server;
 
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatResponse;
+import dev.locallm.openai.ChatCompletionChunks;
+import dev.locallm.openai.ChatCompletions;
+import dev.locallm.openai.Completions;
 import java.util.List;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -25,17 +28,17 @@ interface CompletionWire {
 
     /** Chat completions: {@code chat.completion} and {@code chat.completion.chunk} objects. */
     static CompletionWire chat(String model, boolean usageField) {
-        String id = OpenAiResponses.id("chatcmpl-");
+        String id = ChatCompletions.newId("chatcmpl-");
         long created = System.currentTimeMillis() / 1000;
         return new CompletionWire() {
             @Override
             public ObjectNode response(ChatResponse response) {
-                return OpenAiResponses.chatCompletion(id, created, model, response);
+                return ChatCompletions.write(id, created, model, response);
             }
 
             @Override
             public List<ObjectNode> opening() {
-                return List.of(OpenAiResponses.chunk(id, created, model, "assistant", "", List.of(), null, usageField));
+                return List.of(ChatCompletionChunks.write(id, created, model, "assistant", "", List.of(), null, usageField));
             }
 
             @Override
@@ -43,15 +46,15 @@ interface CompletionWire {
                 if (chunk.text().isEmpty() && chunk.toolCallDeltas().isEmpty()) {
                     return null;
                 }
-                return OpenAiResponses.chunk(id, created, model, null, chunk.text().isEmpty() ? null : chunk.text(),
+                return ChatCompletionChunks.write(id, created, model, null, chunk.text().isEmpty() ? null : chunk.text(),
                         chunk.toolCallDeltas(), null, usageField);
             }
 
             @Override
             public List<ObjectNode> closing(ChatResponse response, boolean includeUsage) {
-                ObjectNode finish = OpenAiResponses.chunk(id, created, model, null, null, List.of(),
-                        OpenAiResponses.finishReason(response.finishReason()), usageField);
-                return includeUsage ? List.of(finish, OpenAiResponses.usageChunk(id, created, model,
+                ObjectNode finish = ChatCompletionChunks.write(id, created, model, null, null, List.of(),
+                        ChatCompletions.finishReason(response.finishReason()), usageField);
+                return includeUsage ? List.of(finish, ChatCompletionChunks.writeUsage(id, created, model,
                         "chat.completion.chunk", response.usage())) : List.of(finish);
             }
         };
@@ -59,32 +62,32 @@ interface CompletionWire {
 
     /** Legacy text completions: {@code text_completion} objects, streamed as the same object type. */
     static CompletionWire text(String model, String echo, boolean usageField) {
-        String id = OpenAiResponses.id("cmpl-");
+        String id = ChatCompletions.newId("cmpl-");
         long created = System.currentTimeMillis() / 1000;
         return new CompletionWire() {
             @Override
             public ObjectNode response(ChatResponse response) {
-                return OpenAiResponses.textCompletion(id, created, model, echo + response.text(),
-                        OpenAiResponses.finishReason(response.finishReason()), response.usage(), usageField);
+                return Completions.write(id, created, model, echo + response.text(),
+                        ChatCompletions.finishReason(response.finishReason()), response.usage(), usageField);
             }
 
             @Override
             public List<ObjectNode> opening() {
                 return echo.isEmpty() ? List.of()
-                        : List.of(OpenAiResponses.textCompletion(id, created, model, echo, null, null, usageField));
+                        : List.of(Completions.write(id, created, model, echo, null, null, usageField));
             }
 
             @Override
             public ObjectNode delta(ChatChunk chunk) {
                 return chunk.text().isEmpty() ? null
-                        : OpenAiResponses.textCompletion(id, created, model, chunk.text(), null, null, usageField);
+                        : Completions.write(id, created, model, chunk.text(), null, null, usageField);
             }
 
             @Override
             public List<ObjectNode> closing(ChatResponse response, boolean includeUsage) {
-                ObjectNode finish = OpenAiResponses.textCompletion(id, created, model, "",
-                        OpenAiResponses.finishReason(response.finishReason()), null, usageField);
-                return includeUsage ? List.of(finish, OpenAiResponses.usageChunk(id, created, model,
+                ObjectNode finish = Completions.write(id, created, model, "",
+                        ChatCompletions.finishReason(response.finishReason()), null, usageField);
+                return includeUsage ? List.of(finish, ChatCompletionChunks.writeUsage(id, created, model,
                         "text_completion", response.usage())) : List.of(finish);
             }
         };

@@ -77,6 +77,7 @@ public final class LocalLmServer implements AutoCloseable {
         jetty.setStopAtShutdown(false);
     }
 
+    /** A builder with the defaults: 127.0.0.1, an ephemeral port, no API key, no models. */
     public static Builder builder() {
         return new Builder();
     }
@@ -175,11 +176,13 @@ public final class LocalLmServer implements AutoCloseable {
         private Builder() {
         }
 
+        /** Serves {@code model} as {@code name} on the chat and completion endpoints; the server does not close it. */
         public Builder chatModel(String name, ChatModel model) {
             chatModels.put(Objects.requireNonNull(name), Objects.requireNonNull(model));
             return this;
         }
 
+        /** Serves {@code model} as {@code name} on the embeddings endpoint; the server does not close it. */
         public Builder embeddingModel(String name, EmbeddingModel model) {
             embeddingModels.put(Objects.requireNonNull(name), Objects.requireNonNull(model));
             return this;
@@ -236,6 +239,7 @@ public final class LocalLmServer implements AutoCloseable {
             return this;
         }
 
+        /** The server, not started yet. */
         public LocalLmServer build() {
             return new LocalLmServer(this);
         }

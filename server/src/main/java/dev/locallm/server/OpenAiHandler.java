@@ -11,7 +11,15 @@ import dev.locallm.error.LocalLmException;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.error.UnsupportedSchemaException;
-import dev.locallm.internal.Json;
+import dev.locallm.openai.ChatCompletionRequest;
+import dev.locallm.openai.ChatCompletionRequests;
+import dev.locallm.openai.CompletionRequest;
+import dev.locallm.openai.Completions;
+import dev.locallm.openai.EmbeddingRequest;
+import dev.locallm.openai.Embeddings;
+import dev.locallm.openai.ErrorBodies;
+import dev.locallm.openai.ErrorBody;
+import dev.locallm.openai.RequestLimits;
 import dev.locallm.stream.ChatStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +40,9 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -46,7 +56,7 @@ final class OpenAiHandler extends Handler.Abstract {
     private final long maxBodyBytes;
     private final int queueSize;
     private final List<String> corsOrigins;
-    private final OpenAiRequests.Limits limits;
+    private final RequestLimits limits;
     private final AtomicInteger admitted = new AtomicInteger();
     private volatile boolean shuttingDown;
 
@@ -56,7 +66,7 @@ final class OpenAiHandler extends Handler.Abstract {
         this.maxBodyBytes = b.maxBodyBytes;
         this.queueSize = b.queueSize;
         this.corsOrigins = b.corsOrigins;
-        this.limits = new OpenAiRequests.Limits(b.maxMessages, b.maxTools, b.maxTokens);
+        this.limits = new RequestLimits(b.maxMessages, b.maxTools, b.maxTokens);
     }
 
     void shutdown() {
@@ -97,8 +107,7 @@ final class OpenAiHandler extends Handler.Abstract {
                 case "/v1/chat/completions" -> {
                     requireMethod(method, "POST");
                     authorize(request);
-                    JsonNode body = OpenAiRequests.parse(readBody(request));
-                    OpenAiRequests.Chat chat = OpenAiRequests.chat(body, limits);
+                    ChatCompletionRequest chat = ChatCompletionRequests.read(parse(readBody(request)), limits);
                     status[0] = generate(chat.model(), m -> m.chatStream(chat.request()), chat.stream(),
                             chat.includeUsage(), CompletionWire.chat(chat.model(), chat.includeUsage()), request,
                             response, callback);
@@ -106,8 +115,7 @@ final class OpenAiHandler extends Handler.Abstract {
                 case "/v1/completions" -> {
                     requireMethod(method, "POST");
                     authorize(request);
-                    JsonNode body = OpenAiRequests.parse(readBody(request));
-                    OpenAiRequests.Completion c = OpenAiRequests.completion(body, limits);
+                    CompletionRequest c = Completions.readRequest(parse(readBody(request)), limits);
                     status[0] = generate(c.model(), m -> m.completeStream(c.prompt(), c.options()), c.stream(),
                             c.includeUsage(), CompletionWire.text(c.model(), c.echo() ? c.prompt() : "",
                                     c.includeUsage()), request, response, callback);
@@ -115,8 +123,7 @@ final class OpenAiHandler extends Handler.Abstract {
                 case "/v1/embeddings" -> {
                     requireMethod(method, "POST");
                     authorize(request);
-                    JsonNode body = OpenAiRequests.parse(readBody(request));
-                    writeJson(response, callback, 200, embeddings(OpenAiRequests.embeddings(body)));
+                    writeJson(response, callback, 200, embeddings(Embeddings.readRequest(parse(readBody(request)))));
                 }
                 default -> throw new ApiError(404, "invalid_request_error", "Unknown URL " + method + " " + path,
                         null, "unknown_url");
@@ -197,6 +204,19 @@ final class OpenAiHandler extends Handler.Abstract {
         }
     }
 
+    private static JsonNode parse(String body) {
+        JsonNode node;
+        try {
+            node = JsonMapper.shared().readTree(body);
+        } catch (JacksonException e) {
+            throw ApiError.invalid("The request body is not valid JSON: " + e.getOriginalMessage(), null);
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiError.invalid("The request body must be a JSON object", null);
+        }
+        return node;
+    }
+
     private ApiError tooLarge() {
         return new ApiError(413, "invalid_request_error", "The request body is larger than " + maxBodyBytes + " bytes",
                 null, "request_too_large");
@@ -205,7 +225,7 @@ final class OpenAiHandler extends Handler.Abstract {
     // ---- endpoints
 
     private ObjectNode models() {
-        ObjectNode root = Json.MAPPER.createObjectNode();
+        ObjectNode root = JsonMapper.shared().createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
         List<String> names = new ArrayList<>(server.chatModels().keySet());
@@ -225,14 +245,14 @@ final class OpenAiHandler extends Handler.Abstract {
         return root;
     }
 
-    private ObjectNode embeddings(OpenAiRequests.Embeddings r) {
+    private ObjectNode embeddings(EmbeddingRequest r) {
         EmbeddingModel model = server.embeddingModels().get(r.model());
         if (model == null) {
             throw modelNotFound(r.model(), server.embeddingModels().keySet());
         }
         List<float[]> vectors = model.embedAll(r.inputs());
         int tokens = r.inputs().stream().mapToInt(s -> Math.max(1, s.length() / 4)).sum();
-        return OpenAiResponses.embeddings(r.model(), vectors, r.base64(), tokens);
+        return Embeddings.write(r.model(), vectors, r.base64(), tokens);
     }
 
     /**
@@ -301,7 +321,7 @@ final class OpenAiHandler extends Handler.Abstract {
                         finished = checked(stream, chunk);
                     }
                 } catch (LocalLmException e) {
-                    event(out, OpenAiResponses.error(map(e)));
+                    event(out, ErrorBodies.write(map(e).body));
                     break;
                 }
                 ObjectNode delta = wire.delta(chunk);
@@ -338,7 +358,7 @@ final class OpenAiHandler extends Handler.Abstract {
     }
 
     private static void event(OutputStream out, ObjectNode payload) throws IOException {
-        out.write(("data: " + Json.MAPPER.writeValueAsString(payload) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.write(("data: " + JsonMapper.shared().writeValueAsString(payload) + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
@@ -354,7 +374,9 @@ final class OpenAiHandler extends Handler.Abstract {
             return a;
         }
         if (e instanceof ContextLengthExceededException c) {
-            return ApiError.invalid(c.getMessage(), "messages", "context_length_exceeded");
+            return new ApiError(400, ErrorBody.builder("invalid_request_error", c.getMessage()).param("messages")
+                    .code(ErrorBody.CONTEXT_LENGTH_EXCEEDED)
+                    .contextLength(c.promptTokens(), c.contextLength(), c.requestedCompletionTokens()).build());
         }
         if (e instanceof TruncatedOutputException t) {
             return ApiError.invalid(t.getMessage() + "; raise max_completion_tokens, or send \"truncation\": "
@@ -365,8 +387,9 @@ final class OpenAiHandler extends Handler.Abstract {
             return new ApiError(500, "server_error", s.getMessage() + ": " + s.errors(), null, "invalid_model_output");
         }
         if (e instanceof UnsupportedSchemaException u) {
-            return ApiError.invalid(u.getMessage(), u.parameter().isEmpty() ? "response_format" : u.parameter(),
-                    "unsupported_schema");
+            return new ApiError(400, ErrorBody.builder("invalid_request_error", u.getMessage())
+                    .param(u.parameter().isEmpty() ? "response_format" : u.parameter()).code(ErrorBody.UNSUPPORTED_SCHEMA)
+                    .unsupportedSchema(u.keyword(), u.pointer(), u.reason()).build());
         }
         if (e instanceof InvalidRequestException i) {
             return ApiError.invalid(i.getMessage(), i.parameter().isEmpty() ? null : i.parameter());
@@ -397,7 +420,7 @@ final class OpenAiHandler extends Handler.Abstract {
         if (hasBody && request.getAttribute(BODY_READ) == null && !discardBody(request)) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
-        writeJson(response, callback, e.status, OpenAiResponses.error(e));
+        writeJson(response, callback, e.status, ErrorBodies.write(e.body));
     }
 
     /** The most of an unread request body an error answer reads and drops: the body limit, or 1 MB if more. */
@@ -429,7 +452,7 @@ final class OpenAiHandler extends Handler.Abstract {
     }
 
     private static void writeJson(Response response, Callback callback, int status, Object body) {
-        writeText(response, callback, status, "application/json", Json.MAPPER.writeValueAsString(body));
+        writeText(response, callback, status, "application/json", JsonMapper.shared().writeValueAsString(body));
     }
 
     private static void writeText(Response response, Callback callback, int status, String type, String text) {

@@ -22,7 +22,6 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.output.FinishReason;
-import dev.locallm.internal.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** LangChain4j's OpenAI module talks to the server running a real model. */
 class LangChain4jClientTest {
@@ -116,7 +116,7 @@ class LangChain4jClientTest {
         ToolExecutionRequest call = response.aiMessage().toolExecutionRequests().get(0);
         assertThat(call.name()).isEqualTo("get_weather");
         assertThat(call.id()).isNotBlank();
-        JsonNode arguments = Json.MAPPER.readTree(call.arguments());
+        JsonNode arguments = JsonMapper.shared().readTree(call.arguments());
         assertThat(arguments.get("city").isString()).isTrue();
         assertThat(response.finishReason()).isEqualTo(FinishReason.TOOL_EXECUTION);
     }
@@ -131,7 +131,7 @@ class LangChain4jClientTest {
                 .responseFormat(ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(schema).build())
                 .maxOutputTokens(150).build());
 
-        JsonNode person = Json.MAPPER.readTree(response.aiMessage().text());
+        JsonNode person = JsonMapper.shared().readTree(response.aiMessage().text());
         assertThat(person.get("name").isString()).isTrue();
         assertThat(person.get("age").isIntegralNumber()).isTrue();
         assertThat(person.propertyNames()).containsExactlyInAnyOrder("name", "age");

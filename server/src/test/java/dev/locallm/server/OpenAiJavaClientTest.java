@@ -26,9 +26,7 @@ import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
-import dev.locallm.internal.Json;
 import dev.locallm.schema.JsonSchema;
-import dev.locallm.schema.SchemaValidator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The official OpenAI Java SDK talks to the server running a real model. */
 @SuppressWarnings("deprecation") // seed is deprecated by OpenAI, but honoured here
@@ -138,7 +137,7 @@ class OpenAiJavaClientTest {
         assertThat(calls).isNotEmpty();
         ChatCompletionMessageFunctionToolCall.Function call = calls.get(0).asFunction().function();
         assertThat(call.name()).isEqualTo("get_weather");
-        JsonNode arguments = Json.MAPPER.readTree(call.arguments());
+        JsonNode arguments = JsonMapper.shared().readTree(call.arguments());
         assertThat(arguments.get("city").isString()).isTrue();
         assertThat(arguments.get("unit").asString()).isIn("celsius", "fahrenheit");
         assertThat(calls.get(0).asFunction().id()).isNotBlank();
@@ -165,8 +164,8 @@ class OpenAiJavaClientTest {
                 .build());
 
         String text = completion.choices().get(0).message().content().orElseThrow();
-        JsonSchema compiled = JsonSchema.parse(Json.MAPPER.writeValueAsString(schema));
-        assertThat(SchemaValidator.validate(compiled, text)).isEmpty();
+        JsonSchema compiled = JsonSchema.parse(JsonMapper.shared().writeValueAsString(schema));
+        assertThat(compiled.validate(text)).isEmpty();
     }
 
     @Test

@@ -1,11 +1,11 @@
 package dev.locallm.server;
 
 import dev.locallm.ChatModel;
-import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ModelCapabilities;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
 import java.time.Duration;

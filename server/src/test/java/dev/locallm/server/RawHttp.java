@@ -1,6 +1,5 @@
 package dev.locallm.server;
 
-import dev.locallm.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Plain HTTP/1.1 requests to a test server, with full control over method, headers and body bytes. */
 final class RawHttp {
@@ -50,7 +50,7 @@ final class RawHttp {
     }
 
     static JsonNode json(HttpResponse<String> response) {
-        return Json.MAPPER.readTree(response.body());
+        return JsonMapper.shared().readTree(response.body());
     }
 
     /** A chat request for the test model with one user message and the given extra fields (JSON members). */

@@ -2,9 +2,7 @@ package dev.locallm.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.locallm.internal.Json;
 import dev.locallm.schema.JsonSchema;
-import dev.locallm.schema.SchemaValidator;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The wire format and the safety defaults, seen over plain HTTP against the real model. */
 class ServerBehaviourTest {
@@ -76,7 +75,7 @@ class ServerBehaviourTest {
                 + "\"max_tokens\":16,\"seed\":5"));
 
         assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
-        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Json.MAPPER::readTree).toList();
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(JsonMapper.shared()::readTree).toList();
         assertThat(chunks).extracting(c -> c.get("id").asString()).containsOnly(chunks.get(0).get("id").asString());
         assertThat(chunks).extracting(c -> c.get("object").asString()).containsOnly("chat.completion.chunk");
         assertThat(chunks.get(0).at("/choices/0/delta/role").asString()).isEqualTo("assistant");
@@ -98,7 +97,7 @@ class ServerBehaviourTest {
                 "/completions");
 
         assertThat(events).last().isEqualTo("[DONE]");
-        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Json.MAPPER::readTree).toList();
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(JsonMapper.shared()::readTree).toList();
         assertThat(chunks).extracting(c -> c.get("object").asString()).containsOnly("text_completion");
         StringBuilder text = new StringBuilder();
         chunks.forEach(c -> text.append(c.at("/choices/0/text").asString("")));
@@ -115,7 +114,7 @@ class ServerBehaviourTest {
         List<JsonNode> deltas = new ArrayList<>();
         String finish = null;
         for (String e : events.subList(0, events.size() - 1)) {
-            JsonNode chunk = Json.MAPPER.readTree(e);
+            JsonNode chunk = JsonMapper.shared().readTree(e);
             chunk.at("/choices/0/delta/tool_calls").forEach(deltas::add);
             if (chunk.at("/choices/0/finish_reason").isString()) {
                 finish = chunk.at("/choices/0/finish_reason").asString();
@@ -129,9 +128,9 @@ class ServerBehaviourTest {
         StringBuilder arguments = new StringBuilder();
         deltas.stream().filter(d -> d.get("index").asInt() == 0)
                 .forEach(d -> arguments.append(d.at("/function/arguments").asString("")));
-        JsonSchema parameters = JsonSchema.parse(Json.MAPPER.readTree(WEATHER_TOOL).at("/function/parameters")
+        JsonSchema parameters = JsonSchema.parse(JsonMapper.shared().readTree(WEATHER_TOOL).at("/function/parameters")
                 .toString());
-        assertThat(SchemaValidator.validate(parameters, arguments.toString())).as(arguments.toString()).isEmpty();
+        assertThat(parameters.validate(arguments.toString())).as(arguments.toString()).isEmpty();
     }
 
     @Test
@@ -152,7 +151,7 @@ class ServerBehaviourTest {
         assertThat(closed.statusCode()).as(closed.body()).isEqualTo(200);
         JsonNode choice = RawHttp.json(closed).at("/choices/0");
         assertThat(choice.get("finish_reason").asString()).isEqualTo("length");
-        assertThat(SchemaValidator.validate(JsonSchema.parse(PERSON), choice.at("/message/content").asString()))
+        assertThat(JsonSchema.parse(PERSON).validate(choice.at("/message/content").asString()))
                 .isEmpty();
     }
 

@@ -3,7 +3,6 @@ package dev.locallm.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.locallm.chat.ChatRequest;
-import dev.locallm.internal.Json;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Slots, queue, disconnects and shutdown, against the real model consumed at a slow pace (so a generation holds
@@ -110,7 +110,7 @@ class ServerLifecycleTest {
                 }
             }
             assertThat(rest).last().isEqualTo("[DONE]");
-            assertThat(rest.stream().filter(e -> !e.equals("[DONE]")).map(Json.MAPPER::readTree)
+            assertThat(rest.stream().filter(e -> !e.equals("[DONE]")).map(JsonMapper.shared()::readTree)
                     .filter(c -> c.at("/choices/0/finish_reason").isString())).hasSize(1);
             closing.get(30, TimeUnit.SECONDS);
             stream.close();

@@ -2,7 +2,6 @@ package dev.locallm.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.locallm.internal.Json;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -16,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * 16 streaming clients against 2 slots and a queue of 4, for {@code locallm.load.seconds} (8 in the build; the
@@ -81,7 +81,7 @@ class ServerLoadTest {
         List<String> lines = response.body().toList();
         if (response.statusCode() == 503) {
             String retry = response.headers().firstValue("Retry-After").orElse(null);
-            JsonNode error = Json.MAPPER.readTree(String.join("\n", lines)).get("error");
+            JsonNode error = JsonMapper.shared().readTree(String.join("\n", lines)).get("error");
             if (retry == null || error == null || !"overloaded".equals(error.get("code").asString())) {
                 result.failures.add("bad rejection: " + lines);
             }
@@ -94,7 +94,7 @@ class ServerLoadTest {
             result.failures.add("incomplete stream " + response.statusCode() + ": " + lines);
             return;
         }
-        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Json.MAPPER::readTree).toList();
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(JsonMapper.shared()::readTree).toList();
         long ids = chunks.stream().map(c -> c.get("id").asString()).distinct().count();
         long finishes = chunks.stream().filter(c -> c.at("/choices/0/finish_reason").isString()).count();
         boolean usage = chunks.get(chunks.size() - 1).at("/usage/completion_tokens").asInt() > 0;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.locallm.ChatModel;
-import dev.locallm.ModelCapabilities;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ModelCapabilities;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
@@ -56,9 +56,11 @@ public abstract class ChatModelContract {
     /** A prompt the model continues for a long time. */
     protected static final String PROMPT = "Tell me a story about a little dog.";
 
+    /** The model under test, opened once for the class by {@link #openModel()}. */
     protected ChatModel model;
 
     /** Opens a new model on each call (two models may share weights). */
+    /** Opens the model under test; the suite closes it. */
     protected abstract ChatModel openModel();
 
     @BeforeAll
@@ -389,6 +391,7 @@ public abstract class ChatModelContract {
         return true;
     }
 
+    /** The capabilities of the model under test. */
     protected ModelCapabilities capabilities() {
         return model.capabilities();
     }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Assumptions;
  * Stateless; thread-safe.
  */
 public final class TestModels {
+    /** The environment variable naming the models folder. */
     public static final String ENV = "LOCALLM_TEST_MODELS";
+    /** The system property naming the models folder (the build sets it to ../shared/models). */
     public static final String PROPERTY = "locallm.test.models";
 
     /** A trained 260K-parameter llama GGUF without chat template. */

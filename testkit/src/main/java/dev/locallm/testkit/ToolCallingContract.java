@@ -8,7 +8,6 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.schema.JsonSchema;
-import dev.locallm.schema.SchemaValidator;
 import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolCallDelta;
 import dev.locallm.tool.ToolChoice;
@@ -30,16 +29,20 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class ToolCallingContract {
+    /** A tool with a required string and an optional bounded integer. */
     protected static final ToolSpec WEATHER = ToolSpec.of("get_weather", "Current weather in a city", JsonSchema.parse(
             "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":30},\"days\":"
                     + "{\"type\":\"integer\",\"minimum\":1,\"maximum\":7}},\"required\":[\"city\"],"
                     + "\"additionalProperties\":false}"));
+    /** A tool with one required string. */
     protected static final ToolSpec TIME = ToolSpec.of("get_time", "Local time in a city", JsonSchema.parse(
             "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":30}},"
                     + "\"required\":[\"city\"],\"additionalProperties\":false}"));
 
+    /** The model under test, opened once for the class by {@link #openModel()}. */
     protected ChatModel model;
 
+    /** Opens the model under test; the suite closes it. */
     protected abstract ChatModel openModel();
 
     @BeforeAll
@@ -65,7 +68,7 @@ public abstract class ToolCallingContract {
         ToolSpec spec = call.name().equals(WEATHER.name()) ? WEATHER : TIME;
         assertThat(call.name()).isIn(WEATHER.name(), TIME.name());
         assertThat(call.id()).isNotBlank();
-        assertThat(SchemaValidator.validate(spec.parameters(), call.arguments())).as(call.arguments()).isEmpty();
+        assertThat(spec.parameters().validate(call.arguments())).as(call.arguments()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,102 @@
+package dev.locallm;
+
+import dev.locallm.chat.AssistantMessage;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.UserMessage;
+import dev.locallm.error.StructuredOutputException;
+import dev.locallm.error.TruncatedOutputException;
+import dev.locallm.schema.JsonSchema;
+import dev.locallm.tool.ToolCall;
+import dev.locallm.tool.ToolSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Structured output around any engine: checks a finished response against the request's response format and tools,
+ * and builds the request that re-asks after a failed check. Stateless; thread-safe.
+ */
+final class StructuredOutput {
+    private static final JsonSchema ANY_OBJECT = JsonSchema.parse("{\"type\":\"object\"}");
+
+    private StructuredOutput() {
+    }
+
+    private static JsonSchema schema(ResponseFormat format) {
+        return format.schema().orElse(ANY_OBJECT);
+    }
+
+    /**
+     * Checks a finished response against the request's format.
+     *
+     * @throws TruncatedOutputException  when JSON was cut short and the policy is to fail
+     * @throws StructuredOutputException when the text is not valid for the format
+     */
+    static void check(ChatRequest request, ChatResponse response) {
+        if (request.usesTools()) {
+            checkToolCalls(request, response);
+        }
+        ResponseFormat format = request.responseFormat();
+        if (!format.isJson() || response.finishReason() == FinishReason.CANCELLED
+                || response.finishReason() == FinishReason.TOOL_CALLS) {
+            return;
+        }
+        List<String> errors = schema(format).validate(response.text());
+        if (errors.isEmpty()) {
+            return;
+        }
+        if (response.finishReason() == FinishReason.LENGTH) {
+            throw new TruncatedOutputException(response.text());
+        }
+        throw new StructuredOutputException("The output is not valid " + format, response.text(), errors);
+    }
+
+    /**
+     * The request to send again after {@code response} failed its check: the conversation plus the invalid
+     * reply and a user turn that quotes what was wrong and asks for a valid answer.
+     */
+    static ChatRequest repairRequest(ChatRequest request, ChatResponse response, StructuredOutputException failure) {
+        String errors = failure.errors().isEmpty() ? failure.getMessage() : String.join("; ", failure.errors());
+        String ask = request.usesTools() && request.toolChoice().forcesCall()
+                ? "That reply is not a valid tool call (" + errors + "). Call "
+                        + request.toolChoice().tool().map(t -> "the tool " + t).orElse("one of the tools")
+                        + " now, with arguments that match its parameters."
+                : "That reply is not valid JSON for the required schema (" + errors + "). Reply again with only "
+                        + "the JSON, matching the schema exactly.";
+        return request.toBuilder().add(new AssistantMessage(response.text(), response.toolCalls()))
+                .add(UserMessage.of(ask)).build();
+    }
+
+    private static void checkToolCalls(ChatRequest request, ChatResponse response) {
+        FinishReason reason = response.finishReason();
+        if (reason == FinishReason.CANCELLED) {
+            return;
+        }
+        if (reason == FinishReason.LENGTH) {
+            if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
+                throw new TruncatedOutputException(response.text());
+            }
+            return;
+        }
+        if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
+            throw new StructuredOutputException("tool_choice " + request.toolChoice() + " asked for a tool call and "
+                    + "the model made none", response.text(), List.of());
+        }
+        List<String> errors = new ArrayList<>();
+        for (ToolCall call : response.toolCalls()) {
+            ToolSpec tool = request.tools().stream().filter(t -> t.name().equals(call.name())).findFirst().orElse(null);
+            if (tool == null) {
+                errors.add("call " + call.id() + ": no tool is named '" + call.name() + "'");
+                continue;
+            }
+            for (String e : tool.parameters().validate(call.arguments())) {
+                errors.add("call " + call.id() + " (" + call.name() + "): " + e);
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new StructuredOutputException("Tool call arguments do not validate", response.text(), errors);
+        }
+    }
+}

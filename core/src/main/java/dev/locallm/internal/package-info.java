@@ -1,4 +1,0 @@
-/**
- * Implementation of the public API around backend engines. Not API: may change in any release.
- */
-package dev.locallm.internal;

@@ -1,0 +1,75 @@
+package dev.locallm.engine;
+
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.ResponseFormat;
+import dev.locallm.engine.grammar.Grammar;
+import dev.locallm.engine.grammar.JsonSchemaGrammar;
+import dev.locallm.engine.grammar.ToolCallGrammar;
+import dev.locallm.engine.toolcall.ToolCallFormat;
+import dev.locallm.schema.JsonSchema;
+import dev.locallm.tool.ToolSpec;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The grammar a request's output must follow, compiled once and cached (the 128 most recently used): the calls a
+ * forced {@code tool_choice} asks for, or the JSON a response format asks for. Stateless; thread-safe.
+ *
+ * <pre>{@code
+ * Optional<Grammar> constraint = Grammars.forRequest(request, ToolCallFormat.HERMES);
+ * constraint.ifPresent(g -> parameters.setGrammar(g.toGbnf()));
+ * }</pre>
+ */
+public final class Grammars {
+    private static final JsonSchema ANY_OBJECT = JsonSchema.parse("{\"type\":\"object\"}");
+    private static final int CACHE_SIZE = 128;
+    private static final LruCache<Object, Grammar> CACHE = new LruCache<>(CACHE_SIZE);
+    /** Calls per turn a grammar allows in formats with several calls. */
+    private static final int MAX_PARALLEL_CALLS = 8;
+
+    private Grammars() {
+    }
+
+    /**
+     * What the engine must constrain the request's output to: the calls when the request forces one (to the named
+     * tool, or to any), written in {@code format}; else the JSON of its response format; else nothing.
+     *
+     * @throws dev.locallm.error.UnsupportedSchemaException when a schema cannot be enforced
+     */
+    public static Optional<Grammar> forRequest(ChatRequest request, ToolCallFormat format) {
+        if (request.usesTools() && request.toolChoice().forcesCall()) {
+            return Optional.of(forToolCalls(request, format));
+        }
+        return forResponseFormat(request.responseFormat());
+    }
+
+    /**
+     * The JSON a response format asks for (any object for plain JSON mode); empty for text.
+     *
+     * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be enforced
+     */
+    public static Optional<Grammar> forResponseFormat(ResponseFormat format) {
+        if (!format.isJson()) {
+            return Optional.empty();
+        }
+        return Optional.of(forSchema(format.schema().orElse(ANY_OBJECT)));
+    }
+
+    /**
+     * JSON that validates against a schema.
+     *
+     * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be enforced
+     */
+    public static Grammar forSchema(JsonSchema schema) {
+        return CACHE.get(schema, s -> JsonSchemaGrammar.compile(schema));
+    }
+
+    /** The calls a request forces: to the named tool, or to any of its tools. */
+    static Grammar forToolCalls(ChatRequest request, ToolCallFormat format) {
+        List<ToolSpec> allowed = request.toolChoice().tool()
+                .map(name -> request.tools().stream().filter(t -> t.name().equals(name)).toList())
+                .orElse(request.tools());
+        int calls = format == ToolCallFormat.HERMES || format == ToolCallFormat.MISTRAL ? MAX_PARALLEL_CALLS : 1;
+        return CACHE.get(List.of(allowed, format), k -> ToolCallGrammar.compile(allowed, format, calls));
+    }
+}

@@ -1,0 +1,180 @@
+package dev.locallm.engine.grammar;
+
+import java.util.Arrays;
+
+/**
+ * A context-free grammar over Unicode code points: rules made of alternatives, each a sequence of character
+ * classes and references to rules. It is what constrained decoding follows: {@link #start()} gives a
+ * {@link GrammarState} that says which characters may come next, and {@link #toGbnf()} renders the grammar for
+ * llama.cpp. Compile one from a JSON schema with {@link JsonSchemaGrammar}.
+ *
+ * <pre>{@code
+ * Grammar grammar = JsonSchemaGrammar.compile(JsonSchema.from(Weather.class));
+ * boolean valid = grammar.start().advance("{\"city\": \"Paris\", \"temperature\": 21}")
+ *         .map(GrammarState::isComplete).orElse(false);
+ * }</pre>
+ *
+ * <p>Every rule derives a finite string and none is left-recursive (checked when built), so matching always
+ * terminates and {@link GrammarState#shortestCompletion()} exists. Immutable and thread-safe.
+ */
+public final class Grammar {
+
+    /** A character class or a rule reference. Immutable. */
+    static final class Element {
+        final CharClass chars;
+        final int rule;
+
+        private Element(CharClass chars, int rule) {
+            this.chars = chars;
+            this.rule = rule;
+        }
+
+        static Element chars(CharClass chars) {
+            return new Element(chars, -1);
+        }
+
+        static Element ref(int rule) {
+            return new Element(null, rule);
+        }
+
+        boolean isChars() {
+            return chars != null;
+        }
+    }
+
+    private final String[] names;
+    private final Element[][][] rules;
+    private final int root;
+    /** Fewest characters each rule derives. */
+    private final int[] minLength;
+    /** For each rule, alternative and position: fewest characters from that position to the alternative's end. */
+    private final int[][][] minRest;
+    private volatile String gbnf;
+
+    Grammar(String[] names, Element[][][] rules, int root) {
+        this.names = names;
+        this.rules = rules;
+        this.root = root;
+        this.minLength = computeMinLengths();
+        this.minRest = computeMinRest();
+        checkLeftRecursion();
+    }
+
+    /** The state before any character. */
+    public GrammarState start() {
+        return GrammarState.initial(this);
+    }
+
+    /** The grammar in llama.cpp's GBNF notation, with the start rule named {@code root}. */
+    public String toGbnf() {
+        String text = gbnf;
+        if (text == null) {
+            text = GbnfWriter.write(this);
+            gbnf = text;
+        }
+        return text;
+    }
+
+    /** Number of rules, helper rules included. */
+    public int ruleCount() {
+        return rules.length;
+    }
+
+    int root() {
+        return root;
+    }
+
+    String name(int rule) {
+        return names[rule];
+    }
+
+    Element[][] alternatives(int rule) {
+        return rules[rule];
+    }
+
+    int minRest(int rule, int alternative, int position) {
+        return minRest[rule][alternative][position];
+    }
+
+    private int[] computeMinLengths() {
+        int[] min = new int[rules.length];
+        Arrays.fill(min, Integer.MAX_VALUE);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int r = 0; r < rules.length; r++) {
+                for (Element[] alt : rules[r]) {
+                    long sum = 0;
+                    for (Element e : alt) {
+                        sum += e.isChars() ? 1 : min[e.rule];
+                    }
+                    if (sum < min[r]) {
+                        min[r] = (int) sum;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < rules.length; r++) {
+            if (min[r] == Integer.MAX_VALUE) {
+                throw new GrammarException("rule '" + names[r] + "' derives no finite string");
+            }
+        }
+        return min;
+    }
+
+    private int[][][] computeMinRest() {
+        int[][][] rest = new int[rules.length][][];
+        for (int r = 0; r < rules.length; r++) {
+            rest[r] = new int[rules[r].length][];
+            for (int a = 0; a < rules[r].length; a++) {
+                Element[] alt = rules[r][a];
+                int[] suffix = new int[alt.length + 1];
+                for (int i = alt.length - 1; i >= 0; i--) {
+                    suffix[i] = suffix[i + 1] + (alt[i].isChars() ? 1 : minLength[alt[i].rule]);
+                }
+                rest[r][a] = suffix;
+            }
+        }
+        return rest;
+    }
+
+    /** Left recursion would make matching loop: a rule reaching itself before any character is consumed. */
+    private void checkLeftRecursion() {
+        boolean[] nullable = new boolean[rules.length];
+        for (int r = 0; r < rules.length; r++) {
+            nullable[r] = minLength[r] == 0;
+        }
+        int[] state = new int[rules.length];
+        for (int r = 0; r < rules.length; r++) {
+            visitLeft(r, state, nullable);
+        }
+    }
+
+    private void visitLeft(int rule, int[] state, boolean[] nullable) {
+        if (state[rule] == 2) {
+            return;
+        }
+        if (state[rule] == 1) {
+            throw new GrammarException("rule '" + names[rule] + "' is left-recursive");
+        }
+        state[rule] = 1;
+        for (Element[] alt : rules[rule]) {
+            for (Element e : alt) {
+                if (e.isChars()) {
+                    break;
+                }
+                visitLeft(e.rule, state, nullable);
+                if (!nullable[e.rule]) {
+                    break;
+                }
+            }
+        }
+        state[rule] = 2;
+    }
+
+    @Override
+    public String toString() {
+        return "Grammar[" + rules.length + " rules]";
+    }
+}

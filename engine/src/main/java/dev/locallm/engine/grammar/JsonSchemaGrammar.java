@@ -1,0 +1,888 @@
+package dev.locallm.engine.grammar;
+
+import static dev.locallm.engine.grammar.GrammarExpr.alt;
+import static dev.locallm.engine.grammar.GrammarExpr.literal;
+import static dev.locallm.engine.grammar.GrammarExpr.optional;
+import static dev.locallm.engine.grammar.GrammarExpr.seq;
+
+import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.schema.JsonSchema;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Compiles a JSON schema to a {@link Grammar} whose sentences are JSON texts that validate against the schema.
+ *
+ * <p>The grammar is <em>sound</em> rather than complete: everything it generates is valid, but it may generate
+ * fewer texts than the schema allows. Objects list required properties first, then optional ones, in schema
+ * order, and get no properties the schema does not name; strings that must match a {@code pattern} match it as a
+ * whole; white space is limited to what keeps output readable. Keywords it cannot enforce make compilation fail
+ * with {@link UnsupportedSchemaException} naming the keyword and its JSON pointer; annotations ({@code title},
+ * {@code description}, {@code default}, {@code examples}...) are ignored as they constrain nothing.
+ *
+ * <p>Supported: {@code type} (and unions), {@code properties}, {@code required}, {@code additionalProperties},
+ * {@code enum}, {@code const}, {@code items}, {@code prefixItems}, {@code minItems}, {@code maxItems},
+ * {@code anyOf}, {@code oneOf}, {@code allOf} (of object schemas), {@code $ref} into the same document with
+ * {@code $defs}/{@code definitions} and recursion, {@code minLength}, {@code maxLength}, {@code pattern},
+ * {@code format} (date, time, date-time, uuid, email, uri, ipv4), integer {@code minimum}/{@code maximum} and
+ * their exclusive forms, and a number {@code minimum} of 0. Stateless; thread-safe.
+ */
+public final class JsonSchemaGrammar {
+    /** Bound on counted repetitions (string lengths, array sizes) that a grammar spells out. */
+    static final int MAX_COUNT = 10_000;
+    /** Digits an unbounded integer may have. */
+    private static final int MAX_DIGITS = 15;
+
+    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema",
+            "$id", "$comment", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "contentEncoding",
+            "contentMediaType", "contentSchema", "$vocabulary");
+    private static final Map<String, String> FORMATS = Map.of(
+            "date", "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])",
+            "time", "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+            "date-time", "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                    + "(\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+            "uuid", "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "email", "[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,2}@[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,2}"
+                    + "\\.(com|org|net|io|dev|info|de|fr|uk|jp)",
+            "uri", "https?://[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,3}(/[a-zA-Z0-9._~-]{1,32}){0,8}",
+            "ipv4", "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+
+    /** Deepest nesting of schemas the compiler follows. */
+    static final int MAX_DEPTH = 128;
+    /** Most alternatives of an {@code enum}, {@code anyOf} or {@code oneOf}. */
+    static final int MAX_ALTERNATIVES = 1024;
+
+    private final JsonNode document;
+    private final GrammarBuilder b;
+    private int depth;
+    private final Map<String, Integer> refRules = new HashMap<>();
+    private final Map<String, Integer> common;
+
+    /**
+     * A compiler for one schema document that adds its rules to {@code builder}; {@code common} shares the
+     * rules every document needs (white space, string characters, any value) between compilers of one grammar.
+     */
+    JsonSchemaGrammar(GrammarBuilder builder, Map<String, Integer> common, JsonNode document) {
+        this.b = builder;
+        this.common = common;
+        this.document = document;
+    }
+
+    /**
+     * Compiles a schema.
+     *
+     * @throws UnsupportedSchemaException when the schema uses something a grammar cannot enforce
+     */
+    public static Grammar compile(JsonSchema schema) {
+        GrammarBuilder builder = new GrammarBuilder();
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(builder, new HashMap<>(), JsonMapper.shared().readTree(schema.toJson()));
+        int root = builder.declare("root");
+        builder.define(root, seq(compiler.ws(), compiler.document(), compiler.ws()));
+        return build(builder, root);
+    }
+
+    /** Builds, reporting a schema whose recursion never ends as unsupported. */
+    static Grammar build(GrammarBuilder builder, int root) {
+        try {
+            return builder.build(root);
+        } catch (GrammarException e) {
+            throw new UnsupportedSchemaException("$ref", "#", "the schema " + e.getMessage().replace("rule", "part")
+                    + "; it admits no finite JSON value to generate");
+        }
+    }
+
+    /** The expression for the whole document. */
+    GrammarExpr document() {
+        return value(document, "#");
+    }
+
+    // ---- values
+
+    private GrammarExpr value(JsonNode schema, String pointer) {
+        if (++depth > MAX_DEPTH) {
+            throw new UnsupportedSchemaException("$schema", pointer, "schemas nested deeper than " + MAX_DEPTH
+                    + " levels are not supported");
+        }
+        try {
+            return valueAtDepth(schema, pointer);
+        } finally {
+            depth--;
+        }
+    }
+
+    private GrammarExpr valueAtDepth(JsonNode schema, String pointer) {
+        if (schema.isBoolean()) {
+            if (!schema.booleanValue()) {
+                throw new UnsupportedSchemaException("false", pointer, "the schema 'false' matches no value");
+            }
+            return any();
+        }
+        if (!schema.isObject()) {
+            throw new UnsupportedSchemaException("$schema", pointer, "a schema must be an object or a boolean");
+        }
+        checkKeywords(schema, pointer);
+        checkShapes(schema, pointer);
+        if (schema.has("$ref")) {
+            return ref(schema, pointer);
+        }
+        if (schema.has("const")) {
+            return jsonLiteral(schema.get("const"));
+        }
+        if (schema.has("enum")) {
+            JsonNode values = schema.get("enum");
+            if (!values.isArray() || values.isEmpty()) {
+                throw new UnsupportedSchemaException("enum", pointer, "enum must be a non-empty array");
+            }
+            List<GrammarExpr> options = new ArrayList<>();
+            values.forEach(v -> options.add(jsonLiteral(v)));
+            return new GrammarExpr.Alt(options);
+        }
+        for (String combinator : List.of("anyOf", "oneOf")) {
+            if (schema.has(combinator)) {
+                JsonNode subs = schema.get(combinator);
+                if (!subs.isArray() || subs.isEmpty()) {
+                    throw new UnsupportedSchemaException(combinator, pointer, combinator + " must be a non-empty array");
+                }
+                if (hasConstraintsBesides(schema, combinator)) {
+                    throw new UnsupportedSchemaException(combinator, pointer,
+                            combinator + " together with other constraining keywords");
+                }
+                if (combinator.equals("oneOf") && !disjoint(subs, pointer)) {
+                    throw new UnsupportedSchemaException("oneOf", pointer, "oneOf needs exactly one branch to match; "
+                            + "enforceable only when branches differ in type, in constant values, or in a constant "
+                            + "discriminator property");
+                }
+                List<GrammarExpr> options = new ArrayList<>();
+                for (int i = 0; i < subs.size(); i++) {
+                    options.add(value(subs.get(i), pointer + "/" + combinator + "/" + i));
+                }
+                return new GrammarExpr.Alt(options);
+            }
+        }
+        if (schema.has("allOf")) {
+            return value(mergeAllOf(schema, pointer), pointer);
+        }
+        List<String> types = types(schema, pointer);
+        if (types.isEmpty()) {
+            return any();
+        }
+        List<GrammarExpr> options = new ArrayList<>();
+        for (String type : types) {
+            options.add(typed(type, schema, pointer));
+        }
+        return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
+    }
+
+    private static boolean hasConstraintsBesides(JsonNode schema, String keyword) {
+        for (String name : schema.propertyNames()) {
+            if (!name.equals(keyword) && !ANNOTATIONS.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<String> types(JsonNode schema, String pointer) {
+        JsonNode type = schema.get("type");
+        List<String> types = new ArrayList<>();
+        if (type == null) {
+            if (hasAny(schema, "properties", "required", "additionalProperties", "unevaluatedProperties",
+                    "minProperties", "maxProperties")) {
+                types.add("object");
+            } else if (hasAny(schema, "items", "prefixItems", "minItems", "maxItems", "uniqueItems")) {
+                types.add("array");
+            } else if (hasAny(schema, "minLength", "maxLength", "pattern", "format")) {
+                types.add("string");
+            } else if (hasAny(schema, "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")) {
+                types.add("number");
+            }
+            return types;
+        }
+        if (type.isString()) {
+            types.add(type.stringValue());
+        } else if (type.isArray()) {
+            type.forEach(t -> types.add(t.asString()));
+        } else {
+            throw new UnsupportedSchemaException("type", pointer, "type must be a string or an array of strings");
+        }
+        if (types.contains("number") && types.contains("integer")) {
+            types.remove("integer");
+        }
+        return types;
+    }
+
+    // ---- oneOf
+
+    /** Whether no value can match two branches: distinct types, distinct constants, or a distinct discriminator. */
+    private boolean disjoint(JsonNode branches, String pointer) {
+        List<JsonNode> resolved = new ArrayList<>();
+        for (JsonNode b : branches) {
+            JsonNode r = b;
+            while (r.isObject() && r.has("$ref") && !hasConstraintsBesides(r, "$ref")) {
+                r = resolve(r.get("$ref").asString(), pointer);
+            }
+            resolved.add(r);
+        }
+        List<Set<String>> kinds = new ArrayList<>();
+        for (JsonNode b : resolved) {
+            kinds.add(kinds(b, pointer));
+        }
+        if (pairwiseDisjoint(kinds)) {
+            return true;
+        }
+        List<Set<JsonNode>> constants = new ArrayList<>();
+        for (JsonNode b : resolved) {
+            Set<JsonNode> values = constants(b);
+            if (values == null) {
+                constants = null;
+                break;
+            }
+            constants.add(values);
+        }
+        if (constants != null && pairwiseDisjoint(constants)) {
+            return true;
+        }
+        return discriminated(resolved);
+    }
+
+    private static <T> boolean pairwiseDisjoint(List<Set<T>> sets) {
+        for (int i = 0; i < sets.size(); i++) {
+            for (int j = i + 1; j < sets.size(); j++) {
+                for (T t : sets.get(i)) {
+                    if (sets.get(j).contains(t)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The JSON types a branch can produce, with integer counted as number. */
+    private Set<String> kinds(JsonNode b, String pointer) {
+        Set<String> all = Set.of("object", "array", "string", "number", "boolean", "null");
+        if (!b.isObject()) {
+            return all;
+        }
+        Set<JsonNode> values = constants(b);
+        Set<String> out = new LinkedHashSet<>();
+        if (values != null) {
+            values.forEach(v -> out.add(v.isNumber() ? "number" : v.isObject() ? "object" : v.isArray() ? "array"
+                    : v.isString() ? "string" : v.isBoolean() ? "boolean" : "null"));
+            return out;
+        }
+        if (b.has("anyOf") || b.has("oneOf") || b.has("allOf")) {
+            return all;
+        }
+        List<String> types = types(b, pointer);
+        if (types.isEmpty()) {
+            return all;
+        }
+        types.forEach(t -> out.add(t.equals("integer") ? "number" : t));
+        return out;
+    }
+
+    /** The values of a {@code const} or {@code enum} branch, or {@code null} when it is not one. */
+    private static Set<JsonNode> constants(JsonNode b) {
+        if (b.isObject() && b.has("const")) {
+            return Set.of(b.get("const"));
+        }
+        if (b.isObject() && b.has("enum") && b.get("enum").isArray()) {
+            Set<JsonNode> values = new LinkedHashSet<>();
+            b.get("enum").forEach(values::add);
+            return values;
+        }
+        return null;
+    }
+
+    /** Whether all branches are objects requiring one property whose constant values differ. */
+    private static boolean discriminated(List<JsonNode> branches) {
+        JsonNode first = branches.get(0);
+        if (!first.isObject() || !first.has("properties")) {
+            return false;
+        }
+        for (String candidate : first.get("properties").propertyNames()) {
+            List<Set<JsonNode>> values = new ArrayList<>();
+            for (JsonNode b : branches) {
+                JsonNode prop = b.isObject() && b.has("properties") ? b.get("properties").get(candidate) : null;
+                boolean required = b.has("required") && b.get("required").toString().contains("\"" + candidate + "\"");
+                Set<JsonNode> constant = prop == null ? null : constants(prop);
+                if (constant == null || !required) {
+                    values = null;
+                    break;
+                }
+                values.add(constant);
+            }
+            if (values != null && pairwiseDisjoint(values)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasAny(JsonNode schema, String... keywords) {
+        for (String k : keywords) {
+            if (schema.has(k)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private GrammarExpr typed(String type, JsonNode schema, String pointer) {
+        return switch (type) {
+            case "string" -> string(schema, pointer);
+            case "integer" -> integer(schema, pointer);
+            case "number" -> number(schema, pointer);
+            case "boolean" -> alt(literal("true"), literal("false"));
+            case "null" -> literal("null");
+            case "object" -> object(schema, pointer);
+            case "array" -> array(schema, pointer);
+            default -> throw new UnsupportedSchemaException("type", pointer, "unknown type '" + type + "'");
+        };
+    }
+
+    // ---- keywords
+
+    private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "enum",
+            "const", "items", "prefixItems", "minItems", "maxItems", "anyOf", "oneOf", "allOf", "$ref", "minLength",
+            "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+            "multipleOf", "uniqueItems", "minProperties", "maxProperties", "unevaluatedProperties");
+
+    /** Keyword values of the wrong JSON type make the schema malformed: refused, not guessed at. */
+    private static void checkShapes(JsonNode schema, String pointer) {
+        for (String name : schema.propertyNames()) {
+            JsonNode v = schema.get(name);
+            boolean ok = switch (name) {
+                case "properties", "$defs", "definitions" -> v.isObject();
+                case "required" -> v.isArray() && allMatch(v, JsonNode::isString);
+                case "enum", "prefixItems" -> v.isArray();
+                case "anyOf", "oneOf", "allOf" -> v.isArray() && !v.isEmpty();
+                case "items" -> v.isObject() || v.isBoolean() || v.isArray();
+                case "additionalProperties", "unevaluatedProperties" -> v.isObject() || v.isBoolean();
+                case "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minimum",
+                     "maximum", "multipleOf" -> v.isNumber();
+                case "exclusiveMinimum", "exclusiveMaximum" -> v.isNumber() || v.isBoolean();
+                case "pattern", "format", "$ref", "title", "description", "$id", "$schema", "$comment" -> v.isString();
+                case "uniqueItems", "deprecated", "readOnly", "writeOnly" -> v.isBoolean();
+                default -> true;
+            };
+            if (!ok) {
+                throw new UnsupportedSchemaException(name, pointer, "malformed value " + abbreviate(v.toString()));
+            }
+        }
+        for (String name : List.of("enum", "anyOf", "oneOf")) {
+            if (schema.has(name) && schema.get(name).size() > MAX_ALTERNATIVES) {
+                throw new UnsupportedSchemaException(name, pointer, "more than " + MAX_ALTERNATIVES + " alternatives");
+            }
+        }
+    }
+
+    private static boolean allMatch(JsonNode array, java.util.function.Predicate<JsonNode> test) {
+        for (JsonNode n : array) {
+            if (!test.test(n)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    private static void checkKeywords(JsonNode schema, String pointer) {
+        for (String name : schema.propertyNames()) {
+            if (ANNOTATIONS.contains(name)) {
+                continue;
+            }
+            if (!KNOWN.contains(name)) {
+                throw new UnsupportedSchemaException(name, pointer, "a grammar cannot enforce '" + name + "'");
+            }
+        }
+        JsonNode unique = schema.get("uniqueItems");
+        if (unique != null && unique.asBoolean(false)) {
+            throw new UnsupportedSchemaException("uniqueItems", pointer, "a grammar cannot keep array items distinct");
+        }
+    }
+
+    // ---- $ref
+
+    private GrammarExpr ref(JsonNode schema, String pointer) {
+        String ref = schema.get("$ref").asString();
+        if (hasConstraintsBesides(schema, "$ref")) {
+            throw new UnsupportedSchemaException("$ref", pointer, "$ref with other constraining keywords beside it");
+        }
+        if (!ref.startsWith("#")) {
+            throw new UnsupportedSchemaException("$ref", pointer, "only references inside the schema (#...) are "
+                    + "supported, not '" + ref + "'");
+        }
+        Integer rule = refRules.get(ref);
+        if (rule == null) {
+            JsonNode target = resolve(ref, pointer);
+            rule = b.declare(ref.length() > 1 ? ref.substring(ref.lastIndexOf('/') + 1) : "root-ref");
+            refRules.put(ref, rule);
+            b.define(rule, value(target, ref));
+        }
+        return new GrammarExpr.Ref(rule);
+    }
+
+    private JsonNode resolve(String ref, String pointer) {
+        JsonNode node = document;
+        String path = ref.substring(1);
+        if (path.isEmpty()) {
+            return node;
+        }
+        if (!path.startsWith("/")) {
+            throw new UnsupportedSchemaException("$ref", pointer, "anchors ('" + ref + "') are not supported");
+        }
+        for (String part : path.substring(1).split("/", -1)) {
+            String key = URLDecoder.decode(part, StandardCharsets.UTF_8).replace("~1", "/").replace("~0", "~");
+            node = node.isArray() && key.matches("\\d+") ? node.get(Integer.parseInt(key)) : node.get(key);
+            if (node == null) {
+                throw new UnsupportedSchemaException("$ref", pointer, "'" + ref + "' points at nothing");
+            }
+        }
+        return node;
+    }
+
+    // ---- allOf
+
+    /**
+     * Merges the parts of an {@code allOf} (and the keywords beside it) into one schema, when that is exact:
+     * parts may add properties, required names and keywords, but may not disagree, and a part that closes the
+     * object ({@code additionalProperties}, {@code unevaluatedProperties}) must be the only one declaring
+     * properties, since it does not see the others'.
+     */
+    private JsonNode mergeAllOf(JsonNode schema, String pointer) {
+        List<JsonNode> parts = new ArrayList<>();
+        for (int i = 0; i < schema.get("allOf").size(); i++) {
+            JsonNode part = schema.get("allOf").get(i);
+            while (part.isObject() && part.has("$ref") && part.size() == 1) {
+                part = resolve(part.get("$ref").asString(), pointer);
+            }
+            if (part.isBoolean() && !part.booleanValue()) {
+                throw new UnsupportedSchemaException("false", pointer + "/allOf/" + i, "the schema 'false' matches no value");
+            }
+            if (part.isObject()) {
+                parts.add(part);
+            }
+        }
+        ObjectNode rest = ((ObjectNode) schema).deepCopy();
+        rest.remove("allOf");
+        parts.add(rest);
+        List<JsonNode> closers = parts.stream().filter(p -> p.has("additionalProperties") || p.has("unevaluatedProperties"))
+                .toList();
+        List<JsonNode> declarers = parts.stream().filter(p -> p.has("properties")).toList();
+        if (!closers.isEmpty() && (closers.size() > 1 || declarers.stream().anyMatch(d -> d != closers.get(0)))) {
+            throw new UnsupportedSchemaException("allOf", pointer, "additionalProperties or unevaluatedProperties in "
+                    + "one part do not see properties declared in another");
+        }
+        ObjectNode merged = JsonMapper.shared().createObjectNode();
+        ObjectNode properties = JsonMapper.shared().createObjectNode();
+        Set<String> required = new LinkedHashSet<>();
+        for (JsonNode part : parts) {
+            for (String name : part.propertyNames()) {
+                JsonNode v = part.get(name);
+                if (name.equals("properties")) {
+                    for (String p : v.propertyNames()) {
+                        if (properties.has(p) && !properties.get(p).equals(v.get(p))) {
+                            throw new UnsupportedSchemaException("allOf", pointer, "property '" + p
+                                    + "' is defined differently by two parts");
+                        }
+                        properties.set(p, v.get(p));
+                    }
+                } else if (name.equals("required")) {
+                    v.forEach(r -> required.add(r.asString()));
+                } else if (!ANNOTATIONS.contains(name)) {
+                    if (merged.has(name) && !merged.get(name).equals(v)) {
+                        throw new UnsupportedSchemaException("allOf", pointer, "parts set '" + name
+                                + "' differently; only parts that add distinct keywords can be merged");
+                    }
+                    merged.set(name, v);
+                }
+            }
+        }
+        if (!properties.isEmpty()) {
+            merged.set("properties", properties);
+        }
+        if (!required.isEmpty()) {
+            merged.set("required", JsonMapper.shared().valueToTree(required));
+        }
+        return merged;
+    }
+
+    // ---- strings
+
+    private GrammarExpr string(JsonNode schema, String pointer) {
+        int min = count(schema, "minLength", 0, pointer);
+        int max = count(schema, "maxLength", -1, pointer);
+        JsonNode pattern = schema.get("pattern");
+        JsonNode format = schema.get("format");
+        if (format != null) {
+            String regex = FORMATS.get(format.asString());
+            if (regex == null) {
+                throw new UnsupportedSchemaException("format", pointer, "format '" + format.asString()
+                        + "' is not supported (supported: " + String.join(", ", FORMATS.keySet()) + ")");
+            }
+            if (pattern != null || schema.has("minLength") || schema.has("maxLength")) {
+                throw new UnsupportedSchemaException("format", pointer, "format together with pattern or lengths");
+            }
+            return quoted(jsonString(RegexGrammar.compile(regex)));
+        }
+        if (pattern != null) {
+            if (schema.has("minLength") || schema.has("maxLength")) {
+                throw new UnsupportedSchemaException("pattern", pointer, "pattern together with minLength/maxLength");
+            }
+            try {
+                return quoted(jsonString(RegexGrammar.compile(pattern.asString())));
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedSchemaException("pattern", pointer, e.getMessage());
+            }
+        }
+        if (max != -1 && max < min) {
+            throw new UnsupportedSchemaException("maxLength", pointer, "maxLength is below minLength");
+        }
+        return quoted(new GrammarExpr.Repeat(new GrammarExpr.Ref(jsonChar()), min, max));
+    }
+
+    private GrammarExpr quoted(GrammarExpr content) {
+        return seq(literal("\""), content, literal("\""));
+    }
+
+    /**
+     * One character of a JSON string: unescaped, or an escape sequence. Unicode escapes exclude the surrogate
+     * range, whose lone halves many parsers (Jackson among them) reject.
+     */
+    private int jsonChar() {
+        return common.computeIfAbsent("char", k -> {
+            GrammarExpr hex = chars(new int[] {'0', '9'}, new int[] {'a', 'f'}, new int[] {'A', 'F'});
+            GrammarExpr unicode = seq(literal("u"), alt(
+                    seq(chars(new int[] {'0', '9'}, new int[] {'a', 'c'}, new int[] {'A', 'C'}, new int[] {'e', 'f'},
+                            new int[] {'E', 'F'}), new GrammarExpr.Repeat(hex, 3, 3)),
+                    seq(chars(new int[] {'d', 'd'}, new int[] {'D', 'D'}), chars(new int[] {'0', '7'}),
+                            new GrammarExpr.Repeat(hex, 2, 2))));
+            GrammarExpr simpleEscape = chars(new int[] {'"', '"'}, new int[] {'\\', '\\'}, new int[] {'/', '/'},
+                    new int[] {'b', 'b'}, new int[] {'f', 'f'}, new int[] {'n', 'n'}, new int[] {'r', 'r'},
+                    new int[] {'t', 't'});
+            GrammarExpr plain = new GrammarExpr.Chars(CharClass.ofRanges(List.of(new int[] {'"', '"'},
+                    new int[] {'\\', '\\'}, new int[] {0, 0x1f}), true));
+            return b.shared("char", alt(plain, seq(literal("\\"), alt(simpleEscape, unicode))));
+        });
+    }
+
+    private static GrammarExpr chars(int[]... ranges) {
+        return new GrammarExpr.Chars(CharClass.ofRanges(List.of(ranges), false));
+    }
+
+    /** A regex expression over decoded characters, rewritten to the JSON-escaped text that encodes them. */
+    private static GrammarExpr jsonString(GrammarExpr e) {
+        if (e instanceof GrammarExpr.Chars c) {
+            List<GrammarExpr> options = new ArrayList<>();
+            CharClass plain = c.chars().without(0, 0x1f).without('"', '"').without('\\', '\\');
+            if (!plain.isEmpty()) {
+                options.add(new GrammarExpr.Chars(plain));
+            }
+            if (c.chars().matches('"')) {
+                options.add(literal("\\\""));
+            }
+            if (c.chars().matches('\\')) {
+                options.add(literal("\\\\"));
+            }
+            if (c.chars().matches('\n')) {
+                options.add(literal("\\n"));
+            }
+            if (c.chars().matches('\t')) {
+                options.add(literal("\\t"));
+            }
+            return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
+        }
+        if (e instanceof GrammarExpr.Seq s) {
+            return new GrammarExpr.Seq(s.items().stream().map(JsonSchemaGrammar::jsonString).toList());
+        }
+        if (e instanceof GrammarExpr.Alt a) {
+            return new GrammarExpr.Alt(a.options().stream().map(JsonSchemaGrammar::jsonString).toList());
+        }
+        if (e instanceof GrammarExpr.Repeat r) {
+            return new GrammarExpr.Repeat(jsonString(r.item()), r.min(), r.max());
+        }
+        return e;
+    }
+
+    // ---- numbers
+
+    private GrammarExpr integer(JsonNode schema, String pointer) {
+        checkMultipleOf(schema, pointer, true);
+        Long lo = bound(schema, "minimum", "exclusiveMinimum", true, pointer);
+        Long hi = bound(schema, "maximum", "exclusiveMaximum", false, pointer);
+        if (lo != null && hi != null && lo > hi) {
+            throw new UnsupportedSchemaException("minimum", pointer, "no integer lies between the bounds");
+        }
+        return IntegerRange.expr(lo, hi, MAX_DIGITS);
+    }
+
+    private GrammarExpr number(JsonNode schema, String pointer) {
+        checkMultipleOf(schema, pointer, false);
+        JsonNode minimum = schema.get("minimum");
+        for (String keyword : List.of("maximum", "exclusiveMinimum", "exclusiveMaximum")) {
+            if (schema.has(keyword)) {
+                throw new UnsupportedSchemaException(keyword, pointer, "bounds on non-integer numbers are not "
+                        + "supported (use type integer, or only minimum 0)");
+            }
+        }
+        if (minimum != null && !(minimum.isNumber() && minimum.asDouble() == 0)) {
+            throw new UnsupportedSchemaException("minimum", pointer, "bounds on non-integer numbers are not supported "
+                    + "(use type integer, or only minimum 0)");
+        }
+        GrammarExpr digits = new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), 1, MAX_DIGITS);
+        GrammarExpr integral = alt(literal("0"), seq(new GrammarExpr.Chars(CharClass.range('1', '9')),
+                new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), 0, MAX_DIGITS - 1)));
+        GrammarExpr fraction = optional(seq(literal("."), digits));
+        GrammarExpr exponent = optional(seq(new GrammarExpr.Chars(CharClass.ofRanges(List.of(new int[] {'e', 'e'},
+                        new int[] {'E', 'E'}), false)), optional(new GrammarExpr.Chars(CharClass.ofRanges(
+                        List.of(new int[] {'+', '+'}, new int[] {'-', '-'}), false))),
+                new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), 1, 2)));
+        GrammarExpr sign = minimum != null ? GrammarExpr.EMPTY : optional(literal("-"));
+        return new GrammarExpr.Ref(b.shared(minimum != null ? "non-negative-number" : "number",
+                seq(sign, integral, fraction, minimum != null ? GrammarExpr.EMPTY : exponent)));
+    }
+
+    private static void checkMultipleOf(JsonNode schema, String pointer, boolean integer) {
+        JsonNode multiple = schema.get("multipleOf");
+        if (multiple != null && !(integer && multiple.isNumber() && multiple.asDouble() == 1)) {
+            throw new UnsupportedSchemaException("multipleOf", pointer, "a grammar cannot enforce multipleOf");
+        }
+    }
+
+    /** An inclusive integer bound from a value and its exclusive form (2020-12 numbers or draft-4 booleans). */
+    private static Long bound(JsonNode schema, String inclusive, String exclusive, boolean lower, String pointer) {
+        Long best = null;
+        JsonNode in = schema.get(inclusive);
+        JsonNode ex = schema.get(exclusive);
+        if (in != null) {
+            if (!in.isNumber()) {
+                throw new UnsupportedSchemaException(inclusive, pointer, inclusive + " must be a number");
+            }
+            double v = in.asDouble();
+            boolean draft4Exclusive = ex != null && ex.isBoolean() && ex.booleanValue();
+            long b = lower ? (long) Math.ceil(v) : (long) Math.floor(v);
+            if (draft4Exclusive && b == v) {
+                b += lower ? 1 : -1;
+            }
+            best = b;
+        }
+        if (ex != null && ex.isNumber()) {
+            double v = ex.asDouble();
+            long b = lower ? (long) Math.floor(v) + 1 : (long) Math.ceil(v) - 1;
+            best = best == null ? b : lower ? Math.max(best, b) : Math.min(best, b);
+        }
+        if (best != null && Math.abs(best) >= 1_000_000_000_000_000L) {
+            throw new UnsupportedSchemaException(inclusive, pointer, "bounds beyond 10^18 are not supported");
+        }
+        return best;
+    }
+
+    // ---- objects
+
+    private GrammarExpr object(JsonNode schema, String pointer) {
+        JsonNode properties = schema.get("properties");
+        Set<String> required = new LinkedHashSet<>();
+        JsonNode req = schema.get("required");
+        if (req != null) {
+            req.forEach(r -> required.add(r.asString()));
+        }
+        JsonNode additional = schema.has("additionalProperties") ? schema.get("additionalProperties")
+                : schema.get("unevaluatedProperties");
+        Map<String, JsonNode> declared = new LinkedHashMap<>();
+        if (properties != null) {
+            properties.propertyNames().forEach(p -> declared.put(p, properties.get(p)));
+        }
+        for (String r : required) {
+            if (!declared.containsKey(r)) {
+                if (additional != null && additional.isBoolean() && !additional.booleanValue()) {
+                    throw new UnsupportedSchemaException("required", pointer, "required property '" + r
+                            + "' is forbidden by additionalProperties");
+                }
+                declared.put(r, additional == null || additional.isBoolean() ? JsonMapper.shared().getNodeFactory()
+                        .booleanNode(true) : additional);
+            }
+        }
+        if (declared.isEmpty()) {
+            checkPropertyCounts(schema, pointer, 0, 0, true);
+            if (additional != null && additional.isBoolean() && !additional.booleanValue()) {
+                return seq(literal("{"), ws(), literal("}"));
+            }
+            JsonNode valueSchema = additional == null || additional.isBoolean() ? null : additional;
+            return map(valueSchema, pointer + "/additionalProperties");
+        }
+        checkPropertyCounts(schema, pointer, required.size(), declared.size(), false);
+        List<GrammarExpr> mandatory = new ArrayList<>();
+        List<GrammarExpr> optionals = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> p : declared.entrySet()) {
+            String childPointer = pointer + "/properties/" + escape(p.getKey());
+            GrammarExpr kv = seq(jsonLiteral(JsonMapper.shared().getNodeFactory().stringNode(p.getKey())), ws(), literal(":"),
+                    ws(), value(p.getValue(), childPointer));
+            (required.contains(p.getKey()) ? mandatory : optionals).add(kv);
+        }
+        List<GrammarExpr> body = new ArrayList<>();
+        body.add(literal("{"));
+        body.add(ws());
+        for (int i = 0; i < mandatory.size(); i++) {
+            if (i > 0) {
+                body.add(comma());
+            }
+            body.add(mandatory.get(i));
+        }
+        if (!optionals.isEmpty()) {
+            GrammarExpr chain = optionalChain(optionals, 0);
+            body.add(optional(mandatory.isEmpty() ? chain : seq(comma(), chain)));
+        }
+        body.add(ws());
+        body.add(literal("}"));
+        return new GrammarExpr.Seq(body);
+    }
+
+    /** Optional members from index i on, each skippable, separated by commas. */
+    private GrammarExpr optionalChain(List<GrammarExpr> optionals, int i) {
+        GrammarExpr member = optionals.get(i);
+        if (i == optionals.size() - 1) {
+            return member;
+        }
+        GrammarExpr rest = optionalChain(optionals, i + 1);
+        return alt(seq(member, optional(seq(comma(), rest))), rest);
+    }
+
+    private static void checkPropertyCounts(JsonNode schema, String pointer, int required, int declared,
+                                            boolean open) {
+        JsonNode min = schema.get("minProperties");
+        JsonNode max = schema.get("maxProperties");
+        if (min != null && min.asInt() > required) {
+            throw new UnsupportedSchemaException("minProperties", pointer, "minProperties above the number of "
+                    + "required properties cannot be enforced");
+        }
+        if (max != null && (open || max.asInt() < declared)) {
+            throw new UnsupportedSchemaException("maxProperties", pointer, "maxProperties below the number of "
+                    + "properties that may appear cannot be enforced");
+        }
+    }
+
+    private GrammarExpr map(JsonNode valueSchema, String pointer) {
+        GrammarExpr value = valueSchema == null ? any() : value(valueSchema, pointer);
+        GrammarExpr kv = seq(string(JsonMapper.shared().createObjectNode(), pointer), ws(), literal(":"), ws(), value);
+        return seq(literal("{"), ws(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))), ws(), literal("}"));
+    }
+
+    // ---- arrays
+
+    private GrammarExpr array(JsonNode schema, String pointer) {
+        int min = count(schema, "minItems", 0, pointer);
+        int max = count(schema, "maxItems", -1, pointer);
+        if (max != -1 && max < min) {
+            throw new UnsupportedSchemaException("maxItems", pointer, "maxItems is below minItems");
+        }
+        JsonNode prefixItems = schema.get("prefixItems");
+        JsonNode items = schema.get("items");
+        String itemsPointer = pointer + "/items";
+        if (items != null && items.isArray()) {
+            prefixItems = items;
+            items = schema.get("additionalItems");
+            itemsPointer = pointer + "/additionalItems";
+        }
+        List<GrammarExpr> prefix = new ArrayList<>();
+        if (prefixItems != null) {
+            for (int i = 0; i < prefixItems.size() && (max == -1 || i < max); i++) {
+                prefix.add(value(prefixItems.get(i), pointer + "/prefixItems/" + i));
+            }
+        }
+        boolean closed = items != null && items.isBoolean() && !items.booleanValue();
+        GrammarExpr rest = closed ? null : items == null ? any() : value(items, itemsPointer);
+        if (rest == null && min > prefix.size()) {
+            throw new UnsupportedSchemaException("minItems", pointer, "minItems exceeds the items allowed");
+        }
+        List<GrammarExpr> body = new ArrayList<>();
+        for (int i = 0; i < min; i++) {
+            GrammarExpr element = i < prefix.size() ? prefix.get(i) : rest;
+            body.add(i == 0 ? element : seq(comma(), element));
+        }
+        int start = Math.max(min, prefix.size());
+        GrammarExpr optionalPart;
+        if (rest == null || (max != -1 && max <= start)) {
+            optionalPart = GrammarExpr.EMPTY;
+        } else {
+            GrammarExpr more = seq(comma(), rest);
+            GrammarExpr repeated = new GrammarExpr.Repeat(more, 0, max == -1 ? -1 : max - start - (start == 0 ? 1 : 0));
+            optionalPart = start == 0 ? optional(seq(rest, repeated)) : repeated;
+        }
+        for (int i = prefix.size() - 1; i >= min; i--) {
+            optionalPart = optional(seq(i == 0 ? prefix.get(i) : seq(comma(), prefix.get(i)), optionalPart));
+        }
+        body.add(optionalPart);
+        return seq(literal("["), ws(), new GrammarExpr.Seq(body), ws(), literal("]"));
+    }
+
+    // ---- shared pieces
+
+    private static int count(JsonNode schema, String keyword, int absent, String pointer) {
+        JsonNode v = schema.get(keyword);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() != Math.floor(v.asDouble())) {
+            throw new UnsupportedSchemaException(keyword, pointer, keyword + " must be a non-negative integer");
+        }
+        if (v.asDouble() > MAX_COUNT) {
+            throw new UnsupportedSchemaException(keyword, pointer, keyword + " above " + MAX_COUNT
+                    + " is too large to spell out in a grammar");
+        }
+        return v.asInt();
+    }
+
+    /** Optional white space: nothing, one space, or a newline and indentation. */
+    GrammarExpr ws() {
+        return new GrammarExpr.Ref(common.computeIfAbsent("ws", k -> b.shared("ws", alt(GrammarExpr.EMPTY,
+                literal(" "), seq(literal("\n"), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.ofRanges(
+                        List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'}), false)), 0, 20))))));
+    }
+
+    private GrammarExpr comma() {
+        return seq(literal(","), ws());
+    }
+
+    private GrammarExpr jsonLiteral(JsonNode value) {
+        return literal(JsonMapper.shared().writeValueAsString(value));
+    }
+
+    /** Any JSON value. */
+    private GrammarExpr any() {
+        Integer existing = common.get("value");
+        if (existing != null) {
+            return new GrammarExpr.Ref(existing);
+        }
+        int value = b.declare("value");
+        common.put("value", value);
+        GrammarExpr ref = new GrammarExpr.Ref(value);
+        GrammarExpr string = quoted(GrammarExpr.star(new GrammarExpr.Ref(jsonChar())));
+        GrammarExpr kv = seq(string, ws(), literal(":"), ws(), ref);
+        GrammarExpr object = seq(literal("{"), ws(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))), ws(),
+                literal("}"));
+        GrammarExpr array = seq(literal("["), ws(), optional(seq(ref, GrammarExpr.star(seq(comma(), ref)))), ws(),
+                literal("]"));
+        b.define(value, alt(object, array, string, number(JsonMapper.shared().createObjectNode(), "#"), literal("true"),
+                literal("false"), literal("null")));
+        return ref;
+    }
+
+    private static String escape(String key) {
+        return key.replace("~", "~0").replace("/", "~1");
+    }
+}

@@ -1,0 +1,56 @@
+package dev.locallm.engine.toolcall;
+
+import dev.locallm.tool.ToolSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Tools for chat templates: the Hugging Face {@code tools} variable, and LocaLLM's fallback instructions for
+ * templates that ignore it. The fallback asks for {@link ToolCallFormat#HERMES} blocks:
+ *
+ * <pre>
+ * You can call these tools. To call one, reply with a block like
+ * &lt;tool_call&gt;{"name": "tool_name", "arguments": {...}}&lt;/tool_call&gt;
+ * ...
+ * &lt;tools&gt;
+ * {"type": "function", "function": {...}}
+ * &lt;/tools&gt;
+ * </pre>
+ *
+ * Stateless; thread-safe.
+ */
+public final class ToolPrompt {
+    private ToolPrompt() {
+    }
+
+    /** The tools as the OpenAI/Hugging Face dictionaries templates iterate over. */
+    public static List<Map<String, Object>> templateTools(List<ToolSpec> tools) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ToolSpec t : tools) {
+            Map<String, Object> function = new LinkedHashMap<>();
+            function.put("name", t.name());
+            function.put("description", t.description());
+            function.put("parameters", JsonMapper.shared().readValue(t.parameters().toJson(), Object.class));
+            Map<String, Object> tool = new LinkedHashMap<>();
+            tool.put("type", "function");
+            tool.put("function", function);
+            out.add(tool);
+        }
+        return out;
+    }
+
+    /** Instructions to add to the system message when the chat template shows no tools. */
+    public static String fallbackInstructions(List<ToolSpec> tools) {
+        StringBuilder sb = new StringBuilder("You can call these tools. To call one, reply with a block like\n"
+                + "<tool_call>{\"name\": \"tool_name\", \"arguments\": {...}}</tool_call>\n"
+                + "with arguments that follow the tool's parameters. You may call several tools, one block each.\n"
+                + "<tools>\n");
+        for (Map<String, Object> tool : templateTools(tools)) {
+            sb.append(JsonMapper.shared().writeValueAsString(tool)).append('\n');
+        }
+        return sb.append("</tools>").toString();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.locallm.engine.grammar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.schema.JsonSchema;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The grammar compiler on every schema of the official JSON-Schema-Test-Suite (draft 2020-12, required tests):
+ * each schema either compiles or is refused with {@link UnsupportedSchemaException}; a compiled grammar never
+ * accepts an instance the suite marks invalid, and every value it generates validates. How many schemas compile
+ * and how many valid instances the grammar accepts are reported, not asserted beyond a floor.
+ */
+class JsonSchemaTestSuiteTest {
+
+    /** The suite folder; core cannot use testkit's TestModels (testkit depends on core), hence this copy of its rule. */
+    static Path suite() {
+        String configured = System.getProperty("locallm.test.schema-suite", "../../shared/json-schema-test-suite");
+        Path dir = Path.of(configured, "tests", "draft2020-12");
+        if (!Files.isDirectory(dir)) {
+            String message = "JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath();
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                throw new AssertionError(message + "; CI=true, so this fails instead of skipping");
+            }
+            Assumptions.abort(message);
+        }
+        return dir;
+    }
+
+    record Outcome(int schemas, int compiled, int invalidInstances, int validInstances, int validAccepted,
+                   Map<String, Integer> refusedBy) { }
+
+    static Outcome run(Path dir, int samplesPerSchema, List<String> unsound) throws IOException {
+        int schemas = 0;
+        int compiled = 0;
+        int invalid = 0;
+        int valid = 0;
+        int validAccepted = 0;
+        Map<String, Integer> refusedBy = new TreeMap<>();
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        for (Path file : files) {
+            JsonNode groups = JsonMapper.shared().readTree(Files.readString(file));
+            for (JsonNode group : groups) {
+                schemas++;
+                String where = file.getFileName() + ": " + group.get("description").asString();
+                JsonSchema schema = JsonSchema.parse(JsonMapper.shared().writeValueAsString(group.get("schema")));
+                Grammar grammar;
+                try {
+                    grammar = JsonSchemaGrammar.compile(schema);
+                } catch (UnsupportedSchemaException e) {
+                    refusedBy.merge(e.keyword(), 1, Integer::sum);
+                    continue;
+                }
+                compiled++;
+                for (JsonNode test : group.get("tests")) {
+                    String text = JsonMapper.shared().writeValueAsString(test.get("data"));
+                    boolean accepted = grammar.start().matchesCompletely(text);
+                    if (test.get("valid").asBoolean()) {
+                        valid++;
+                        validAccepted += accepted ? 1 : 0;
+                    } else {
+                        invalid++;
+                        if (accepted) {
+                            unsound.add(where + " accepts invalid " + text);
+                        }
+                    }
+                }
+                SplittableRandom random = new SplittableRandom(where.hashCode());
+                for (int i = 0; i < samplesPerSchema; i++) {
+                    String sample = GrammarSampler.sample(grammar, random, 120);
+                    List<String> errors = schema.validate(sample);
+                    if (!errors.isEmpty()) {
+                        unsound.add(where + " generated " + sample + ": " + errors);
+                        break;
+                    }
+                }
+            }
+        }
+        return new Outcome(schemas, compiled, invalid, valid, validAccepted, refusedBy);
+    }
+
+    @Test
+    void compiledGrammarsAreSoundOnTheOfficialSuite() throws IOException {
+        // given
+        Path dir = suite();
+        List<String> unsound = new ArrayList<>();
+        // when
+        Outcome o = run(dir, 20, unsound);
+        // then
+        System.out.printf("JSON-Schema-Test-Suite draft2020-12: %d schemas, %d compiled (%.0f%%); valid instances "
+                        + "accepted %d/%d; invalid instances rejected %d/%d; refused by keyword: %s%n", o.schemas(),
+                o.compiled(), 100.0 * o.compiled() / o.schemas(), o.validAccepted(), o.validInstances(),
+                o.invalidInstances() - unsound.stream().filter(s -> s.contains("accepts invalid")).count(),
+                o.invalidInstances(), o.refusedBy());
+        assertThat(unsound).as("unsound grammars").isEmpty();
+        assertThat(o.compiled()).as("schemas compiled").isGreaterThan(o.schemas() / 3);
+    }
+}

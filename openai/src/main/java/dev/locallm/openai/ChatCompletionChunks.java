@@ -1,0 +1,230 @@
+package dev.locallm.openai;
+
+import dev.locallm.chat.Usage;
+import dev.locallm.tool.ToolCallDelta;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Streamed chat completion chunks ({@code chat.completion.chunk}): written by a server one per event, read by a
+ * client with Jackson's streaming parser (one pass over the bytes, no tree for the common fields). Stateless;
+ * thread-safe.
+ *
+ * <pre>{@code
+ * StreamedChunk chunk = ChatCompletionChunks.read(event.bytes(), event.offset(), event.length());
+ * }</pre>
+ */
+public final class ChatCompletionChunks {
+    private ChatCompletionChunks() {
+    }
+
+    /**
+     * A chunk of a streamed chat completion.
+     *
+     * @param role           the role, on the first chunk only; else {@code null}
+     * @param text           the text the chunk adds, or {@code null} for none
+     * @param deltas         pieces of tool calls (id and type written with a call's first piece)
+     * @param finishReason   OpenAI's finish reason on the last chunk, else {@code null}
+     * @param withUsageField whether to write {@code "usage": null}, as OpenAI does when usage was asked for
+     */
+    public static ObjectNode write(String id, long created, String model, String role, String text,
+            List<ToolCallDelta> deltas, String finishReason, boolean withUsageField) {
+        ObjectNode root = ChatCompletions.envelope(id, "chat.completion.chunk", created, model);
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (role != null) {
+            delta.put("role", role);
+        }
+        if (text != null) {
+            delta.put("content", text);
+        }
+        if (!deltas.isEmpty()) {
+            ArrayNode calls = delta.putArray("tool_calls");
+            for (ToolCallDelta d : deltas) {
+                ObjectNode call = calls.addObject();
+                call.put("index", d.index());
+                if (!d.id().isEmpty()) {
+                    call.put("id", d.id());
+                    call.put("type", "function");
+                }
+                ObjectNode f = call.putObject("function");
+                if (!d.name().isEmpty()) {
+                    f.put("name", d.name());
+                }
+                f.put("arguments", d.arguments());
+            }
+        }
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        if (withUsageField) {
+            root.putNull("usage");
+        }
+        return root;
+    }
+
+    /** The last chunk of a stream that asked for usage: no choices, the usage. */
+    public static ObjectNode writeUsage(String id, long created, String model, String object, Usage usage) {
+        ObjectNode root = ChatCompletions.envelope(id, object, created, model);
+        root.putArray("choices");
+        root.set("usage", ChatCompletions.writeUsage(usage));
+        return root;
+    }
+
+    /**
+     * Reads a chunk (or a whole completion object) from an event's bytes.
+     *
+     * @throws JacksonException when the bytes are not JSON
+     * @throws IllegalArgumentException when they are JSON but not an object
+     */
+    public static StreamedChunk read(byte[] bytes, int offset, int length) {
+        try (JsonParser p = JsonMapper.shared().createParser(bytes, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("a chunk must be a JSON object");
+            }
+            Reader r = new Reader();
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                switch (name) {
+                    case "choices" -> r.choices(p);
+                    case "usage" -> r.usage(p);
+                    case "error" -> r.error = ErrorBodies.read(p.<JsonNode>readValueAsTree(), "");
+                    default -> p.skipChildren();
+                }
+            }
+            return new StreamedChunk(r.text == null ? "" : r.text, r.calls, r.finishReason, r.usage, r.error);
+        }
+    }
+
+    /** What a chunk's fields add up to, while they are read. */
+    private static final class Reader {
+        String text;
+        final List<ToolCallDelta> calls = new ArrayList<>();
+        String finishReason;
+        Usage usage;
+        ErrorBody error;
+
+        void choices(JsonParser p) {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                return;
+            }
+            boolean first = true;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (first && p.currentToken() == JsonToken.START_OBJECT) {
+                    choice(p);
+                } else {
+                    p.skipChildren();
+                }
+                first = false;
+            }
+        }
+
+        private void choice(JsonParser p) {
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "delta", "message" -> delta(p);
+                    case "text" -> text = value == JsonToken.VALUE_STRING ? p.getString() : text;
+                    case "finish_reason" -> finishReason = value == JsonToken.VALUE_STRING ? p.getString() : null;
+                    default -> p.skipChildren();
+                }
+            }
+        }
+
+        private void delta(JsonParser p) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return;
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("content") && value == JsonToken.VALUE_STRING) {
+                    text = p.getString();
+                } else if (name.equals("tool_calls") && value == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        calls.add(call(p));
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+
+        private static ToolCallDelta call(JsonParser p) {
+            int index = -1;
+            String id = "";
+            String name = "";
+            String arguments = "";
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (field.equals("index") && value == JsonToken.VALUE_NUMBER_INT) {
+                    index = p.getIntValue();
+                } else if (field.equals("id") && value == JsonToken.VALUE_STRING) {
+                    id = p.getString();
+                } else if (field.equals("function") && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                        String f = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (f.equals("name") && v == JsonToken.VALUE_STRING) {
+                            name = p.getString();
+                        } else if (f.equals("arguments") && v == JsonToken.VALUE_STRING) {
+                            arguments = p.getString();
+                        } else if (f.equals("arguments") && (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY)) {
+                            arguments = JsonMapper.shared().writeValueAsString(p.<JsonNode>readValueAsTree());
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return new ToolCallDelta(index, id, name, arguments);
+        }
+
+        void usage(JsonParser p) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return;
+            }
+            int prompt = 0;
+            int completion = -1;
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("prompt_tokens") && value == JsonToken.VALUE_NUMBER_INT) {
+                    prompt = Math.max(0, p.getIntValue());
+                } else if (name.equals("completion_tokens") && value == JsonToken.VALUE_NUMBER_INT) {
+                    completion = Math.max(0, p.getIntValue());
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (completion >= 0) {
+                usage = Usage.of(prompt, completion);
+            }
+        }
+    }
+
+    /** Reads a chunk from a JSON tree, as {@link #read(byte[], int, int)} does from bytes. */
+    public static StreamedChunk read(JsonNode chunk) {
+        byte[] bytes = JsonMapper.shared().writeValueAsBytes(chunk);
+        return read(bytes, 0, bytes.length);
+    }
+}
