@@ -107,7 +107,7 @@ final class RemoteGeneration implements Generation {
                 stream.drain();
                 return finish();
             }
-            if (event.text().isBlank()) {
+            if (event.isBlank()) {
                 continue;
             }
             StreamedChunk chunk;

@@ -33,6 +33,16 @@ final class SseParser {
             return new String(bytes, offset, length, StandardCharsets.UTF_8);
         }
 
+        /** Whether the data is empty or only white space. */
+        boolean isBlank() {
+            for (int i = offset; i < offset + length; i++) {
+                if (bytes[i] > ' ') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** Whether the data, without surrounding white space, is {@code [DONE]}. */
         boolean isDone() {
             int from = offset;

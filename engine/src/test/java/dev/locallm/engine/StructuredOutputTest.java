@@ -9,6 +9,7 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.StructuredResponse;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
@@ -49,6 +50,11 @@ class StructuredOutputTest {
         try (ChatModel m = ScriptedTextEngine.chatModel(engine)) {
             Point p = m.chat(ChatRequest.of("where?"), Point.class);
             assertThat(p).isEqualTo(new Point(1, 2));
+            StructuredResponse<Point> structured = m.chatStructured(ChatRequest.of("where?"), Point.class);
+            assertThat(structured.value()).isEqualTo(new Point(1, 2));
+            assertThat(structured.usage().completionTokens()).as("the three tokens").isEqualTo(3);
+            assertThat(structured.finishReason()).isEqualTo(FinishReason.STOP);
+            assertThat(structured.response().text()).isEqualTo("{\"x\":1,\"y\":2}");
             assertThat(engine.model.requests.get(0).responseFormat().schema()).contains(JsonSchema.from(Point.class));
             assertThat(engine.grammars.get(0)).isPresent();
         }

@@ -2,11 +2,13 @@ package dev.locallm.openai;
 
 import dev.locallm.chat.Usage;
 import dev.locallm.tool.ToolCallDelta;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -89,18 +91,19 @@ public final class ChatCompletionChunks {
      * @throws IllegalArgumentException when they are JSON but not an object
      */
     public static StreamedChunk read(byte[] bytes, int offset, int length) {
-        try (JsonParser p = JsonMapper.shared().createParser(bytes, offset, length)) {
+        try (JsonParser p = JsonMapper.shared().tokenStreamFactory().createParser(ObjectReadContext.empty(), bytes,
+                offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("a chunk must be a JSON object");
             }
-            Reader r = new Reader();
+            Reader r = new Reader(bytes, offset);
             while (p.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = p.currentName();
                 p.nextToken();
                 switch (name) {
                     case "choices" -> r.choices(p);
                     case "usage" -> r.usage(p);
-                    case "error" -> r.error = ErrorBodies.read(p.<JsonNode>readValueAsTree(), "");
+                    case "error" -> r.error = ErrorBodies.read(JsonMapper.shared().readTree(raw(p, bytes, offset)), "");
                     default -> p.skipChildren();
                 }
             }
@@ -108,10 +111,28 @@ public final class ChatCompletionChunks {
         }
     }
 
+    /**
+     * The JSON text of the value the parser is at (it must start a value), as it stands in the bytes; the parser
+     * is left at the value's end.
+     */
+    private static String raw(JsonParser p, byte[] bytes, int offset) {
+        int from = offset + (int) p.currentTokenLocation().getByteOffset();
+        p.skipChildren();
+        int to = offset + (int) p.currentLocation().getByteOffset();
+        return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+    }
+
     /** What a chunk's fields add up to, while they are read. */
     private static final class Reader {
+        final byte[] bytes;
+        final int offset;
         String text;
         final List<ToolCallDelta> calls = new ArrayList<>();
+
+        Reader(byte[] bytes, int offset) {
+            this.bytes = bytes;
+            this.offset = offset;
+        }
         String finishReason;
         Usage usage;
         ErrorBody error;
@@ -157,7 +178,7 @@ public final class ChatCompletionChunks {
                     text = p.getString();
                 } else if (name.equals("tool_calls") && value == JsonToken.START_ARRAY) {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
-                        calls.add(call(p));
+                        calls.add(call(p, bytes, offset));
                     }
                 } else {
                     p.skipChildren();
@@ -165,7 +186,7 @@ public final class ChatCompletionChunks {
             }
         }
 
-        private static ToolCallDelta call(JsonParser p) {
+        private static ToolCallDelta call(JsonParser p, byte[] bytes, int offset) {
             int index = -1;
             String id = "";
             String name = "";
@@ -186,7 +207,7 @@ public final class ChatCompletionChunks {
                         } else if (f.equals("arguments") && v == JsonToken.VALUE_STRING) {
                             arguments = p.getString();
                         } else if (f.equals("arguments") && (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY)) {
-                            arguments = JsonMapper.shared().writeValueAsString(p.<JsonNode>readValueAsTree());
+                            arguments = raw(p, bytes, offset);
                         } else {
                             p.skipChildren();
                         }
