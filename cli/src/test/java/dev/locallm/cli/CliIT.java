@@ -2,13 +2,11 @@ package dev.locallm.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 import dev.locallm.llamacpp.gguf.GgmlType;
 import dev.locallm.llamacpp.gguf.SyntheticLlamaGguf;
 import dev.locallm.testkit.TestModels;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +15,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Runs the packaged {@code locallm.jar} as a user would, in its own JVM. */
 @Timeout(300)
 class CliIT {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final long PROCESS_LIMIT_S = 120;
 
     @TempDir
     Path workDir;
@@ -34,31 +38,37 @@ class CliIT {
     record Result(int exitCode, String stdout, String stderr) { }
 
     private Result locallm(String... args) throws IOException, InterruptedException {
+        return locallm(Map.of(), Files.writeString(workDir.resolve("in.txt"), ""), args);
+    }
+
+    /** {@link #locallm} with {@code LOCALLM_TEST_KEY=s3cret} in the environment. */
+    private Result locallmWithKey(String... args) throws IOException, InterruptedException {
+        return locallm(Map.of("LOCALLM_TEST_KEY", "s3cret"), Files.writeString(workDir.resolve("in.txt"), ""), args);
+    }
+
+    /**
+     * Runs {@code locallm} with this environment and standard input, to completion. Its output goes to files,
+     * never to pipes: a process blocked on a full pipe that nobody reads (stderr while stdout is being read to its
+     * end, say) would never exit.
+     */
+    private Result locallm(Map<String, String> environment, Path input, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", System.getProperty("locallm.cli.jar")));
         command.addAll(List.of(args));
         Path out = workDir.resolve("stdout.txt");
         Path err = workDir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Files.writeString(workDir.resolve("in.txt"), "").toFile()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("locallm %s exited", List.of(args)).isTrue();
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    /** {@link #locallm} with {@code LOCALLM_TEST_KEY=s3cret} in the environment. */
-    private Result locallmWithKey(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", System.getProperty("locallm.cli.jar")));
-        command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
-        builder.environment().put("LOCALLM_TEST_KEY", "s3cret");
-        Process p = builder.redirectInput(ProcessBuilder.Redirect.from(Files.writeString(workDir.resolve("in.txt"), "")
-                .toFile())).start();
-        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), stdout, stderr);
+        builder.environment().putAll(environment);
+        Process p = builder.redirectInput(input.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .start();
+        try {
+            // only a hang gets near this limit
+            assertThat(p.waitFor(PROCESS_LIMIT_S, TimeUnit.SECONDS)).as("locallm %s exited", List.of(args)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     private List<Path> hsErrFiles() throws IOException {
@@ -87,13 +97,10 @@ class CliIT {
     void chatTakesAModelUriAndKeepsHistoryInteractively() throws Exception {
         String model = "gguf:" + TestModels.require(TestModels.STORIES) + "?threads=1";
         Path input = Files.writeString(workDir.resolve("conversation.txt"), "Hello\nTell me more\n/exit\n");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("locallm.cli.jar"), "chat", "--model", model, "-n", "8", "--seed", "3", "--stats")
-                .directory(workDir.toFile()).redirectInput(input.toFile()).start();
-        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(stderr).isZero();
+        Result r = locallm(Map.of(), input, "chat", "--model", model, "-n", "8", "--seed", "3", "--stats");
+        String stdout = r.stdout();
+        String stderr = r.stderr();
+        assertThat(r.exitCode()).as(stderr).isZero();
         assertThat(stdout.lines().filter(l -> !l.isBlank()).count()).isGreaterThanOrEqualTo(2);
         List<Integer> promptTokens = stderr.lines().filter(l -> l.contains("prompt +"))
                 .map(l -> Integer.parseInt(l.replaceAll(".*, (\\d+) prompt \\+.*", "$1"))).toList();
@@ -127,6 +134,7 @@ class CliIT {
     }
 
     @Test
+    @Timeout(value = 40, unit = TimeUnit.MINUTES) // 37 JVMs, each with its own limit: the class's would be too tight
     void malformedFilesNeverCrashTheJvm() throws Exception {
         // given 36 malformed files: truncations of a valid synthetic model and corrupted header fields
         byte[] valid = Files.readAllBytes(new SyntheticLlamaGguf().shape(64, 1, 4, 4, 64, 360)
@@ -217,17 +225,26 @@ class CliIT {
         try {
             java.io.BufferedReader stdout = new java.io.BufferedReader(new java.io.InputStreamReader(
                     p.getInputStream(), StandardCharsets.UTF_8));
-            String baseUrl = stdout.readLine();
+            // read in another thread: a server that hangs before printing must fail the test, not hang it
+            List<String> banner = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Arrays.asList(stdout.readLine(), stdout.readLine(), stdout.readLine());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).get(PROCESS_LIMIT_S, TimeUnit.SECONDS);
+            String baseUrl = banner.get(0);
             assertThat(baseUrl).startsWith("OpenAI base URL: http://127.0.0.1:").endsWith("/v1");
             baseUrl = baseUrl.substring("OpenAI base URL: ".length());
-            assertThat(stdout.readLine()).isEqualTo("Model: stories260K-chatml");
-            assertThat(stdout.readLine()).isEqualTo("API key: required");
+            assertThat(banner.get(1)).isEqualTo("Model: stories260K-chatml");
+            assertThat(banner.get(2)).isEqualTo("API key: required");
 
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             java.net.http.HttpResponse<Stream<String>> response = http.send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create(baseUrl + "/chat/completions")).header("Authorization", "Bearer s3cret")
                     .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
                             .ofString("{\"model\":\"stories260K-chatml\",\"stream\":true,\"max_tokens\":12,"
+                                    + "\"seed\":4,\"temperature\":0,"
                                     + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofLines());
             List<String> events = response.body().filter(l -> l.startsWith("data: ")).toList();
@@ -253,7 +270,11 @@ class CliIT {
         } finally {
             p.destroy();
         }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+        boolean stopped = p.waitFor(60, TimeUnit.SECONDS); // only a hang gets near this limit
+        if (!stopped) {
+            p.destroyForcibly();
+        }
+        assertThat(stopped).as("serve stops on SIGTERM").isTrue();
         assertThat(Files.readString(workDir.resolve("serve.err"))).doesNotContain("ERROR", "llama_model_loader");
     }
 }

@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Plain HTTP/1.1 requests to a test server, with full control over method, headers and body bytes. */
 final class RawHttp {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+            .connectTimeout(Eventually.LIMIT).build();
     private final String root;
     private final String key;
 
@@ -25,6 +25,7 @@ final class RawHttp {
     }
 
     HttpResponse<String> send(String method, String path, Map<String, String> headers, byte[] body) {
+        // only a hang gets near the request or the connect timeout
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root + path)).timeout(Duration.ofSeconds(120))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));

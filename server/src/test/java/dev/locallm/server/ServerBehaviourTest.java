@@ -174,12 +174,22 @@ class ServerBehaviourTest {
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(http.send("GET", "/v1/models", Map.of(), null).statusCode()).isEqualTo(401);
         assertThat(http.send("GET", "/metrics", Map.of(), null).statusCode()).isEqualTo(401);
-        http.post("/v1/chat/completions", RawHttp.chat("\"max_tokens\":2"));
+        double before = chatsAnswered200();
+        assertThat(http.post("/v1/chat/completions", RawHttp.chat("\"max_tokens\":2")).statusCode()).isEqualTo(200);
+        // the server counts a request once it has answered it, so the count can lag behind the answer
+        Eventually.until("the chat request is counted", () -> chatsAnswered200() >= before + 1);
         String metrics = http.get("/metrics").body();
         assertThat(metrics).contains("locallm_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"}")
                 .contains("locallm_tokens_total{kind=\"completion\"}").contains("locallm_queue_depth")
                 .contains("locallm_active_generations").contains("locallm_time_to_first_token_seconds_count")
                 .contains("locallm_decode_tokens_per_second");
+    }
+
+    /** The value of {@code locallm_requests_total} for chat requests answered 200, 0 before the first. */
+    private static double chatsAnswered200() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^locallm_requests_total\\{endpoint="
+                + "\"/v1/chat/completions\",status=\"200\"\\} (\\S+)$").matcher(http.get("/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

@@ -20,7 +20,7 @@ final class SseSocket implements AutoCloseable {
     SseSocket(int port, String key, String json) {
         try {
             socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(30_000);
+            socket.setSoTimeout((int) Eventually.LIMIT.toMillis()); // only a hang waits that long for a byte
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
