@@ -47,6 +47,7 @@ public final class LocalLm {
         return builder().model(location).buildEmbeddingModel();
     }
 
+    /** A builder for loading one model. */
     public static Builder builder() {
         return new Builder();
     }
@@ -90,12 +91,14 @@ public final class LocalLm {
             return this;
         }
 
+        /** Loads the model for chat through the backend that handles its location. */
         public ChatModel buildChatModel() {
             ModelLocation where = location();
             BackendProvider provider = provider(where);
             return EngineChatModel.create(provider.openChat(where, options(provider)), defaultOptions);
         }
 
+        /** Loads the model for embeddings through the backend that handles its location. */
         public EmbeddingModel buildEmbeddingModel() {
             ModelLocation where = location();
             BackendProvider provider = provider(where);

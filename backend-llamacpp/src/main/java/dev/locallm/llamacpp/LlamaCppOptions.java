@@ -179,6 +179,7 @@ public final class LlamaCppOptions implements BackendOptions {
         private Builder() {
         }
 
+        /** Threads that generate tokens; half the available processors (at least 1) by default. */
         public Builder threads(int threads) {
             this.threads = threads;
             return this;

@@ -37,6 +37,7 @@ public final class ToolLoop {
      * @param rounds       how many rounds of tool calls ran
      */
     public record Result(ChatResponse answer, List<ChatMessage> conversation, int rounds) {
+        /** Checks the parts; the conversation is copied. */
         public Result {
             conversation = List.copyOf(conversation);
         }
@@ -68,6 +69,7 @@ public final class ToolLoop {
         this.specs = List.copyOf(all);
     }
 
+    /** A builder of a loop over this model. */
     public static Builder builder(ChatModel model) {
         return new Builder(model);
     }
@@ -129,6 +131,7 @@ public final class ToolLoop {
             return this;
         }
 
+        /** The loop. */
         public ToolLoop build() {
             return new ToolLoop(this);
         }

@@ -89,10 +89,12 @@ public final class ChatRequest {
         return builder().user(userText).build();
     }
 
+    /** A builder with no messages, empty options, text output and no tools. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** A builder holding this request. */
     public Builder toBuilder() {
         return new Builder().messages(messages).options(options).responseFormat(responseFormat)
                 .truncationPolicy(truncationPolicy).tools(tools).toolChoice(toolChoice);
@@ -175,23 +177,28 @@ public final class ChatRequest {
             return this;
         }
 
+        /** Adds a message at the end of the conversation. */
         public Builder add(ChatMessage message) {
             messages.add(Objects.requireNonNull(message, "message"));
             return this;
         }
 
+        /** Adds a system message. */
         public Builder system(String text) {
             return add(SystemMessage.of(text));
         }
 
+        /** Adds a user message. */
         public Builder user(String text) {
             return add(UserMessage.of(text));
         }
 
+        /** Adds an assistant message of text. */
         public Builder assistant(String text) {
             return add(AssistantMessage.of(text));
         }
 
+        /** The generation options of this request, layered over the model's defaults. */
         public Builder options(GenerationOptions options) {
             this.options = Objects.requireNonNull(options, "options");
             return this;
@@ -205,25 +212,30 @@ public final class ChatRequest {
             return this;
         }
 
+        /** What the reply must be: text (the default), any JSON object, or JSON of a schema. */
         public Builder responseFormat(ResponseFormat responseFormat) {
             this.responseFormat = Objects.requireNonNull(responseFormat, "responseFormat");
             return this;
         }
 
+        /** What to do with JSON cut short by the token limit; {@link TruncationPolicy#FAIL} by default. */
         public Builder truncationPolicy(TruncationPolicy truncationPolicy) {
             this.truncationPolicy = Objects.requireNonNull(truncationPolicy, "truncationPolicy");
             return this;
         }
 
+        /** The tools the model may call; names must be unique. */
         public Builder tools(List<ToolSpec> tools) {
             this.tools = List.copyOf(tools);
             return this;
         }
 
+        /** The tools the model may call; names must be unique. */
         public Builder tools(ToolSpec... tools) {
             return tools(List.of(tools));
         }
 
+        /** Whether and which tool must be called; {@link ToolChoice#AUTO} by default. */
         public Builder toolChoice(ToolChoice toolChoice) {
             this.toolChoice = Objects.requireNonNull(toolChoice, "toolChoice");
             return this;

@@ -94,6 +94,7 @@ public final class GenerationOptions {
     }
 
 
+    /** A builder with nothing set. */
     public static Builder builder() {
         return new Builder();
     }
@@ -105,6 +106,7 @@ public final class GenerationOptions {
         return b.build();
     }
 
+    /** A builder holding these options. */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.temperature = temperature;
@@ -243,45 +245,54 @@ public final class GenerationOptions {
         private Builder() {
         }
 
+        /** Sampling temperature, at least 0; 0 is greedy. */
         public Builder temperature(double temperature) {
             this.temperature = temperature;
             return this;
         }
 
+        /** Nucleus sampling: keep the most likely tokens up to this probability mass, in (0, 1]. */
         public Builder topP(double topP) {
             this.topP = topP;
             return this;
         }
 
+        /** Keep only this many most likely tokens; 0 disables it. */
         public Builder topK(int topK) {
             this.topK = topK;
             return this;
         }
 
+        /** Drop tokens below this fraction of the most likely one's probability, in [0, 1]. */
         public Builder minP(double minP) {
             this.minP = minP;
             return this;
         }
 
+        /** The most tokens to generate, at least 1. */
         public Builder maxTokens(int maxTokens) {
             this.maxTokens = maxTokens;
             return this;
         }
 
+        /** A seed, for repeatable output. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /** Sequences that end the generation; never part of the returned text. */
         public Builder stop(List<String> stop) {
             this.stop = new ArrayList<>(stop);
             return this;
         }
 
+        /** Sequences that end the generation; never part of the returned text. */
         public Builder stop(String... stop) {
             return stop(List.of(stop));
         }
 
+        /** Penalty for repeating tokens, above 0; 1.0 disables it. */
         public Builder repeatPenalty(double repeatPenalty) {
             this.repeatPenalty = repeatPenalty;
             return this;

@@ -127,21 +127,25 @@ public final class ModelCapabilities {
             return this;
         }
 
+        /** Whether generations stream token by token; true by default. */
         public Builder streaming(boolean streaming) {
             this.streaming = streaming;
             return this;
         }
 
+        /** Whether the backend handles tools; false by default. */
         public Builder tools(boolean tools) {
             this.tools = tools;
             return this;
         }
 
+        /** Whether the backend constrains output to schemas and forced tool choices; false by default. */
         public Builder structuredOutput(boolean structuredOutput) {
             this.structuredOutput = structuredOutput;
             return this;
         }
 
+        /** The capabilities. */
         public ModelCapabilities build() {
             return new ModelCapabilities(this);
         }

@@ -18,7 +18,15 @@ import java.util.Optional;
 public final class ResponseFormat {
 
     /** The kinds of format. */
-    public enum Type { TEXT, JSON_OBJECT, JSON_SCHEMA }
+    /** The kind of output. */
+    public enum Type {
+        /** Free text. */
+        TEXT,
+        /** Any JSON object. */
+        JSON_OBJECT,
+        /** JSON that validates against a schema. */
+        JSON_SCHEMA
+    }
 
     /** Free text (the default). */
     public static final ResponseFormat TEXT = new ResponseFormat(Type.TEXT, "text", null);
@@ -46,10 +54,12 @@ public final class ResponseFormat {
                 Objects.requireNonNull(schema, "schema"));
     }
 
+    /** The kind of output. */
     public Type type() {
         return type;
     }
 
+    /** The schema's name, as OpenAI's {@code json_schema.name}; {@code "response"} unless given. */
     public String name() {
         return name;
     }

@@ -4,8 +4,11 @@ import java.util.Locale;
 
 /** Who wrote a {@link ChatMessage}. */
 public enum Role {
+    /** Instructions to the model. */
     SYSTEM,
+    /** The user's turn. */
     USER,
+    /** The model's turn. */
     ASSISTANT,
     /** The result of a tool call, sent back to the model. */
     TOOL;

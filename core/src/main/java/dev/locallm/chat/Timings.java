@@ -70,16 +70,19 @@ public final class Timings {
         private Builder() {
         }
 
+        /** From the call to the first token. */
         public Builder timeToFirstToken(Duration d) {
             this.timeToFirstToken = nonNegative(d, "timeToFirstToken");
             return this;
         }
 
+        /** From the call to the end. */
         public Builder total(Duration d) {
             this.total = nonNegative(d, "total");
             return this;
         }
 
+        /** Tokens per second from the first token to the last. */
         public Builder decodeTokensPerSecond(double rate) {
             if (!(rate >= 0) || Double.isInfinite(rate)) {
                 throw new IllegalArgumentException("decodeTokensPerSecond must be finite and >= 0, was " + rate);
@@ -96,6 +99,7 @@ public final class Timings {
             return d;
         }
 
+        /** The timings. */
         public Timings build() {
             return new Timings(this);
         }

@@ -12,12 +12,14 @@ import java.util.Objects;
  */
 public record ToolResultMessage(String toolCallId, String toolName, String text) implements ChatMessage {
 
+    /** Checks the parts. */
     public ToolResultMessage {
         Objects.requireNonNull(toolCallId, "toolCallId");
         Objects.requireNonNull(toolName, "toolName");
         Objects.requireNonNull(text, "text");
     }
 
+    /** The result of the call with this id to this tool. */
     public static ToolResultMessage of(String toolCallId, String toolName, String text) {
         return new ToolResultMessage(toolCallId, toolName, text);
     }

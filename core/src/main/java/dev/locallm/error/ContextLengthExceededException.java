@@ -7,10 +7,18 @@ package dev.locallm.error;
 public class ContextLengthExceededException extends InvalidRequestException {
     private static final long serialVersionUID = 1L;
 
+    /** Tokens in the rendered prompt. */
     private final int promptTokens;
+    /** The {@code maxTokens} asked for, or 0. */
     private final int requestedCompletionTokens;
+    /** Tokens the context window holds. */
     private final int contextLength;
 
+    /**
+     * @param promptTokens tokens in the rendered prompt
+     * @param requestedCompletionTokens the {@code maxTokens} asked for, or 0 when none was set
+     * @param contextLength tokens the context window of one request holds
+     */
     public ContextLengthExceededException(int promptTokens, int requestedCompletionTokens, int contextLength) {
         super(message(promptTokens, requestedCompletionTokens, contextLength), "messages");
         this.promptTokens = promptTokens;

@@ -7,8 +7,13 @@ package dev.locallm.error;
 public class GenerationCancelledException extends LocalLmException {
     private static final long serialVersionUID = 1L;
 
+    /** The text generated before the cancellation. */
     private final String partialText;
 
+    /**
+     * @param message why it was cancelled
+     * @param partialText the text generated before that
+     */
     public GenerationCancelledException(String message, String partialText) {
         super(message);
         this.partialText = partialText;

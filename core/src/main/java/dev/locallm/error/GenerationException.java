@@ -7,10 +7,17 @@ package dev.locallm.error;
 public class GenerationException extends LocalLmException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message what failed
+     */
     public GenerationException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what failed
+     * @param cause the underlying failure
+     */
     public GenerationException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -7,13 +7,18 @@ package dev.locallm.error;
 public class InvalidRequestException extends LocalLmException {
     private static final long serialVersionUID = 1L;
 
+    /** The parameter at fault, or empty. */
     private final String parameter;
 
+    /**
+     * @param message what is wrong with the request
+     */
     public InvalidRequestException(String message) {
         this(message, "");
     }
 
     /**
+     * @param message   what is wrong with the request
      * @param parameter the name of the offending request parameter (for example {@code "maxTokens"}), or an
      *                  empty string when no single parameter is at fault
      */
@@ -22,6 +27,11 @@ public class InvalidRequestException extends LocalLmException {
         this.parameter = parameter;
     }
 
+    /**
+     * @param message   what is wrong with the request
+     * @param parameter the offending parameter, or an empty string
+     * @param cause     the underlying failure
+     */
     public InvalidRequestException(String message, String parameter, Throwable cause) {
         super(message, cause);
         this.parameter = parameter;

@@ -17,10 +17,17 @@ package dev.locallm.error;
 public class LocalLmException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message what went wrong
+     */
     public LocalLmException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what went wrong
+     * @param cause the underlying failure
+     */
     public LocalLmException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -7,10 +7,17 @@ package dev.locallm.error;
 public class ModelLoadException extends LocalLmException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message what is wrong with the model or its file
+     */
     public ModelLoadException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what is wrong with the model or its file
+     * @param cause the underlying failure
+     */
     public ModelLoadException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -8,8 +8,14 @@ package dev.locallm.error;
 public class StreamInterruptedException extends GenerationException {
     private static final long serialVersionUID = 1L;
 
+    /** The text received before the stream broke off. */
     private final String partialText;
 
+    /**
+     * @param message why the stream broke off
+     * @param partialText the text received before that
+     * @param cause the underlying failure, or {@code null}
+     */
     public StreamInterruptedException(String message, String partialText, Throwable cause) {
         super(message, cause);
         this.partialText = partialText;

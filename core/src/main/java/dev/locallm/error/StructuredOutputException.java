@@ -11,9 +11,16 @@ import java.util.List;
 public class StructuredOutputException extends LocalLmException {
     private static final long serialVersionUID = 1L;
 
+    /** The output as generated. */
     private final String rawText;
+    /** What is wrong with it. */
     private final List<String> errors;
 
+    /**
+     * @param message what is wrong
+     * @param rawText the output as generated
+     * @param errors the validation errors, one per line
+     */
     public StructuredOutputException(String message, String rawText, List<String> errors) {
         super(message + (errors.isEmpty() ? "" : ": " + String.join("; ", errors)));
         this.rawText = rawText;

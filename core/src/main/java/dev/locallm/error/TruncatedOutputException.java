@@ -11,6 +11,9 @@ import java.util.List;
 public class TruncatedOutputException extends StructuredOutputException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param rawText the output, cut short
+     */
     public TruncatedOutputException(String rawText) {
         super("The JSON output was cut short by the token limit before it was complete", rawText, List.of());
     }

@@ -8,10 +8,18 @@ package dev.locallm.error;
 public class UnsupportedSchemaException extends InvalidRequestException {
     private static final long serialVersionUID = 1L;
 
+    /** The keyword at fault. */
     private final String keyword;
+    /** Where it is. */
     private final String pointer;
+    /** Why it cannot be enforced. */
     private final String reason;
 
+    /**
+     * @param keyword the keyword at fault, such as {@code uniqueItems}
+     * @param pointer JSON pointer of the schema object holding it
+     * @param reason why it cannot be enforced
+     */
     public UnsupportedSchemaException(String keyword, String pointer, String reason) {
         super("Unsupported JSON schema keyword '" + keyword + "' at " + pointer + ": " + reason, "response_format");
         this.keyword = keyword;

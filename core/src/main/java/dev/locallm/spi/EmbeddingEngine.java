@@ -9,6 +9,7 @@ public interface EmbeddingEngine extends AutoCloseable {
     /** The embedding of one text. */
     float[] embed(String text);
 
+    /** Floats in each embedding. */
     int dimension();
 
     @Override

@@ -19,6 +19,7 @@ public sealed interface GenerationEvent {
      *               after truncation)
      */
     record Text(String text, int tokens) implements GenerationEvent {
+        /** Checks the text. */
         public Text {
             Objects.requireNonNull(text, "text");
         }
@@ -32,6 +33,7 @@ public sealed interface GenerationEvent {
      * @param tokens how many tokens produced it: what core counts when the engine reports no usage
      */
     record CallDelta(ToolCallDelta delta, int tokens) implements GenerationEvent {
+        /** Checks the delta. */
         public CallDelta {
             Objects.requireNonNull(delta, "delta");
         }

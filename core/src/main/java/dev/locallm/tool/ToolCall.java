@@ -11,6 +11,7 @@ import java.util.Objects;
  */
 public record ToolCall(String id, String name, String arguments) {
 
+    /** Checks the parts. */
     public ToolCall {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");

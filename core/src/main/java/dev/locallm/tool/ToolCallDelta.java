@@ -14,6 +14,7 @@ import java.util.Objects;
  */
 public record ToolCallDelta(int index, String id, String name, String arguments) {
 
+    /** Checks the parts. */
     public ToolCallDelta {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");

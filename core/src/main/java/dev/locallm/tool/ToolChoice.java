@@ -14,10 +14,23 @@ import java.util.Optional;
  * </ul>
  */
 public final class ToolChoice {
-    public enum Mode { AUTO, NONE, REQUIRED, NAMED }
+    /** The kind of choice. */
+    public enum Mode {
+        /** The model decides. */
+        AUTO,
+        /** No tool call. */
+        NONE,
+        /** At least one call, to any of the tools. */
+        REQUIRED,
+        /** A call to one named tool. */
+        NAMED
+    }
 
+    /** The model decides whether to call a tool. */
     public static final ToolChoice AUTO = new ToolChoice(Mode.AUTO, null);
+    /** The model must not call a tool. */
     public static final ToolChoice NONE = new ToolChoice(Mode.NONE, null);
+    /** The model must call at least one tool. */
     public static final ToolChoice REQUIRED = new ToolChoice(Mode.REQUIRED, null);
 
     private final Mode mode;
@@ -33,6 +46,7 @@ public final class ToolChoice {
         return new ToolChoice(Mode.NAMED, Objects.requireNonNull(tool, "tool"));
     }
 
+    /** Which kind of choice this is. */
     public Mode mode() {
         return mode;
     }

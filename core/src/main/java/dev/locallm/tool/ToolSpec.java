@@ -37,14 +37,17 @@ public final class ToolSpec {
         this.parameters = b.parameters;
     }
 
+    /** A builder with no name, no description and parameters {@code {"type":"object"}}. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** A tool of this name, description and parameter schema. */
     public static ToolSpec of(String name, String description, JsonSchema parameters) {
         return builder().name(name).description(description).parameters(parameters).build();
     }
 
+    /** The name the model calls it by. */
     public String name() {
         return name;
     }
@@ -84,16 +87,19 @@ public final class ToolSpec {
         private Builder() {
         }
 
+        /** The name the model calls it by: letters, digits, {@code _} and {@code -}. */
         public Builder name(String name) {
             this.name = name;
             return this;
         }
 
+        /** What the tool does, for the model. */
         public Builder description(String description) {
             this.description = Objects.requireNonNull(description, "description");
             return this;
         }
 
+        /** The JSON schema of its arguments, an object schema. */
         public Builder parameters(JsonSchema parameters) {
             this.parameters = Objects.requireNonNull(parameters, "parameters");
             return this;

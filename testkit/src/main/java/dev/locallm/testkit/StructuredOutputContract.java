@@ -54,7 +54,17 @@ public abstract class StructuredOutputContract {
     }
 
     @Description("A product listing")
-    /** What the suite asks for: strings, numbers, an enum, a list and an optional, with descriptions. */
+    /**
+     * What the suite asks for: strings, numbers, an enum, a list and an optional, with descriptions.
+     *
+     * @param name      the product's name
+     * @param quantity  how many
+     * @param available whether it can be ordered
+     * @param tags      labels
+     * @param stock     units by warehouse
+     * @param note      a remark, if any
+     * @param size      its size
+     */
     public record Product(@Description("Product name") String name, int quantity, boolean available,
                           List<String> tags, Map<String, Integer> stock, Optional<String> note, Size size) { }
 

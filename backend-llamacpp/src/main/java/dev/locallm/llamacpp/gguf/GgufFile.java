@@ -83,6 +83,7 @@ public final class GgufFile {
         return GgufReader.read(path);
     }
 
+    /** The file read. */
     public Path path() {
         return path;
     }
@@ -92,6 +93,7 @@ public final class GgufFile {
         return version;
     }
 
+    /** The file's size in bytes. */
     public long fileSize() {
         return fileSize;
     }
@@ -121,14 +123,17 @@ public final class GgufFile {
         return tensors;
     }
 
+    /** A string metadata value; empty when absent or of another type. */
     public Optional<String> string(String key) {
         return metadata.get(key) instanceof String s ? Optional.of(s) : Optional.empty();
     }
 
+    /** An integer metadata value (any integer type); empty when absent or of another type. */
     public OptionalLong integer(String key) {
         return metadata.get(key) instanceof Long l ? OptionalLong.of(l) : OptionalLong.empty();
     }
 
+    /** A boolean metadata value; empty when absent or of another type. */
     public Optional<Boolean> bool(String key) {
         return metadata.get(key) instanceof Boolean b ? Optional.of(b) : Optional.empty();
     }

@@ -13,12 +13,14 @@ import java.util.Objects;
  */
 public record GgufTensor(String name, long[] dimensions, GgmlType type, long offset) {
 
+    /** Checks the parts; the dimensions are copied. */
     public GgufTensor {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
         dimensions = dimensions.clone();
     }
 
+    /** The shape, innermost first (a copy). */
     @Override
     public long[] dimensions() {
         return dimensions.clone();
