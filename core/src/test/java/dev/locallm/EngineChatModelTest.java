@@ -52,7 +52,7 @@ class EngineChatModelTest {
         assertThat(engine.engineClosed).hasValue(1);
     }
 
-    /** Past 16 tokens the clock is read every 16th token; the rate still counts the reply, and one token has none. */
+    /** The decode rate counts a long reply; a reply of one token has none. */
     @Test
     void decodeRateOfALongReplyAndOfOneToken() {
         List<String> hundred = java.util.Collections.nCopies(100, "a");

@@ -4,7 +4,7 @@ import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.Usage;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.error.StreamInterruptedException;
-import dev.locallm.openai.ChatCompletionChunks;
+import dev.locallm.openai.ChunkStreamReader;
 import dev.locallm.openai.ChatCompletions;
 import dev.locallm.openai.StreamedChunk;
 import dev.locallm.spi.Generation;
@@ -36,6 +36,7 @@ final class RemoteGeneration implements Generation {
     private final AtomicBoolean released = new AtomicBoolean();
     private final Deque<GenerationEvent> pending = new ArrayDeque<>();
     private final StringBuilder received = new StringBuilder();
+    private final ChunkStreamReader chunks = new ChunkStreamReader();
     private String finishReason;
     private Usage usage;
     private volatile boolean finished;
@@ -112,7 +113,7 @@ final class RemoteGeneration implements Generation {
             }
             StreamedChunk chunk;
             try {
-                chunk = ChatCompletionChunks.read(event.bytes(), event.offset(), event.length());
+                chunk = chunks.read(event.bytes(), event.offset(), event.length());
             } catch (JacksonException e) {
                 throw interrupted("the server sent an event that is not JSON: " + e.getOriginalMessage(), e);
             } catch (IllegalArgumentException e) {

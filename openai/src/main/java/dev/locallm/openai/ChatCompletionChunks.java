@@ -91,6 +91,11 @@ public final class ChatCompletionChunks {
      * @throws IllegalArgumentException when they are JSON but not an object
      */
     public static StreamedChunk read(byte[] bytes, int offset, int length) {
+        return parse(bytes, offset, length).chunk();
+    }
+
+    /** Reads a chunk's fields, and where its text stands in the bytes. */
+    static Reader parse(byte[] bytes, int offset, int length) {
         try (JsonParser p = JsonMapper.shared().tokenStreamFactory().createParser(ObjectReadContext.empty(), bytes,
                 offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -107,7 +112,7 @@ public final class ChatCompletionChunks {
                     default -> p.skipChildren();
                 }
             }
-            return new StreamedChunk(r.text == null ? "" : r.text, r.calls, r.finishReason, r.usage, r.error);
+            return r;
         }
     }
 
@@ -122,20 +127,42 @@ public final class ChatCompletionChunks {
         return new String(bytes, from, to - from, StandardCharsets.UTF_8);
     }
 
-    /** What a chunk's fields add up to, while they are read. */
-    private static final class Reader {
+    /**
+     * What a chunk's fields add up to, while they are read; and where the text's string stood: from its opening
+     * quote to after its closing one, relative to the chunk's first byte.
+     */
+    static final class Reader {
         final byte[] bytes;
         final int offset;
         String text;
+        int texts;
+        int textFrom;
+        int textTo;
         final List<ToolCallDelta> calls = new ArrayList<>();
+        String finishReason;
+        Usage usage;
+        ErrorBody error;
 
         Reader(byte[] bytes, int offset) {
             this.bytes = bytes;
             this.offset = offset;
         }
-        String finishReason;
-        Usage usage;
-        ErrorBody error;
+
+        StreamedChunk chunk() {
+            return new StreamedChunk(text == null ? "" : text, calls, finishReason, usage, error);
+        }
+
+        /** Whether the chunk says nothing but one string of text. */
+        boolean textOnly() {
+            return texts == 1 && calls.isEmpty() && finishReason == null && usage == null && error == null;
+        }
+
+        private void text(JsonParser p) {
+            textFrom = (int) p.currentTokenLocation().getByteOffset();
+            text = p.getString();
+            textTo = (int) p.currentLocation().getByteOffset();
+            texts++;
+        }
 
         void choices(JsonParser p) {
             if (p.currentToken() != JsonToken.START_ARRAY) {
@@ -159,7 +186,11 @@ public final class ChatCompletionChunks {
                 JsonToken value = p.nextToken();
                 switch (name) {
                     case "delta", "message" -> delta(p);
-                    case "text" -> text = value == JsonToken.VALUE_STRING ? p.getString() : text;
+                    case "text" -> {
+                        if (value == JsonToken.VALUE_STRING) {
+                            text(p);
+                        }
+                    }
                     case "finish_reason" -> finishReason = value == JsonToken.VALUE_STRING ? p.getString() : null;
                     default -> p.skipChildren();
                 }
@@ -175,7 +206,7 @@ public final class ChatCompletionChunks {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
                 if (name.equals("content") && value == JsonToken.VALUE_STRING) {
-                    text = p.getString();
+                    text(p);
                 } else if (name.equals("tool_calls") && value == JsonToken.START_ARRAY) {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
                         calls.add(call(p, bytes, offset));
