@@ -7,6 +7,8 @@ import static dev.locallm.engine.grammar.GrammarExpr.seq;
 
 import dev.locallm.error.UnsupportedSchemaException;
 import dev.locallm.schema.JsonSchema;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,8 +18,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -43,9 +48,6 @@ public final class JsonSchemaGrammar {
     /** Digits an unbounded integer may have. */
     private static final int MAX_DIGITS = 15;
 
-    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema",
-            "$id", "$comment", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "contentEncoding",
-            "contentMediaType", "contentSchema", "$vocabulary");
     private static final Map<String, String> FORMATS = Map.of(
             "date", "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])",
             "time", "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
@@ -57,12 +59,23 @@ public final class JsonSchemaGrammar {
             "uri", "https?://[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,3}(/[a-zA-Z0-9._~-]{1,32}){0,8}",
             "ipv4", "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
 
+    /**
+     * The formats the specification defines, which a validator may assert; any other format is a custom
+     * annotation, and constrains nothing.
+     */
+    private static final Set<String> SPECIFIED_FORMATS = Set.of("date-time", "date", "time", "duration", "email",
+            "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference",
+            "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex");
+
     /** Deepest nesting of schemas the compiler follows. */
     static final int MAX_DEPTH = 128;
     /** Most alternatives of an {@code enum}, {@code anyOf} or {@code oneOf}. */
     static final int MAX_ALTERNATIVES = 1024;
 
+    private static final Logger LOG = LoggerFactory.getLogger(JsonSchemaGrammar.class);
+
     private final JsonNode document;
+    private final SchemaDialect dialect;
     private final GrammarBuilder b;
     private int depth;
     private final Map<String, Integer> refRules = new HashMap<>();
@@ -76,6 +89,7 @@ public final class JsonSchemaGrammar {
         this.b = builder;
         this.common = common;
         this.document = document;
+        this.dialect = SchemaDialect.of(document);
     }
 
     /**
@@ -135,7 +149,7 @@ public final class JsonSchemaGrammar {
         if (schema.has("$ref")) {
             return ref(schema, pointer);
         }
-        if (schema.has("const")) {
+        if (asserts(schema, "const")) {
             return jsonLiteral(schema.get("const"));
         }
         if (schema.has("enum")) {
@@ -153,10 +167,7 @@ public final class JsonSchemaGrammar {
                 if (!subs.isArray() || subs.isEmpty()) {
                     throw new UnsupportedSchemaException(combinator, pointer, combinator + " must be a non-empty array");
                 }
-                if (hasConstraintsBesides(schema, combinator)) {
-                    throw new UnsupportedSchemaException(combinator, pointer,
-                            combinator + " together with other constraining keywords");
-                }
+                boolean besides = hasConstraintsBesides(schema, combinator);
                 if (combinator.equals("oneOf") && !disjoint(subs, pointer)) {
                     throw new UnsupportedSchemaException("oneOf", pointer, "oneOf needs exactly one branch to match; "
                             + "enforceable only when branches differ in type, in constant values, or in a constant "
@@ -164,7 +175,8 @@ public final class JsonSchemaGrammar {
                 }
                 List<GrammarExpr> options = new ArrayList<>();
                 for (int i = 0; i < subs.size(); i++) {
-                    options.add(value(subs.get(i), pointer + "/" + combinator + "/" + i));
+                    JsonNode branch = besides ? withAllOfPart(schema, combinator, subs.get(i)) : subs.get(i);
+                    options.add(value(branch, pointer + "/" + combinator + "/" + i));
                 }
                 return new GrammarExpr.Alt(options);
             }
@@ -183,9 +195,9 @@ public final class JsonSchemaGrammar {
         return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
     }
 
-    private static boolean hasConstraintsBesides(JsonNode schema, String keyword) {
+    private boolean hasConstraintsBesides(JsonNode schema, String keyword) {
         for (String name : schema.propertyNames()) {
-            if (!name.equals(keyword) && !ANNOTATIONS.contains(name)) {
+            if (!name.equals(keyword) && asserts(schema, name)) {
                 return true;
             }
         }
@@ -227,11 +239,7 @@ public final class JsonSchemaGrammar {
     private boolean disjoint(JsonNode branches, String pointer) {
         List<JsonNode> resolved = new ArrayList<>();
         for (JsonNode b : branches) {
-            JsonNode r = b;
-            while (r.isObject() && r.has("$ref") && !hasConstraintsBesides(r, "$ref")) {
-                r = resolve(r.get("$ref").asString(), pointer);
-            }
-            resolved.add(r);
+            resolved.add(deref(b, pointer));
         }
         List<Set<String>> kinds = new ArrayList<>();
         for (JsonNode b : resolved) {
@@ -330,6 +338,19 @@ public final class JsonSchemaGrammar {
         return false;
     }
 
+    /**
+     * A branch of a combinator together with the keywords beside the combinator: the schema without
+     * {@code keyword}, with the branch added to its {@code allOf}. An instance matches one branch and the rest
+     * exactly when it matches one of these.
+     */
+    private static JsonNode withAllOfPart(JsonNode schema, String keyword, JsonNode branch) {
+        ObjectNode copy = ((ObjectNode) schema).deepCopy();
+        copy.remove(keyword);
+        JsonNode allOf = copy.get("allOf");
+        (allOf != null && allOf.isArray() ? (ArrayNode) allOf : copy.putArray("allOf")).add(branch);
+        return copy;
+    }
+
     private static boolean hasAny(JsonNode schema, String... keywords) {
         for (String k : keywords) {
             if (schema.has(k)) {
@@ -354,27 +375,31 @@ public final class JsonSchemaGrammar {
 
     // ---- keywords
 
-    private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "enum",
+    /** The assertions a grammar enforces (some only in part: the methods below refuse the rest). */
+    private static final Set<String> SUPPORTED = Set.of("type", "properties", "required", "additionalProperties", "enum",
             "const", "items", "prefixItems", "minItems", "maxItems", "anyOf", "oneOf", "allOf", "$ref", "minLength",
             "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-            "multipleOf", "uniqueItems", "minProperties", "maxProperties", "unevaluatedProperties");
+            "multipleOf", "uniqueItems", "minProperties", "maxProperties", "unevaluatedProperties", "additionalItems");
 
     /** Keyword values of the wrong JSON type make the schema malformed: refused, not guessed at. */
-    private static void checkShapes(JsonNode schema, String pointer) {
+    private void checkShapes(JsonNode schema, String pointer) {
         for (String name : schema.propertyNames()) {
+            if (!dialect.isAssertion(name)) {
+                continue;
+            }
             JsonNode v = schema.get(name);
             boolean ok = switch (name) {
-                case "properties", "$defs", "definitions" -> v.isObject();
+                case "properties" -> v.isObject();
                 case "required" -> v.isArray() && allMatch(v, JsonNode::isString);
                 case "enum", "prefixItems" -> v.isArray();
                 case "anyOf", "oneOf", "allOf" -> v.isArray() && !v.isEmpty();
                 case "items" -> v.isObject() || v.isBoolean() || v.isArray();
-                case "additionalProperties", "unevaluatedProperties" -> v.isObject() || v.isBoolean();
+                case "additionalProperties", "unevaluatedProperties", "additionalItems" -> v.isObject() || v.isBoolean();
                 case "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minimum",
                      "maximum", "multipleOf" -> v.isNumber();
                 case "exclusiveMinimum", "exclusiveMaximum" -> v.isNumber() || v.isBoolean();
-                case "pattern", "format", "$ref", "title", "description", "$id", "$schema", "$comment" -> v.isString();
-                case "uniqueItems", "deprecated", "readOnly", "writeOnly" -> v.isBoolean();
+                case "pattern", "format", "$ref" -> v.isString();
+                case "uniqueItems" -> v.isBoolean();
                 default -> true;
             };
             if (!ok) {
@@ -401,12 +426,19 @@ public final class JsonSchemaGrammar {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
-    private static void checkKeywords(JsonNode schema, String pointer) {
+    /**
+     * Refuses the assertions a grammar cannot enforce; every keyword that asserts nothing here (an annotation, a
+     * keyword of another dialect, a vendor extension) is ignored.
+     */
+    private void checkKeywords(JsonNode schema, String pointer) {
         for (String name : schema.propertyNames()) {
-            if (ANNOTATIONS.contains(name)) {
+            if (!asserts(schema, name)) {
+                if (LOG.isDebugEnabled() && !dialect.isAssertion(name)) {
+                    LOG.debug("Ignoring '{}' at {}: not an assertion of JSON Schema {}", name, pointer, dialect);
+                }
                 continue;
             }
-            if (!KNOWN.contains(name)) {
+            if (!SUPPORTED.contains(name)) {
                 throw new UnsupportedSchemaException(name, pointer, "a grammar cannot enforce '" + name + "'");
             }
         }
@@ -416,25 +448,92 @@ public final class JsonSchemaGrammar {
         }
     }
 
+    /**
+     * Whether a keyword of this schema can make an instance invalid: an assertion of the dialect that is not
+     * inert where it stands ({@code then} without {@code if}, {@code additionalItems} without an {@code items}
+     * array, ...; these the specification says to ignore).
+     */
+    private boolean asserts(JsonNode schema, String keyword) {
+        if (!schema.has(keyword) || !dialect.isAssertion(keyword)) {
+            return false;
+        }
+        return switch (keyword) {
+            case "if" -> schema.has("then") || schema.has("else");
+            case "then", "else" -> schema.has("if");
+            case "minContains", "maxContains" -> schema.has("contains");
+            case "additionalItems" -> schema.has("items") && schema.get("items").isArray();
+            case "uniqueItems" -> schema.get(keyword).asBoolean(true);
+            case "format" -> SPECIFIED_FORMATS.contains(schema.get(keyword).asString(""));
+            default -> true;
+        };
+    }
+
     // ---- $ref
 
     private GrammarExpr ref(JsonNode schema, String pointer) {
-        String ref = schema.get("$ref").asString();
-        if (hasConstraintsBesides(schema, "$ref")) {
-            throw new UnsupportedSchemaException("$ref", pointer, "$ref with other constraining keywords beside it");
+        String ref = local(schema.get("$ref").asString(), pointer);
+        if (!dialect.refHidesSiblings() && hasConstraintsBesides(schema, "$ref")) {
+            JsonNode merged = withAllOfPart(schema, "$ref", JsonMapper.shared().createObjectNode().put("$ref", ref));
+            return rule("&" + merged, "ref-and", () -> value(merged, pointer));
         }
-        if (!ref.startsWith("#")) {
-            throw new UnsupportedSchemaException("$ref", pointer, "only references inside the schema (#...) are "
-                    + "supported, not '" + ref + "'");
-        }
-        Integer rule = refRules.get(ref);
+        return rule(ref, ref.length() > 1 ? ref.substring(ref.lastIndexOf('/') + 1) : "root-ref",
+                () -> value(resolve(ref, pointer), ref));
+    }
+
+    /** The rule compiled once per key, declared before its body so that the body may refer to it. */
+    private GrammarExpr rule(String key, String nameHint, java.util.function.Supplier<GrammarExpr> body) {
+        Integer rule = refRules.get(key);
         if (rule == null) {
-            JsonNode target = resolve(ref, pointer);
-            rule = b.declare(ref.length() > 1 ? ref.substring(ref.lastIndexOf('/') + 1) : "root-ref");
-            refRules.put(ref, rule);
-            b.define(rule, value(target, ref));
+            rule = b.declare(nameHint);
+            refRules.put(key, rule);
+            b.define(rule, body.get());
         }
         return new GrammarExpr.Ref(rule);
+    }
+
+    /** A schema that is only a reference (its siblings assert nothing), followed to what it points at. */
+    private JsonNode deref(JsonNode schema, String pointer) {
+        JsonNode node = schema;
+        for (int hops = 0; node.isObject() && node.has("$ref")
+                && (dialect.refHidesSiblings() || !hasConstraintsBesides(node, "$ref")); hops++) {
+            if (hops == MAX_DEPTH) {
+                throw new UnsupportedSchemaException("$ref", pointer, "references that only lead to other "
+                        + "references, " + MAX_DEPTH + " deep or in a loop");
+            }
+            node = resolve(local(node.get("$ref").asString(), pointer), pointer);
+        }
+        return node;
+    }
+
+    /**
+     * A reference as a fragment of this document ({@code #...}): a reference that names the document itself
+     * (its {@code $id}, or draft 4's {@code id}, absolute or relative) keeps its fragment. Anything else is a
+     * resource that a grammar compiler does not fetch.
+     */
+    private String local(String ref, String pointer) {
+        if (ref.startsWith("#")) {
+            return ref;
+        }
+        JsonNode id = document.isObject() ? document.has("$id") ? document.get("$id") : document.get("id") : null;
+        try {
+            URI target = new URI(ref);
+            if (id != null && id.isString()) {
+                URI base = new URI(id.stringValue());
+                target = base.resolve(target);
+                if (withoutFragment(target).equals(withoutFragment(base))) {
+                    return "#" + (target.getRawFragment() == null ? "" : target.getRawFragment());
+                }
+            }
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new UnsupportedSchemaException("$ref", pointer, "'" + abbreviate(ref) + "' is not a URI reference");
+        }
+        throw new UnsupportedSchemaException("$ref", pointer, "'" + abbreviate(ref) + "' is a remote reference, "
+                + "which is never fetched; only references inside the schema are supported");
+    }
+
+    private static URI withoutFragment(URI uri) throws URISyntaxException {
+        return new URI(uri.getScheme(), uri.getRawSchemeSpecificPart() == null ? null
+                : uri.getSchemeSpecificPart(), null);
     }
 
     private JsonNode resolve(String ref, String pointer) {
@@ -444,7 +543,12 @@ public final class JsonSchemaGrammar {
             return node;
         }
         if (!path.startsWith("/")) {
-            throw new UnsupportedSchemaException("$ref", pointer, "anchors ('" + ref + "') are not supported");
+            JsonNode anchored = anchor(document, URLDecoder.decode(path, StandardCharsets.UTF_8));
+            if (anchored == null) {
+                throw new UnsupportedSchemaException("$ref", pointer, "no schema has the anchor '" + abbreviate(ref)
+                        + "'");
+            }
+            return anchored;
         }
         for (String part : path.substring(1).split("/", -1)) {
             String key = URLDecoder.decode(part, StandardCharsets.UTF_8).replace("~1", "/").replace("~0", "~");
@@ -456,21 +560,48 @@ public final class JsonSchemaGrammar {
         return node;
     }
 
+    /**
+     * The schema that declares an anchor: {@code $anchor} or {@code $dynamicAnchor} (2019-09 on), or an
+     * {@code $id} / draft 4 {@code id} of the form {@code #name}. Searched without recursion.
+     */
+    private static JsonNode anchor(JsonNode root, String name) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isObject()) {
+                for (String key : List.of("$anchor", "$dynamicAnchor")) {
+                    if (node.path(key).isString() && node.get(key).stringValue().equals(name)) {
+                        return node;
+                    }
+                }
+                for (String key : List.of("$id", "id")) {
+                    if (node.path(key).isString() && node.get(key).stringValue().equals("#" + name)) {
+                        return node;
+                    }
+                }
+            }
+            if (node.isContainer()) {
+                node.forEach(pending::push);
+            }
+        }
+        return null;
+    }
+
     // ---- allOf
 
     /**
      * Merges the parts of an {@code allOf} (and the keywords beside it) into one schema, when that is exact:
-     * parts may add properties, required names and keywords, but may not disagree, and a part that closes the
+     * properties and required names add up (a property two parts define is the {@code allOf} of both), types
+     * intersect, lower bounds take the highest and upper bounds the lowest, enums intersect, nested
+     * {@code allOf}s join; any other keyword set differently by two parts is refused. A part that closes the
      * object ({@code additionalProperties}, {@code unevaluatedProperties}) must be the only one declaring
      * properties, since it does not see the others'.
      */
     private JsonNode mergeAllOf(JsonNode schema, String pointer) {
         List<JsonNode> parts = new ArrayList<>();
         for (int i = 0; i < schema.get("allOf").size(); i++) {
-            JsonNode part = schema.get("allOf").get(i);
-            while (part.isObject() && part.has("$ref") && part.size() == 1) {
-                part = resolve(part.get("$ref").asString(), pointer);
-            }
+            JsonNode part = deref(schema.get("allOf").get(i), pointer);
             if (part.isBoolean() && !part.booleanValue()) {
                 throw new UnsupportedSchemaException("false", pointer + "/allOf/" + i, "the schema 'false' matches no value");
             }
@@ -496,20 +627,16 @@ public final class JsonSchemaGrammar {
                 JsonNode v = part.get(name);
                 if (name.equals("properties")) {
                     for (String p : v.propertyNames()) {
-                        if (properties.has(p) && !properties.get(p).equals(v.get(p))) {
-                            throw new UnsupportedSchemaException("allOf", pointer, "property '" + p
-                                    + "' is defined differently by two parts");
-                        }
-                        properties.set(p, v.get(p));
+                        JsonNode before = properties.get(p);
+                        properties.set(p, before == null || before.equals(v.get(p)) ? v.get(p)
+                                : JsonMapper.shared().createObjectNode().set("allOf",
+                                        JsonMapper.shared().createArrayNode().add(before).add(v.get(p))));
                     }
                 } else if (name.equals("required")) {
                     v.forEach(r -> required.add(r.asString()));
-                } else if (!ANNOTATIONS.contains(name)) {
-                    if (merged.has(name) && !merged.get(name).equals(v)) {
-                        throw new UnsupportedSchemaException("allOf", pointer, "parts set '" + name
-                                + "' differently; only parts that add distinct keywords can be merged");
-                    }
-                    merged.set(name, v);
+                } else if (asserts(part, name)) {
+                    JsonNode before = merged.get(name);
+                    merged.set(name, before == null || before.equals(v) ? v : both(name, before, v, pointer));
                 }
             }
         }
@@ -522,13 +649,84 @@ public final class JsonSchemaGrammar {
         return merged;
     }
 
+    /** What two parts of an {@code allOf} that set {@code keyword} differently allow together. */
+    private static JsonNode both(String keyword, JsonNode a, JsonNode b, String pointer) {
+        switch (keyword) {
+            case "minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties" -> {
+                if (a.isNumber() && b.isNumber()) {
+                    return a.decimalValue().compareTo(b.decimalValue()) >= 0 ? a : b;
+                }
+            }
+            case "maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties" -> {
+                if (a.isNumber() && b.isNumber()) {
+                    return a.decimalValue().compareTo(b.decimalValue()) <= 0 ? a : b;
+                }
+            }
+            case "allOf" -> {
+                if (a.isArray() && b.isArray()) {
+                    return ((ArrayNode) a.deepCopy()).addAll((ArrayNode) b);
+                }
+            }
+            case "type" -> {
+                Set<String> left = typeNames(a);
+                Set<String> right = typeNames(b);
+                ArrayNode common = JsonMapper.shared().createArrayNode();
+                for (String t : left) {
+                    if (right.contains(t)) {
+                        common.add(t);
+                    } else if (t.equals("integer") && right.contains("number")) {
+                        common.add("integer");
+                    }
+                }
+                if (left.contains("number") && right.contains("integer") && !left.contains("integer")) {
+                    common.add("integer");
+                }
+                if (common.isEmpty()) {
+                    throw new UnsupportedSchemaException("allOf", pointer, "the parts allow no common type: " + a + ", "
+                            + b);
+                }
+                return common;
+            }
+            case "enum" -> {
+                if (a.isArray() && b.isArray()) {
+                    Set<JsonNode> allowed = new LinkedHashSet<>();
+                    b.forEach(allowed::add);
+                    ArrayNode common = JsonMapper.shared().createArrayNode();
+                    a.forEach(v -> {
+                        if (allowed.contains(v)) {
+                            common.add(v);
+                        }
+                    });
+                    if (common.isEmpty()) {
+                        throw new UnsupportedSchemaException("allOf", pointer, "the parts' enums share no value");
+                    }
+                    return common;
+                }
+            }
+            default -> {
+            }
+        }
+        throw new UnsupportedSchemaException("allOf", pointer, "parts set '" + keyword + "' differently ("
+                + abbreviate(a.toString()) + ", " + abbreviate(b.toString()) + ")");
+    }
+
+    private static Set<String> typeNames(JsonNode type) {
+        Set<String> names = new LinkedHashSet<>();
+        if (type.isString()) {
+            names.add(type.stringValue());
+        } else {
+            type.forEach(t -> names.add(t.asString()));
+        }
+        return names;
+    }
+
     // ---- strings
 
     private GrammarExpr string(JsonNode schema, String pointer) {
         int min = count(schema, "minLength", 0, pointer);
         int max = count(schema, "maxLength", -1, pointer);
         JsonNode pattern = schema.get("pattern");
-        JsonNode format = schema.get("format");
+        JsonNode format = asserts(schema, "format") ? schema.get("format") : null;
         if (format != null) {
             String regex = FORMATS.get(format.asString());
             if (regex == null) {
@@ -702,7 +900,7 @@ public final class JsonSchemaGrammar {
             req.forEach(r -> required.add(r.asString()));
         }
         JsonNode additional = schema.has("additionalProperties") ? schema.get("additionalProperties")
-                : schema.get("unevaluatedProperties");
+                : asserts(schema, "unevaluatedProperties") ? schema.get("unevaluatedProperties") : null;
         Map<String, JsonNode> declared = new LinkedHashMap<>();
         if (properties != null) {
             properties.propertyNames().forEach(p -> declared.put(p, properties.get(p)));
@@ -790,12 +988,12 @@ public final class JsonSchemaGrammar {
         if (max != -1 && max < min) {
             throw new UnsupportedSchemaException("maxItems", pointer, "maxItems is below minItems");
         }
-        JsonNode prefixItems = schema.get("prefixItems");
+        JsonNode prefixItems = asserts(schema, "prefixItems") ? schema.get("prefixItems") : null;
         JsonNode items = schema.get("items");
         String itemsPointer = pointer + "/items";
         if (items != null && items.isArray()) {
             prefixItems = items;
-            items = schema.get("additionalItems");
+            items = asserts(schema, "additionalItems") ? schema.get("additionalItems") : null;
             itemsPointer = pointer + "/additionalItems";
         }
         List<GrammarExpr> prefix = new ArrayList<>();

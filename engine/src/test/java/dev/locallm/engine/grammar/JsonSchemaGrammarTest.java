@@ -181,7 +181,7 @@ class JsonSchemaGrammarTest {
         assertUnsupported("{\"type\":\"string\",\"format\":\"hostname\"}", "format", "#");
         assertUnsupported("{\"type\":\"string\",\"pattern\":\"(a)\\\\1\"}", "pattern", "#");
         assertUnsupported("{\"$ref\":\"http://example.com/s.json\"}", "$ref", "#");
-        assertUnsupported("{\"items\":[{\"if\":{}}]}", "if", "#/prefixItems/0");
+        assertUnsupported("{\"items\":[{\"if\":{},\"then\":{\"type\":\"string\"}}]}", "if", "#/prefixItems/0");
         assertUnsupported("false", "false", "#");
     }
 

@@ -19,7 +19,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The grammar compiler on every schema of the official JSON-Schema-Test-Suite (draft 2020-12, required tests):
+ * The grammar compiler on every schema of the official JSON-Schema-Test-Suite (drafts 2020-12 and 7, required
+ * tests; draft 7's schemas declare their draft, as the suite's README asks of a runner):
  * each schema either compiles or is refused with {@link UnsupportedSchemaException}; a compiled grammar never
  * accepts an instance the suite marks invalid, and every value it generates validates. How many schemas compile
  * and how many valid instances the grammar accepts are reported, not asserted beyond a floor.
@@ -28,8 +29,12 @@ class JsonSchemaTestSuiteTest {
 
     /** The suite folder; core cannot use testkit's TestModels (testkit depends on core), hence this copy of its rule. */
     static Path suite() {
+        return suite("draft2020-12");
+    }
+
+    static Path suite(String draft) {
         String configured = System.getProperty("locallm.test.schema-suite", "../../shared/json-schema-test-suite");
-        Path dir = Path.of(configured, "tests", "draft2020-12");
+        Path dir = Path.of(configured, "tests", draft);
         if (!Files.isDirectory(dir)) {
             String message = "JSON-Schema-Test-Suite not found at " + dir.toAbsolutePath();
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
@@ -44,6 +49,11 @@ class JsonSchemaTestSuiteTest {
                    Map<String, Integer> refusedBy) { }
 
     static Outcome run(Path dir, int samplesPerSchema, List<String> unsound) throws IOException {
+        return run(dir, null, samplesPerSchema, unsound);
+    }
+
+    /** Runs one draft's folder; {@code dialect}, when given, is set as each schema's {@code $schema}. */
+    static Outcome run(Path dir, String dialect, int samplesPerSchema, List<String> unsound) throws IOException {
         int schemas = 0;
         int compiled = 0;
         int invalid = 0;
@@ -59,7 +69,11 @@ class JsonSchemaTestSuiteTest {
             for (JsonNode group : groups) {
                 schemas++;
                 String where = file.getFileName() + ": " + group.get("description").asString();
-                JsonSchema schema = JsonSchema.parse(JsonMapper.shared().writeValueAsString(group.get("schema")));
+                JsonNode node = group.get("schema");
+                if (dialect != null && node.isObject() && !node.has("$schema")) {
+                    ((tools.jackson.databind.node.ObjectNode) node).put("$schema", dialect);
+                }
+                JsonSchema schema = JsonSchema.parse(JsonMapper.shared().writeValueAsString(node));
                 Grammar grammar;
                 try {
                     grammar = JsonSchemaGrammar.compile(schema);
@@ -108,6 +122,21 @@ class JsonSchemaTestSuiteTest {
                 o.compiled(), 100.0 * o.compiled() / o.schemas(), o.validAccepted(), o.validInstances(),
                 o.invalidInstances() - unsound.stream().filter(s -> s.contains("accepts invalid")).count(),
                 o.invalidInstances(), o.refusedBy());
+        assertThat(unsound).as("unsound grammars").isEmpty();
+        assertThat(o.compiled()).as("schemas compiled").isGreaterThan(o.schemas() / 3);
+    }
+
+    @Test
+    void compiledGrammarsAreSoundOnDraft7() throws IOException {
+        // given
+        Path dir = suite("draft7");
+        List<String> unsound = new ArrayList<>();
+        // when
+        Outcome o = run(dir, "http://json-schema.org/draft-07/schema#", 20, unsound);
+        // then
+        System.out.printf("JSON-Schema-Test-Suite draft7: %d schemas, %d compiled (%.0f%%); valid instances accepted "
+                        + "%d/%d; refused by keyword: %s%n", o.schemas(), o.compiled(), 100.0 * o.compiled() / o.schemas(),
+                o.validAccepted(), o.validInstances(), o.refusedBy());
         assertThat(unsound).as("unsound grammars").isEmpty();
         assertThat(o.compiled()).as("schemas compiled").isGreaterThan(o.schemas() / 3);
     }

@@ -1,0 +1,136 @@
+package dev.locallm.engine.grammar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.schema.JsonSchema;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Keywords as the specification defines them: annotations and unknown keywords constrain nothing, {@code $schema}
+ * selects the draft, references resolve inside the document, and combinators apply together with their siblings.
+ */
+class SchemaKeywordSemanticsTest {
+    private static final String DRAFT_04 = "\"$schema\":\"http://json-schema.org/draft-04/schema#\",";
+    private static final String DRAFT_07 = "\"$schema\":\"http://json-schema.org/draft-07/schema#\",";
+    private static final String DRAFT_2020 = "\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",";
+
+    /** Keywords found in real-world schemas (Snowplow, Kubernetes, VS Code, code generators) that assert nothing. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\"self\":{\"vendor\":\"com.acme\",\"name\":\"event\",\"format\":\"jsonschema\"}",
+        "\"id\":\"http://example.com/event.json\"", "\"x-kubernetes-preserve-unknown-fields\":true",
+        "\"x-kubernetes-int-or-string\":true", "\"_format\":\"uri\"", "\"readonly\":true", "\"javaName\":\"Event\"",
+        "\"markdownDescription\":\"**An** event\"", "\"customLimit\":3", "\"title\":5", "\"description\":[1]",
+        "\"format\":\"my-own-format\"", "\"if\":{\"type\":\"null\"}", "\"then\":{\"type\":\"null\"}",
+        "\"minContains\":2", "\"additionalItems\":false"})
+    void annotationsAndUnknownKeywordsChangeNothing(String keyword) {
+        String plain = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"tags\":{\"type\":\"array\","
+                + "\"items\":{\"type\":\"string\"}}},\"required\":[\"name\"]}";
+        String annotated = "{" + keyword + ",\"type\":\"object\",\"properties\":{\"name\":{" + keyword
+                + ",\"type\":\"string\"},\"tags\":{\"type\":\"array\",\"items\":{" + keyword + ",\"type\":\"string\"},"
+                + keyword + "}},\"required\":[\"name\"]}";
+        assertThat(compile(annotated).toGbnf()).isEqualTo(compile(plain).toGbnf());
+    }
+
+    @Test
+    void draft7RefHidesItsSiblingsAnd2020RefAppliesWithThem() {
+        String body = "\"$defs\":{\"a\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}},"
+                + "\"$ref\":\"#/$defs/a\",\"required\":[\"n\"]}";
+        Grammar draft7 = compile("{" + DRAFT_07 + body);
+        assertThat(accepts(draft7, "{}")).isTrue();
+        assertThat(accepts(draft7, "{\"n\": 1}")).isTrue();
+        for (Grammar g : List.of(compile("{" + DRAFT_2020 + body), compile("{" + body))) {
+            assertThat(accepts(g, "{}")).isFalse();
+            assertThat(accepts(g, "{\"n\": 1}")).isTrue();
+            assertThat(accepts(g, "{\"n\": \"x\"}")).isFalse();
+        }
+    }
+
+    @Test
+    void keywordsOfLaterDraftsAreAnnotationsInEarlierOnes() {
+        String body = "\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"}]}";
+        assertThat(accepts(compile("{" + DRAFT_07 + body), "[\"x\"]")).isTrue();
+        assertThat(accepts(compile("{" + DRAFT_2020 + body), "[\"x\"]")).isFalse();
+        assertThat(accepts(compile("{" + body), "[\"x\"]")).isFalse();
+        String dependencies = "\"type\":\"object\",\"dependencies\":{\"a\":[\"b\"]}}";
+        assertUnsupported("{" + DRAFT_07 + dependencies, "dependencies");
+        assertUnsupported("{" + DRAFT_2020 + dependencies, "dependencies");
+    }
+
+    @Test
+    void draft4BooleanExclusiveBoundsAndNoConst() {
+        Grammar g = compile("{" + DRAFT_04 + "\"id\":\"http://example.com/n.json\",\"type\":\"integer\",\"minimum\":0,"
+                + "\"exclusiveMinimum\":true,\"maximum\":10,\"exclusiveMaximum\":false}");
+        assertThat(accepts(g, "0")).isFalse();
+        assertThat(accepts(g, "1")).isTrue();
+        assertThat(accepts(g, "10")).isTrue();
+        assertThat(accepts(compile("{" + DRAFT_04 + "\"type\":\"string\",\"const\":\"a\"}"), "\"b\"")).isTrue();
+        assertThat(accepts(compile("{" + DRAFT_07 + "\"type\":\"string\",\"const\":\"a\"}"), "\"b\"")).isFalse();
+    }
+
+    @Test
+    void referencesByAnchorAndThroughTheDocumentsOwnId() {
+        Grammar anchored = compile("{\"$defs\":{\"a\":{\"$anchor\":\"count\",\"type\":\"integer\"}},\"type\":\"array\","
+                + "\"items\":{\"$ref\":\"#count\"}}");
+        assertThat(accepts(anchored, "[1, 2]")).isTrue();
+        assertThat(accepts(anchored, "[\"x\"]")).isFalse();
+        Grammar draft7Anchor = compile("{" + DRAFT_07 + "\"definitions\":{\"a\":{\"$id\":\"#count\",\"type\":\"integer\"}},"
+                + "\"items\":{\"$ref\":\"#count\"}}");
+        assertThat(accepts(draft7Anchor, "[\"x\"]")).isFalse();
+        for (String ref : List.of("https://example.com/schemas/root.json#/$defs/a", "root.json#/$defs/a",
+                "/schemas/root.json#/$defs/a")) {
+            Grammar g = compile("{\"$id\":\"https://example.com/schemas/root.json\",\"$defs\":{\"a\":{\"type\":"
+                    + "\"integer\"}},\"properties\":{\"n\":{\"$ref\":\"" + ref + "\"}},\"required\":[\"n\"]}");
+            assertThat(accepts(g, "{\"n\": 3}")).as(ref).isTrue();
+            assertThat(accepts(g, "{\"n\": \"3\"}")).as(ref).isFalse();
+        }
+        assertUnsupported("{\"$id\":\"https://example.com/schemas/root.json\",\"$ref\":\"other.json#/a\"}", "$ref");
+        assertUnsupported("{\"$ref\":\"#/$defs/a\",\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":"
+                + "\"#/$defs/a\"}}}", "$ref");
+    }
+
+    @Test
+    void combinatorsApplyTogetherWithTheKeywordsBesideThem() {
+        Grammar anyOf = compile("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":"
+                + "\"integer\"}},\"additionalProperties\":false,\"anyOf\":[{\"required\":[\"a\"]},{\"required\":[\"b\"]}]}");
+        assertThat(accepts(anyOf, "{\"a\": \"x\"}")).isTrue();
+        assertThat(accepts(anyOf, "{\"b\": 2}")).isTrue();
+        assertThat(accepts(anyOf, "{}")).isFalse();
+        assertThat(accepts(anyOf, "{\"a\": 1}")).isFalse();
+        Grammar overlapping = compile("{\"allOf\":[{\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":0}}},"
+                + "{\"properties\":{\"a\":{\"type\":\"integer\",\"maximum\":5}}}],\"required\":[\"a\"]}");
+        assertThat(accepts(overlapping, "{\"a\": 3}")).isTrue();
+        assertThat(accepts(overlapping, "{\"a\": 7}")).isFalse();
+        assertThat(accepts(overlapping, "{\"a\": -1}")).isFalse();
+        Grammar types = compile("{\"allOf\":[{\"type\":[\"string\",\"null\"]},{\"type\":\"string\",\"minLength\":2},"
+                + "{\"maxLength\":3}]}");
+        assertThat(accepts(types, "null")).isFalse();
+        assertThat(accepts(types, "\"ab\"")).isTrue();
+        assertThat(accepts(types, "\"abcd\"")).isFalse();
+        assertUnsupported("{\"allOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}", "allOf");
+    }
+
+    private static Grammar compile(String schema) {
+        JsonSchema parsed = JsonSchema.parse(schema);
+        Grammar grammar = JsonSchemaGrammar.compile(parsed);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(schema.hashCode());
+        for (int i = 0; i < 20; i++) {
+            String sample = GrammarSampler.sample(grammar, random, 120);
+            assertThat(parsed.validate(sample)).as("sample %s of %s", sample, schema).isEmpty();
+        }
+        return grammar;
+    }
+
+    private static boolean accepts(Grammar g, String text) {
+        return g.start().matchesCompletely(text);
+    }
+
+    private static void assertUnsupported(String schema, String keyword) {
+        assertThatThrownBy(() -> JsonSchemaGrammar.compile(JsonSchema.parse(schema)))
+                .isInstanceOfSatisfying(UnsupportedSchemaException.class, e -> assertThat(e.keyword()).isEqualTo(keyword));
+    }
+}
