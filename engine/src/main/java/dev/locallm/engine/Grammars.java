@@ -38,9 +38,34 @@ public final class Grammars {
      */
     public static Optional<Grammar> forRequest(ChatRequest request, ToolCallFormat format) {
         if (request.usesTools() && request.toolChoice().forcesCall()) {
-            return Optional.of(forToolCalls(request, format));
+            return Optional.of(forToolCalls(request, format, false));
         }
         return forResponseFormat(request.responseFormat());
+    }
+
+    /**
+     * What {@link #forRequest} constrains the output to, with JSON in any layout: to close output cut short that
+     * was written by a server or a model without LocaLLM's grammar (whose compact layout it accepts too).
+     *
+     * @throws dev.locallm.error.UnsupportedSchemaException when a schema cannot be enforced
+     */
+    public static Optional<Grammar> forClosing(ChatRequest request, ToolCallFormat format) {
+        if (request.usesTools() && request.toolChoice().forcesCall()) {
+            return Optional.of(forToolCalls(request, format, true));
+        }
+        if (!request.responseFormat().isJson()) {
+            return Optional.empty();
+        }
+        return Optional.of(forClosing(request.responseFormat().schema().orElse(ANY_OBJECT)));
+    }
+
+    /**
+     * JSON that validates against a schema, in any layout: to close JSON cut short.
+     *
+     * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be enforced
+     */
+    public static Grammar forClosing(JsonSchema schema) {
+        return CACHE.get(List.of(schema, "any layout"), k -> JsonSchemaGrammar.compileForAnyLayout(schema));
     }
 
     /**
@@ -65,11 +90,12 @@ public final class Grammars {
     }
 
     /** The calls a request forces: to the named tool, or to any of its tools. */
-    static Grammar forToolCalls(ChatRequest request, ToolCallFormat format) {
+    static Grammar forToolCalls(ChatRequest request, ToolCallFormat format, boolean anyLayout) {
         List<ToolSpec> allowed = request.toolChoice().tool()
                 .map(name -> request.tools().stream().filter(t -> t.name().equals(name)).toList())
                 .orElse(request.tools());
         int calls = format == ToolCallFormat.HERMES || format == ToolCallFormat.MISTRAL ? MAX_PARALLEL_CALLS : 1;
-        return CACHE.get(List.of(allowed, format), k -> ToolCallGrammar.compile(allowed, format, calls));
+        return CACHE.get(List.of(allowed, format, anyLayout), k -> ToolCallGrammar.compile(allowed, format, calls,
+                anyLayout));
     }
 }

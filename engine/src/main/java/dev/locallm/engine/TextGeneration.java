@@ -171,11 +171,11 @@ public final class TextGeneration implements Generation {
             int index = lastStructured;
             String[] call = structured.get(index);
             request.tools().stream().filter(t -> t.name().equals(call[0])).findFirst().map(ToolSpec::parameters)
-                    .map(Grammars::forSchema).flatMap(g -> closing(g, call[1]))
+                    .map(Grammars::forClosing).flatMap(g -> closing(g, call[1]))
                     .ifPresent(c -> pending.add(new GenerationEvent.CallDelta(new ToolCallDelta(index, "", "", c), 0)));
             return;
         }
-        Grammars.forRequest(request, formats.get(0)).flatMap(g -> closing(g, generated))
+        Grammars.forClosing(request, formats.get(0)).flatMap(g -> closing(g, generated))
                 .ifPresent(c -> text(c, 0));
     }
 

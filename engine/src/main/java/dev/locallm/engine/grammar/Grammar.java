@@ -102,7 +102,7 @@ public final class Grammar {
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (int r = 0; r < rules.length; r++) {
+            for (int r = rules.length - 1; r >= 0; r--) {
                 for (Element[] alt : rules[r]) {
                     long sum = 0;
                     for (Element e : alt) {
@@ -151,26 +151,56 @@ public final class Grammar {
         }
     }
 
-    private void visitLeft(int rule, int[] state, boolean[] nullable) {
-        if (state[rule] == 2) {
+    /**
+     * A depth-first search over the rules each rule can start with (state 1: on the path, 2: done), with an
+     * explicit stack, since a grammar's rule chains can be longer than the thread's stack is deep.
+     */
+    private void visitLeft(int start, int[] state, boolean[] nullable) {
+        if (state[start] != 0) {
             return;
         }
-        if (state[rule] == 1) {
-            throw new GrammarException("rule '" + names[rule] + "' is left-recursive");
+        java.util.ArrayDeque<int[]> path = new java.util.ArrayDeque<>();
+        state[start] = 1;
+        path.push(leftCalls(start, nullable));
+        java.util.ArrayDeque<Integer> rulesOnPath = new java.util.ArrayDeque<>();
+        rulesOnPath.push(start);
+        int[] cursor = new int[rules.length];
+        while (!path.isEmpty()) {
+            int rule = rulesOnPath.peek();
+            int[] calls = path.peek();
+            if (cursor[rule] == calls.length) {
+                state[rule] = 2;
+                path.pop();
+                rulesOnPath.pop();
+                continue;
+            }
+            int next = calls[cursor[rule]++];
+            if (state[next] == 1) {
+                throw new GrammarException("rule '" + names[next] + "' is left-recursive");
+            }
+            if (state[next] == 0) {
+                state[next] = 1;
+                path.push(leftCalls(next, nullable));
+                rulesOnPath.push(next);
+            }
         }
-        state[rule] = 1;
+    }
+
+    /** The rules an alternative of {@code rule} may call before it reads any character. */
+    private int[] leftCalls(int rule, boolean[] nullable) {
+        java.util.List<Integer> calls = new java.util.ArrayList<>();
         for (Element[] alt : rules[rule]) {
             for (Element e : alt) {
                 if (e.isChars()) {
                     break;
                 }
-                visitLeft(e.rule, state, nullable);
+                calls.add(e.rule);
                 if (!nullable[e.rule]) {
                     break;
                 }
             }
         }
-        state[rule] = 2;
+        return calls.stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Override

@@ -13,10 +13,27 @@ import java.util.Map;
 final class GrammarBuilder {
     private final List<String> names = new ArrayList<>();
     private final List<Grammar.Element[][]> bodies = new ArrayList<>();
-    private final Map<GrammarExpr, Integer> helpers = new HashMap<>();
+    /** Rules by what they derive: a shared body, or a star or counted repetition of an item (keys apart). */
+    private final Map<Object, Integer> helpers = new HashMap<>();
+    private final int maxRules;
+
+    /** Thrown when a grammar would need more rules than the builder may declare. */
+    static final class TooLargeException extends RuntimeException {
+        TooLargeException() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A builder of grammars of at most {@code maxRules} rules. */
+    GrammarBuilder(int maxRules) {
+        this.maxRules = maxRules;
+    }
 
     /** Reserves a named rule, to be {@link #define defined} later; references to it may be built before. */
     int declare(String nameHint) {
+        if (names.size() >= maxRules) {
+            throw new TooLargeException();
+        }
         names.add(nameHint);
         bodies.add(null);
         return names.size() - 1;
@@ -24,6 +41,11 @@ final class GrammarBuilder {
 
     void define(int rule, GrammarExpr body) {
         bodies.set(rule, alternatives(body));
+    }
+
+    /** Rules declared so far, helper rules included. */
+    int ruleCount() {
+        return names.size();
     }
 
     boolean isDefined(int rule) {
@@ -111,7 +133,7 @@ final class GrammarBuilder {
 
     /** {@code S ::= item S | ε}. */
     private int star(GrammarExpr item) {
-        GrammarExpr key = new GrammarExpr.Repeat(item, 0, -1);
+        Object key = List.of("star", item);
         Integer existing = helpers.get(key);
         if (existing != null) {
             return existing;
@@ -122,17 +144,24 @@ final class GrammarBuilder {
         return rule;
     }
 
-    /** {@code O_n ::= item O_(n-1) | ε}, {@code O_1 ::= item | ε}. */
+    /** {@code O_n ::= item O_(n-1) | ε}, {@code O_1 ::= item | ε}; built from {@code O_1} up, without recursion. */
     private int upTo(GrammarExpr item, int count) {
-        GrammarExpr key = new GrammarExpr.Repeat(item, 0, count);
-        Integer existing = helpers.get(key);
+        Integer existing = helpers.get(List.of("up to", item, count));
         if (existing != null) {
             return existing;
         }
-        GrammarExpr rest = count == 1 ? item : GrammarExpr.seq(item, new GrammarExpr.Ref(upTo(item, count - 1)));
-        int rule = declare("opt");
-        helpers.put(key, rule);
-        define(rule, GrammarExpr.alt(rest, GrammarExpr.EMPTY));
-        return rule;
+        int below = -1;
+        for (int n = 1; n <= count; n++) {
+            Object key = List.of("up to", item, n);
+            Integer rule = helpers.get(key);
+            if (rule == null) {
+                GrammarExpr body = n == 1 ? item : GrammarExpr.seq(item, new GrammarExpr.Ref(below));
+                rule = declare("opt");
+                helpers.put(key, rule);
+                define(rule, GrammarExpr.alt(body, GrammarExpr.EMPTY));
+            }
+            below = rule;
+        }
+        return below;
     }
 }

@@ -44,10 +44,17 @@ final class IntegerRange {
         return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
     }
 
-    /** Digit strings of one length between {@code lo} and {@code hi}, inclusive. */
+    /**
+     * Digit strings of one length between {@code lo} and {@code hi}, inclusive. Every digit string of the length is
+     * one repetition, so each level splits off at most one bounded side and the expression grows linearly with
+     * the length.
+     */
     private static GrammarExpr sameLength(String lo, String hi) {
         if (lo.equals(hi)) {
             return literal(lo);
+        }
+        if (lo.matches("0+") && hi.matches("9+")) {
+            return new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), lo.length(), lo.length());
         }
         char l = lo.charAt(0);
         char h = hi.charAt(0);

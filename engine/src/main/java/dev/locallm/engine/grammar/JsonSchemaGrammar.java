@@ -69,6 +69,14 @@ public final class JsonSchemaGrammar {
 
     /** Deepest nesting of schemas the compiler follows. */
     static final int MAX_DEPTH = 128;
+    /** Most rules a schema's grammar may have. */
+    static final int MAX_RULES = 100_000;
+    /**
+     * Longest a compilation may take, a last guard for a server: the rule cap stops a schema that is too large
+     * long before, and does so whatever the machine's speed.
+     */
+    static final java.time.Duration COMPILE_BUDGET = java.time.Duration.ofSeconds(5);
+
     /** Most alternatives of an {@code enum}, {@code anyOf} or {@code oneOf}. */
     static final int MAX_ALTERNATIVES = 1024;
 
@@ -76,8 +84,10 @@ public final class JsonSchemaGrammar {
 
     private final JsonNode document;
     private final SchemaDialect dialect;
+    private final JsonLayout layout;
     private final GrammarBuilder b;
     private int depth;
+    private final long deadline = System.nanoTime() + COMPILE_BUDGET.toNanos();
     private final Map<String, Integer> refRules = new HashMap<>();
     private final Map<String, Integer> common;
 
@@ -85,11 +95,12 @@ public final class JsonSchemaGrammar {
      * A compiler for one schema document that adds its rules to {@code builder}; {@code common} shares the
      * rules every document needs (white space, string characters, any value) between compilers of one grammar.
      */
-    JsonSchemaGrammar(GrammarBuilder builder, Map<String, Integer> common, JsonNode document) {
+    JsonSchemaGrammar(GrammarBuilder builder, Map<String, Integer> common, JsonNode document, boolean anyLayout) {
         this.b = builder;
         this.common = common;
         this.document = document;
         this.dialect = SchemaDialect.of(document);
+        this.layout = anyLayout ? JsonLayout.ANY : JsonLayout.of(document);
     }
 
     /**
@@ -98,11 +109,41 @@ public final class JsonSchemaGrammar {
      * @throws UnsupportedSchemaException when the schema uses something a grammar cannot enforce
      */
     public static Grammar compile(JsonSchema schema) {
-        GrammarBuilder builder = new GrammarBuilder();
-        JsonSchemaGrammar compiler = new JsonSchemaGrammar(builder, new HashMap<>(), JsonMapper.shared().readTree(schema.toJson()));
-        int root = builder.declare("root");
-        builder.define(root, seq(compiler.ws(), compiler.document(), compiler.ws()));
-        return build(builder, root);
+        return compile(schema, MAX_RULES, false);
+    }
+
+    /**
+     * Compiles a schema into a grammar that accepts its JSON in any layout (white space wherever JSON allows it),
+     * to close JSON that was written without the grammar.
+     *
+     * @throws UnsupportedSchemaException when the schema uses something a grammar cannot enforce
+     */
+    public static Grammar compileForAnyLayout(JsonSchema schema) {
+        return compile(schema, MAX_RULES, true);
+    }
+
+    /** Compiles a schema into a grammar of at most {@code maxRules} rules. */
+    static Grammar compile(JsonSchema schema, int maxRules) {
+        return compile(schema, maxRules, false);
+    }
+
+    private static Grammar compile(JsonSchema schema, int maxRules, boolean anyLayout) {
+        GrammarBuilder builder = new GrammarBuilder(maxRules);
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(builder, new HashMap<>(),
+                JsonMapper.shared().readTree(schema.toJson()), anyLayout);
+        try {
+            int root = builder.declare("root");
+            builder.define(root, seq(compiler.padding(), compiler.document(), compiler.padding()));
+            return build(builder, root);
+        } catch (GrammarBuilder.TooLargeException e) {
+            throw tooLarge(maxRules);
+        }
+    }
+
+    /** The error for a schema whose grammar would need more than {@code maxRules} rules. */
+    static UnsupportedSchemaException tooLarge(int maxRules) {
+        return new UnsupportedSchemaException("$schema", "#", "the schema needs a grammar of more than " + maxRules
+                + " rules");
     }
 
     /** Builds, reporting a schema whose recursion never ends as unsupported. */
@@ -123,6 +164,10 @@ public final class JsonSchemaGrammar {
     // ---- values
 
     private GrammarExpr value(JsonNode schema, String pointer) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new UnsupportedSchemaException("$schema", pointer, "compiling the schema took longer than "
+                    + COMPILE_BUDGET.toMillis() + " ms");
+        }
         if (++depth > MAX_DEPTH) {
             throw new UnsupportedSchemaException("$schema", pointer, "schemas nested deeper than " + MAX_DEPTH
                     + " levels are not supported");
@@ -367,8 +412,8 @@ public final class JsonSchemaGrammar {
             case "number" -> number(schema, pointer);
             case "boolean" -> alt(literal("true"), literal("false"));
             case "null" -> literal("null");
-            case "object" -> object(schema, pointer);
-            case "array" -> array(schema, pointer);
+            case "object" -> own("object", object(schema, pointer));
+            case "array" -> own("array", array(schema, pointer));
             default -> throw new UnsupportedSchemaException("type", pointer, "unknown type '" + type + "'");
         };
     }
@@ -826,7 +871,7 @@ public final class JsonSchemaGrammar {
         if (lo != null && hi != null && lo > hi) {
             throw new UnsupportedSchemaException("minimum", pointer, "no integer lies between the bounds");
         }
-        return IntegerRange.expr(lo, hi, MAX_DIGITS);
+        return rule("integer " + lo + " " + hi, "integer", () -> IntegerRange.expr(lo, hi, MAX_DIGITS));
     }
 
     private GrammarExpr number(JsonNode schema, String pointer) {
@@ -918,7 +963,7 @@ public final class JsonSchemaGrammar {
         if (declared.isEmpty()) {
             checkPropertyCounts(schema, pointer, 0, 0, true);
             if (additional != null && additional.isBoolean() && !additional.booleanValue()) {
-                return seq(literal("{"), ws(), literal("}"));
+                return seq(literal("{"), padding(), literal("}"));
             }
             JsonNode valueSchema = additional == null || additional.isBoolean() ? null : additional;
             return map(valueSchema, pointer + "/additionalProperties");
@@ -928,13 +973,13 @@ public final class JsonSchemaGrammar {
         List<GrammarExpr> optionals = new ArrayList<>();
         for (Map.Entry<String, JsonNode> p : declared.entrySet()) {
             String childPointer = pointer + "/properties/" + escape(p.getKey());
-            GrammarExpr kv = seq(jsonLiteral(JsonMapper.shared().getNodeFactory().stringNode(p.getKey())), ws(), literal(":"),
-                    ws(), value(p.getValue(), childPointer));
+            GrammarExpr kv = seq(jsonLiteral(JsonMapper.shared().getNodeFactory().stringNode(p.getKey())), colon(),
+                    value(p.getValue(), childPointer));
             (required.contains(p.getKey()) ? mandatory : optionals).add(kv);
         }
         List<GrammarExpr> body = new ArrayList<>();
         body.add(literal("{"));
-        body.add(ws());
+        body.add(padding());
         for (int i = 0; i < mandatory.size(); i++) {
             if (i > 0) {
                 body.add(comma());
@@ -942,22 +987,35 @@ public final class JsonSchemaGrammar {
             body.add(mandatory.get(i));
         }
         if (!optionals.isEmpty()) {
-            GrammarExpr chain = optionalChain(optionals, 0);
+            GrammarExpr chain = optionalChain(optionals);
             body.add(optional(mandatory.isEmpty() ? chain : seq(comma(), chain)));
         }
-        body.add(ws());
+        body.add(padding());
         body.add(literal("}"));
         return new GrammarExpr.Seq(body);
     }
 
-    /** Optional members from index i on, each skippable, separated by commas. */
-    private GrammarExpr optionalChain(List<GrammarExpr> optionals, int i) {
-        GrammarExpr member = optionals.get(i);
-        if (i == optionals.size() - 1) {
-            return member;
+    /**
+     * One or more of the optional members, in order, separated by commas: a rule per suffix of the list, so the
+     * grammar grows linearly with the number of members.
+     */
+    private GrammarExpr optionalChain(List<GrammarExpr> optionals) {
+        GrammarExpr chain = optionals.get(optionals.size() - 1);
+        for (int i = optionals.size() - 2; i >= 0; i--) {
+            GrammarExpr rest = own("members", chain);
+            chain = alt(seq(optionals.get(i), optional(seq(comma(), rest))), rest);
         }
-        GrammarExpr rest = optionalChain(optionals, i + 1);
-        return alt(seq(member, optional(seq(comma(), rest))), rest);
+        return chain;
+    }
+
+    /**
+     * A rule of its own for an expression, referred to by number: expressions that contain it stay small, so
+     * building and comparing them costs what their own keywords cost, not what everything below them does.
+     */
+    private GrammarExpr own(String nameHint, GrammarExpr body) {
+        int rule = b.declare(nameHint);
+        b.define(rule, body);
+        return new GrammarExpr.Ref(rule);
     }
 
     private static void checkPropertyCounts(JsonNode schema, String pointer, int required, int declared,
@@ -976,8 +1034,9 @@ public final class JsonSchemaGrammar {
 
     private GrammarExpr map(JsonNode valueSchema, String pointer) {
         GrammarExpr value = valueSchema == null ? any() : value(valueSchema, pointer);
-        GrammarExpr kv = seq(string(JsonMapper.shared().createObjectNode(), pointer), ws(), literal(":"), ws(), value);
-        return seq(literal("{"), ws(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))), ws(), literal("}"));
+        GrammarExpr kv = seq(string(JsonMapper.shared().createObjectNode(), pointer), colon(), value);
+        return seq(literal("{"), padding(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))), padding(),
+                literal("}"));
     }
 
     // ---- arrays
@@ -1025,7 +1084,7 @@ public final class JsonSchemaGrammar {
             optionalPart = optional(seq(i == 0 ? prefix.get(i) : seq(comma(), prefix.get(i)), optionalPart));
         }
         body.add(optionalPart);
-        return seq(literal("["), ws(), new GrammarExpr.Seq(body), ws(), literal("]"));
+        return seq(literal("["), padding(), new GrammarExpr.Seq(body), padding(), literal("]"));
     }
 
     // ---- shared pieces
@@ -1045,36 +1104,57 @@ public final class JsonSchemaGrammar {
         return v.asInt();
     }
 
-    /** Optional white space: nothing, one space, or a newline and indentation. */
-    GrammarExpr ws() {
-        return new GrammarExpr.Ref(common.computeIfAbsent("ws", k -> b.shared("ws", alt(GrammarExpr.EMPTY,
-                literal(" "), seq(literal("\n"), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.ofRanges(
-                        List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'}), false)), 0, 20))))));
+    /**
+     * What may stand inside brackets and around the document: nothing in compact layout; with flexible white space,
+     * nothing, one space, or a newline and up to 20 spaces or tabs of indentation.
+     */
+    GrammarExpr padding() {
+        return switch (layout.whitespace()) {
+            case FIXED -> GrammarExpr.EMPTY;
+            case BOUNDED -> new GrammarExpr.Ref(common.computeIfAbsent("ws", k -> b.shared("ws", alt(GrammarExpr.EMPTY,
+                    literal(" "), seq(literal("\n"), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.ofRanges(
+                            List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'}), false)), 0, 20))))));
+            case ANY -> new GrammarExpr.Ref(common.computeIfAbsent("any-ws", k -> b.shared("any-ws", GrammarExpr.star(
+                    new GrammarExpr.Chars(CharClass.ofRanges(List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'},
+                            new int[] {'\n', '\n'}, new int[] {'\r', '\r'}), false))))));
+        };
     }
 
+    /** Between the items of an array or the members of an object. */
     private GrammarExpr comma() {
-        return seq(literal(","), ws());
+        return switch (layout.whitespace()) {
+            case FIXED -> literal(layout.itemSeparator());
+            case BOUNDED -> seq(literal(","), padding());
+            case ANY -> seq(padding(), literal(","), padding());
+        };
     }
 
+    /** Between a member's name and its value. */
+    private GrammarExpr colon() {
+        return layout.flexible() ? seq(padding(), literal(":"), padding()) : literal(layout.keySeparator());
+    }
+
+    /** A constant value, written in the layout's separators. */
     private GrammarExpr jsonLiteral(JsonNode value) {
-        return literal(JsonMapper.shared().writeValueAsString(value));
+        return literal(layout.write(value));
     }
 
     /** Any JSON value. */
     private GrammarExpr any() {
-        Integer existing = common.get("value");
+        String key = "value " + layout;
+        Integer existing = common.get(key);
         if (existing != null) {
             return new GrammarExpr.Ref(existing);
         }
         int value = b.declare("value");
-        common.put("value", value);
+        common.put(key, value);
         GrammarExpr ref = new GrammarExpr.Ref(value);
         GrammarExpr string = quoted(GrammarExpr.star(new GrammarExpr.Ref(jsonChar())));
-        GrammarExpr kv = seq(string, ws(), literal(":"), ws(), ref);
-        GrammarExpr object = seq(literal("{"), ws(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))), ws(),
-                literal("}"));
-        GrammarExpr array = seq(literal("["), ws(), optional(seq(ref, GrammarExpr.star(seq(comma(), ref)))), ws(),
-                literal("]"));
+        GrammarExpr kv = seq(string, colon(), ref);
+        GrammarExpr object = seq(literal("{"), padding(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))),
+                padding(), literal("}"));
+        GrammarExpr array = seq(literal("["), padding(), optional(seq(ref, GrammarExpr.star(seq(comma(), ref)))),
+                padding(), literal("]"));
         b.define(value, alt(object, array, string, number(JsonMapper.shared().createObjectNode(), "#"), literal("true"),
                 literal("false"), literal("null")));
         return ref;

@@ -26,13 +26,30 @@ public final class ToolCallGrammar {
      * @throws dev.locallm.error.UnsupportedSchemaException when a tool's parameter schema cannot be enforced
      */
     public static Grammar compile(List<ToolSpec> tools, ToolCallFormat format, int maxCalls) {
-        GrammarBuilder b = new GrammarBuilder();
+        return compile(tools, format, maxCalls, false);
+    }
+
+    /**
+     * As {@link #compile(List, ToolCallFormat, int)}, with the arguments' JSON in any layout when
+     * {@code anyLayout}: to close calls that were written without the grammar.
+     */
+    public static Grammar compile(List<ToolSpec> tools, ToolCallFormat format, int maxCalls, boolean anyLayout) {
+        try {
+            return build(tools, format, maxCalls, anyLayout);
+        } catch (GrammarBuilder.TooLargeException e) {
+            throw JsonSchemaGrammar.tooLarge(JsonSchemaGrammar.MAX_RULES);
+        }
+    }
+
+    private static Grammar build(List<ToolSpec> tools, ToolCallFormat format, int maxCalls, boolean anyLayout) {
+        GrammarBuilder b = new GrammarBuilder(JsonSchemaGrammar.MAX_RULES);
         Map<String, Integer> common = new HashMap<>();
         List<GrammarExpr> options = new ArrayList<>();
         GrammarExpr ws = null;
         for (ToolSpec tool : tools) {
-            JsonSchemaGrammar args = new JsonSchemaGrammar(b, common, JsonMapper.shared().readTree(tool.parameters().toJson()));
-            ws = args.ws();
+            JsonSchemaGrammar args = new JsonSchemaGrammar(b, common, JsonMapper.shared().readTree(tool.parameters().toJson()),
+                    anyLayout);
+            ws = args.padding();
             String prefix = "{\"name\": " + JsonMapper.shared().writeValueAsString(tool.name()) + ", \""
                     + format.argumentsKey() + "\": ";
             options.add(seq(literal(prefix), args.document(), literal("}")));

@@ -68,11 +68,23 @@ class JsonSchemaGrammarTest {
                  "age":{"type":"integer","minimum":0,"maximum":99},"happy":{"type":"boolean"}},
                  "required":["name","age"],"additionalProperties":false}""";
         Grammar g = compile(schema);
-        assertThat(accepts(g, "{\"name\":\"Ann\",\"age\":7}")).isTrue();
-        assertThat(accepts(g, "{ \"name\" : \"Ann\", \"age\" : 7,\n  \"happy\": true }")).isTrue();
-        assertThat(accepts(g, "{\"name\":\"Ann\"}")).as("missing required").isFalse();
-        assertThat(accepts(g, "{\"name\":\"Ann\",\"age\":100}")).as("above maximum").isFalse();
-        assertThat(accepts(g, "{\"name\":\"Ann\",\"age\":7,\"x\":1}")).as("extra property").isFalse();
+        assertThat(accepts(g, "{\"name\": \"Ann\", \"age\": 7}")).isTrue();
+        assertThat(accepts(g, "{\"name\": \"Ann\", \"age\": 7, \"happy\": true}")).isTrue();
+        assertThat(accepts(g, "{\"name\": \"Ann\"}")).as("missing required").isFalse();
+        assertThat(accepts(g, "{\"name\": \"Ann\", \"age\": 100}")).as("above maximum").isFalse();
+        assertThat(accepts(g, "{\"name\": \"Ann\", \"age\": 7, \"x\": 1}")).as("extra property").isFalse();
+        String indented = "{ \"name\" : \"Ann\", \"age\" : 7,\n  \"happy\": true }";
+        assertThat(accepts(g, indented)).as("compact by default").isFalse();
+        assertThat(accepts(g, "{\"name\":\"Ann\",\"age\":7}")).as("compact by default").isFalse();
+        Grammar flexible = compile(schema.replaceFirst("\\{", "{\"x-guidance\":{\"whitespace_flexible\":true},"));
+        assertThat(accepts(flexible, indented)).isTrue();
+        assertThat(accepts(flexible, "{\"name\":\"Ann\",\"age\":7}")).isTrue();
+        Grammar tight = compile(schema.replaceFirst("\\{", "{\"x-guidance\":{\"item_separator\":\",\","
+                + "\"key_separator\":\":\"},"));
+        assertThat(accepts(tight, "{\"name\":\"Ann\",\"age\":7}")).isTrue();
+        assertThat(accepts(tight, "{\"name\": \"Ann\", \"age\": 7}")).isFalse();
+        assertThatThrownBy(() -> compile(schema.replaceFirst("\\{", "{\"x-guidance\":{\"item_separator\":\";\"},")))
+                .isInstanceOf(UnsupportedSchemaException.class).hasMessageContaining("item_separator");
         assertThat(accepts(g, "{\"name\":\"Annabelle-Marie\",\"age\":7}")).as("too long").isFalse();
         assertThat(accepts(g, "{\"name\":\"Ann\",\"age\":07}")).as("leading zero").isFalse();
         assertSamplesValidate(schema, 200);
@@ -128,8 +140,8 @@ class JsonSchemaGrammarTest {
     @Test
     void enumsConstsUnionsAndNull() {
         Grammar g = compile("{\"enum\":[\"red\",1,null,{\"a\":[true]}]}");
-        assertThat(List.of("\"red\"", "1", "null", "{\"a\":[true]}", "\"blue\"", "2"))
-                .filteredOn(v -> accepts(g, v)).containsExactly("\"red\"", "1", "null", "{\"a\":[true]}");
+        assertThat(List.of("\"red\"", "1", "null", "{\"a\": [true]}", "\"blue\"", "2"))
+                .filteredOn(v -> accepts(g, v)).containsExactly("\"red\"", "1", "null", "{\"a\": [true]}");
         assertSamplesValidate("{\"type\":[\"string\",\"null\",\"number\"],\"maxLength\":3}", 200);
         assertSamplesValidate("{\"anyOf\":[{\"type\":\"integer\",\"maximum\":-5},{\"const\":\"x\"}]}", 100);
         assertSamplesValidate("{\"type\":\"number\",\"minimum\":0}", 100);
@@ -141,9 +153,9 @@ class JsonSchemaGrammarTest {
                 + "\"items\":{\"type\":\"boolean\"},\"minItems\":1,\"maxItems\":4}";
         Grammar g = compile(schema);
         assertThat(accepts(g, "[\"a\"]")).isTrue();
-        assertThat(accepts(g, "[\"a\",1,true,false]")).isTrue();
+        assertThat(accepts(g, "[\"a\", 1, true, false]")).isTrue();
         assertThat(accepts(g, "[]")).isFalse();
-        assertThat(accepts(g, "[\"a\",1,true,false,true]")).isFalse();
+        assertThat(accepts(g, "[\"a\", 1, true, false, true]")).isFalse();
         assertThat(accepts(g, "[1]")).isFalse();
         assertSamplesValidate(schema, 200);
         assertSamplesValidate("{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":2}", 100);
@@ -158,7 +170,7 @@ class JsonSchemaGrammarTest {
                  "children":{"type":"array","items":{"$ref":"#/$defs/node"},"maxItems":3}},
                  "required":["value"],"additionalProperties":false}},"$ref":"#/$defs/node"}""";
         assertSamplesValidate(tree, 200);
-        assertThat(accepts(compile(tree), "{\"value\":1,\"children\":[{\"value\":2,\"children\":[{\"value\":3}]}]}"))
+        assertThat(accepts(compile(tree), "{\"value\": 1, \"children\": [{\"value\": 2, \"children\": [{\"value\": 3}]}]}"))
                 .isTrue();
         assertSamplesValidate("{\"definitions\":{\"a\":{\"type\":\"string\"}},\"properties\":{\"x\":{\"$ref\":"
                 + "\"#/definitions/a\"}},\"required\":[\"x\"]}", 50);
@@ -199,7 +211,7 @@ class JsonSchemaGrammarTest {
                  "properties":{"name":{"type":"string"},"n":{"type":"integer"}},"required":["name","n"]}},
                  "note":{"type":"string"}},"required":["items"]}""");
         Grammar g = JsonSchemaGrammar.compile(schema);
-        String full = "{\"items\":[{\"name\":\"a b\",\"n\":12},{\"name\":\"c\\\"d\",\"n\":3}],\"note\":\"x\"}";
+        String full = "{\"items\": [{\"name\": \"a b\", \"n\": 12}, {\"name\": \"c\\\"d\", \"n\": 3}], \"note\": \"x\"}";
         assertThat(accepts(g, full)).isTrue();
         for (int cut = 0; cut < full.length(); cut++) {
             String prefix = full.substring(0, cut);
@@ -212,8 +224,7 @@ class JsonSchemaGrammarTest {
     void rendersGbnf() {
         String gbnf = compile("{\"type\":\"object\",\"properties\":{\"a\\\"b\":{\"enum\":[\"x\\n\"]}},"
                 + "\"required\":[\"a\\\"b\"]}").toGbnf();
-        assertThat(gbnf).startsWith("root ::= ").contains("\"{\"").contains("\\\"a\\\\\\\"b\\\"")
-                .contains("ws ::=  | \" \" | \"\\n\"");
+        assertThat(gbnf).startsWith("root ::= ").contains("\"{\\\"a\\\\\\\"b\\\": \\\"x\\\\n\\\"}\"");
     }
 
     @Description("A weather report")
