@@ -107,10 +107,11 @@ class LangChain4jClientTest {
     void requiredToolChoiceGivesAToolExecutionRequest() {
         ToolSpecification weather = ToolSpecification.builder().name("get_weather")
                 .description("Current weather in a city")
-                .parameters(JsonObjectSchema.builder().addStringProperty("city").required("city").build()).build();
+                .parameters(JsonObjectSchema.builder().addEnumProperty("city", java.util.List.of("Paris", "Oslo", "Lima"))
+                        .required("city").build()).build();
         ChatResponse response = chat.chat(ChatRequest.builder()
                 .messages(UserMessage.from("What is the weather in Paris?")).toolSpecifications(weather)
-                .toolChoice(ToolChoice.REQUIRED).maxOutputTokens(120).build());
+                .toolChoice(ToolChoice.REQUIRED).maxOutputTokens(300).build());
 
         assertThat(response.aiMessage().hasToolExecutionRequests()).isTrue();
         ToolExecutionRequest call = response.aiMessage().toolExecutionRequests().get(0);

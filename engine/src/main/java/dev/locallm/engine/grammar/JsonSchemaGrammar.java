@@ -1120,6 +1120,14 @@ public final class JsonSchemaGrammar {
         };
     }
 
+    /**
+     * What may follow a tool call: the layout's padding when white space is flexible, else one optional newline,
+     * where models trained on tool calls end a call's line.
+     */
+    GrammarExpr trailer() {
+        return layout.flexible() ? padding() : optional(literal("\n"));
+    }
+
     /** Between the items of an array or the members of an object. */
     private GrammarExpr comma() {
         return switch (layout.whitespace()) {

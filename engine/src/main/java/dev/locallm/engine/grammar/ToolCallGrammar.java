@@ -49,7 +49,7 @@ public final class ToolCallGrammar {
         for (ToolSpec tool : tools) {
             JsonSchemaGrammar args = new JsonSchemaGrammar(b, common, JsonMapper.shared().readTree(tool.parameters().toJson()),
                     anyLayout);
-            ws = args.padding();
+            ws = args.trailer();
             String prefix = "{\"name\": " + JsonMapper.shared().writeValueAsString(tool.name()) + ", \""
                     + format.argumentsKey() + "\": ";
             options.add(seq(literal(prefix), args.document(), literal("}")));
