@@ -79,7 +79,7 @@ class RepairTest {
             assertThat(r.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
             assertThat(r.toolCalls()).singleElement().satisfies(c -> {
                 assertThat(c.name()).isEqualTo("get_weather");
-                assertThat(c.arguments()).isEqualTo("{\"city\":\"\"}");
+                assertThat(c.arguments()).isEqualTo("{\"city\": \"\"}");
             });
             assertThat(r.text()).isEmpty();
         }

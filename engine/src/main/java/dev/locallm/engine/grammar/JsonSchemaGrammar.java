@@ -1111,9 +1111,7 @@ public final class JsonSchemaGrammar {
     GrammarExpr padding() {
         return switch (layout.whitespace()) {
             case FIXED -> GrammarExpr.EMPTY;
-            case BOUNDED -> new GrammarExpr.Ref(common.computeIfAbsent("ws", k -> b.shared("ws", alt(GrammarExpr.EMPTY,
-                    literal(" "), seq(literal("\n"), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.ofRanges(
-                            List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'}), false)), 0, 20))))));
+            case BOUNDED -> boundedWhitespace();
             case ANY -> new GrammarExpr.Ref(common.computeIfAbsent("any-ws", k -> b.shared("any-ws", GrammarExpr.star(
                     new GrammarExpr.Chars(CharClass.ofRanges(List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'},
                             new int[] {'\n', '\n'}, new int[] {'\r', '\r'}), false))))));
@@ -1121,11 +1119,18 @@ public final class JsonSchemaGrammar {
     }
 
     /**
-     * What may follow a tool call: the layout's padding when white space is flexible, else one optional newline,
-     * where models trained on tool calls end a call's line.
+     * What may follow the tool calls: bounded white space (nothing, a space, or a newline and up to 20 spaces or
+     * tabs) whatever the layout, so that a model that ends its line before it stops is not pushed into another
+     * call.
      */
     GrammarExpr trailer() {
-        return layout.flexible() ? padding() : optional(literal("\n"));
+        return layout.whitespace() == JsonLayout.Whitespace.ANY ? padding() : boundedWhitespace();
+    }
+
+    private GrammarExpr boundedWhitespace() {
+        return new GrammarExpr.Ref(common.computeIfAbsent("ws", k -> b.shared("ws", alt(GrammarExpr.EMPTY,
+                literal(" "), seq(literal("\n"), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.ofRanges(
+                        List.of(new int[] {' ', ' '}, new int[] {'\t', '\t'}), false)), 0, 20))))));
     }
 
     /** Between the items of an array or the members of an object. */
