@@ -58,10 +58,14 @@ final class SchemaValidator {
 
     /**
      * Loads a schema in the draft its {@code $schema} names (draft 4, 6, 7, 2019-09 or 2020-12, however the URI
-     * is spelt), else as 2020-12; a dialect is never fetched.
+     * is spelt), else as draft 4 when it evidently is one (a boolean {@code exclusiveMinimum} or
+     * {@code exclusiveMaximum}, which later drafts reject), else as 2020-12; a dialect is never fetched.
      */
     static Schema load(String schemaJson) {
         JsonNode node = JsonMapper.shared().readTree(schemaJson);
+        if (node instanceof ObjectNode object && !object.has("$schema") && hasBooleanExclusiveBound(object)) {
+            object.put("$schema", SpecificationVersion.DRAFT_4.getDialectId());
+        }
         if (node instanceof ObjectNode object && object.has("$schema")) {
             String declared = object.get("$schema").asString("");
             SpecificationVersion version = null;
@@ -82,6 +86,21 @@ final class SchemaValidator {
             throw new InvalidRequestException("the JSON schema cannot be used for validation: " + e.getMessage(),
                     "response_format");
         }
+    }
+
+    private static boolean hasBooleanExclusiveBound(JsonNode root) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.path("exclusiveMinimum").isBoolean() || node.path("exclusiveMaximum").isBoolean()) {
+                return true;
+            }
+            if (node.isContainer()) {
+                node.forEach(pending::push);
+            }
+        }
+        return false;
     }
 
     /**
