@@ -664,6 +664,11 @@ public final class JsonSchemaGrammar {
             throw new UnsupportedSchemaException("allOf", pointer, "additionalProperties or unevaluatedProperties in "
                     + "one part do not see properties declared in another");
         }
+        if (parts.stream().filter(p -> hasAny(p, "items", "prefixItems", "additionalItems", "unevaluatedItems"))
+                .count() > 1) {
+            throw new UnsupportedSchemaException("allOf", pointer, "items in one part do not see prefixItems or items "
+                    + "declared in another");
+        }
         ObjectNode merged = JsonMapper.shared().createObjectNode();
         ObjectNode properties = JsonMapper.shared().createObjectNode();
         Set<String> required = new LinkedHashSet<>();
@@ -876,16 +881,8 @@ public final class JsonSchemaGrammar {
 
     private GrammarExpr number(JsonNode schema, String pointer) {
         checkMultipleOf(schema, pointer, false);
-        JsonNode minimum = schema.get("minimum");
-        for (String keyword : List.of("maximum", "exclusiveMinimum", "exclusiveMaximum")) {
-            if (schema.has(keyword)) {
-                throw new UnsupportedSchemaException(keyword, pointer, "bounds on non-integer numbers are not "
-                        + "supported (use type integer, or only minimum 0)");
-            }
-        }
-        if (minimum != null && !(minimum.isNumber() && minimum.asDouble() == 0)) {
-            throw new UnsupportedSchemaException("minimum", pointer, "bounds on non-integer numbers are not supported "
-                    + "(use type integer, or only minimum 0)");
+        if (hasAny(schema, "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")) {
+            return boundedNumber(schema, pointer);
         }
         GrammarExpr digits = new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), 1, MAX_DIGITS);
         GrammarExpr integral = alt(literal("0"), seq(new GrammarExpr.Chars(CharClass.range('1', '9')),
@@ -895,9 +892,71 @@ public final class JsonSchemaGrammar {
                         new int[] {'E', 'E'}), false)), optional(new GrammarExpr.Chars(CharClass.ofRanges(
                         List.of(new int[] {'+', '+'}, new int[] {'-', '-'}), false))),
                 new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), 1, 2)));
-        GrammarExpr sign = minimum != null ? GrammarExpr.EMPTY : optional(literal("-"));
-        return new GrammarExpr.Ref(b.shared(minimum != null ? "non-negative-number" : "number",
-                seq(sign, integral, fraction, minimum != null ? GrammarExpr.EMPTY : exponent)));
+        return new GrammarExpr.Ref(b.shared("number", seq(optional(literal("-")), integral, fraction, exponent)));
+    }
+
+    /**
+     * Numbers within bounds, as integers in range and as decimals between two consecutive integers in range
+     * ({@code n.ddd} when {@code n} and {@code n + 1} both are, {@code -n.ddd} when {@code -n} and
+     * {@code -(n + 1)} both are): a sound subset, which leaves out decimals next to a bound that is not an
+     * integer, and refuses a range too narrow to hold any of them.
+     */
+    private GrammarExpr boundedNumber(JsonNode schema, String pointer) {
+        long limit = (long) Math.pow(10, MAX_DIGITS) - 1;
+        long low = integerBound(schema, "minimum", "exclusiveMinimum", true, limit, pointer);
+        long high = integerBound(schema, "maximum", "exclusiveMaximum", false, limit, pointer);
+        GrammarExpr fraction = seq(literal("."), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0',
+                '9')), 1, MAX_DIGITS));
+        List<GrammarExpr> options = new ArrayList<>();
+        if (low <= high) {
+            options.add(IntegerRange.expr(low, high, MAX_DIGITS));
+        }
+        if (Math.max(low, 0) <= high - 1) {
+            options.add(seq(IntegerRange.expr(Math.max(low, 0), high - 1, MAX_DIGITS), fraction));
+        }
+        if (Math.max(-high, 0) <= -low - 1) {
+            options.add(seq(literal("-"), IntegerRange.expr(Math.max(-high, 0), -low - 1, MAX_DIGITS), fraction));
+        }
+        if (options.isEmpty()) {
+            throw new UnsupportedSchemaException(schema.has("minimum") ? "minimum" : "exclusiveMinimum", pointer,
+                    "the bounds hold no integer and no two consecutive integers, which is what the grammar writes");
+        }
+        return rule("number " + low + " " + high, "number", () -> new GrammarExpr.Alt(options));
+    }
+
+    /**
+     * The integer bound a lower or upper number bound implies (the least or greatest integer that satisfies it,
+     * draft 4's boolean exclusive forms included), clamped to the digits a grammar writes: an absent bound, or
+     * one beyond them, is the limit itself.
+     */
+    private static long integerBound(JsonNode schema, String inclusive, String exclusive, boolean lower, long limit,
+                                     String pointer) {
+        java.math.BigDecimal best = null;
+        JsonNode in = schema.get(inclusive);
+        JsonNode ex = schema.get(exclusive);
+        java.math.RoundingMode toward = lower ? java.math.RoundingMode.CEILING : java.math.RoundingMode.FLOOR;
+        if (in != null && in.isNumber()) {
+            java.math.BigDecimal v = in.decimalValue();
+            java.math.BigDecimal b = v.setScale(0, toward);
+            if (ex != null && ex.isBoolean() && ex.booleanValue() && b.compareTo(v) == 0) {
+                b = lower ? b.add(java.math.BigDecimal.ONE) : b.subtract(java.math.BigDecimal.ONE);
+            }
+            best = b;
+        } else if (in != null) {
+            throw new UnsupportedSchemaException(inclusive, pointer, inclusive + " must be a number");
+        }
+        if (ex != null && ex.isNumber()) {
+            java.math.BigDecimal v = ex.decimalValue();
+            java.math.BigDecimal b = lower ? v.setScale(0, java.math.RoundingMode.FLOOR).add(java.math.BigDecimal.ONE)
+                    : v.setScale(0, java.math.RoundingMode.CEILING).subtract(java.math.BigDecimal.ONE);
+            best = best == null ? b : lower ? best.max(b) : best.min(b);
+        }
+        java.math.BigDecimal edge = java.math.BigDecimal.valueOf(lower ? -limit : limit);
+        if (best == null || (lower ? best.compareTo(edge) < 0 : best.compareTo(edge) > 0)) {
+            return edge.longValue();
+        }
+        java.math.BigDecimal beyond = java.math.BigDecimal.valueOf(lower ? limit + 1 : -limit - 1);
+        return (lower ? best.compareTo(beyond) > 0 : best.compareTo(beyond) < 0) ? beyond.longValue() : best.longValue();
     }
 
     private static void checkMultipleOf(JsonNode schema, String pointer, boolean integer) {

@@ -45,7 +45,7 @@ class HostileSchemaTest {
                         + "{\"type\": \"integer\"}]}", "{\"oneOf\": [{}, {}]}", "false",
                 "{\"properties\": {\"a\": false}, \"required\": [\"a\"]}",
                 "{\"type\": \"object\", \"required\": [\"a\"], \"additionalProperties\": false}",
-                "{\"type\": \"number\", \"maximum\": 3.5}", "{\"type\": \"integer\", \"minimum\": 1e300}",
+                "{\"type\": \"number\", \"minimum\": 0.25, \"maximum\": 0.75}", "{\"type\": \"integer\", \"minimum\": 1e300}",
                 "{\"type\": \"integer\", \"multipleOf\": 7}", "{\"type\": \"array\", \"uniqueItems\": true}",
                 "{\"type\": \"array\", \"contains\": {}}", "{\"propertyNames\": {\"maxLength\": 3}}",
                 "{\"dependentRequired\": {\"a\": [\"b\"]}}", "{\"if\": {}, \"then\": {}}", "{\"not\": {}}",

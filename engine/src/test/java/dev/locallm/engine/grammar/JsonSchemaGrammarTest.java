@@ -177,6 +177,21 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void boundedNumbersStayInsideTheirBounds() {
+        Grammar g = compile("{\"type\":\"number\",\"minimum\":0.5,\"exclusiveMaximum\":3.5}");
+        assertThat(List.of("1", "2.75", "3", "0.5", "3.25", "-1", "4", "0", "1e2"))
+                .filteredOn(v -> accepts(g, v)).containsExactly("1", "2.75", "3");
+        Grammar negative = compile("{\"type\":\"number\",\"exclusiveMinimum\":-2.5,\"maximum\":-1}");
+        assertThat(List.of("-2", "-1", "-1.5", "-2.4", "-0.5", "-3", "0"))
+                .filteredOn(v -> accepts(negative, v)).containsExactly("-2", "-1", "-1.5");
+        assertSamplesValidate("{\"type\":\"number\",\"minimum\":-3.25,\"maximum\":7.5}", 200);
+        assertSamplesValidate("{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":2}", 100);
+        assertSamplesValidate("{\"type\":\"number\",\"maximum\":1.7976931348623157e308,\"minimum\":-1e300}", 100);
+        assertSamplesValidate("{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"type\":\"number\","
+                + "\"minimum\":1,\"exclusiveMinimum\":true,\"maximum\":2}", 100);
+    }
+
+    @Test
     void schemasWithNoFiniteValueAreRejected() {
         assertThatThrownBy(() -> compile("{\"type\":\"object\",\"properties\":{\"next\":{\"$ref\":\"#\"}},"
                 + "\"required\":[\"next\"]}"))
@@ -189,7 +204,7 @@ class JsonSchemaGrammarTest {
         assertUnsupported("{\"type\":\"array\",\"uniqueItems\":true}", "uniqueItems", "#");
         assertUnsupported("{\"properties\":{\"a\":{\"not\":{\"type\":\"string\"}}}}", "not", "#/properties/a");
         assertUnsupported("{\"patternProperties\":{\"^x\":{}}}", "patternProperties", "#");
-        assertUnsupported("{\"type\":\"number\",\"maximum\":3.5}", "maximum", "#");
+        assertUnsupported("{\"type\":\"number\",\"minimum\":0.1,\"maximum\":0.9}", "minimum", "#");
         assertUnsupported("{\"type\":\"string\",\"format\":\"hostname\"}", "format", "#");
         assertUnsupported("{\"type\":\"string\",\"pattern\":\"(a)\\\\1\"}", "pattern", "#");
         assertUnsupported("{\"$ref\":\"http://example.com/s.json\"}", "$ref", "#");
