@@ -96,27 +96,61 @@ public final class Grammar {
         return minRest[rule][alternative][position];
     }
 
+    /**
+     * Fewest characters each rule derives, by Knuth's generalisation of Dijkstra's algorithm: a rule's length is
+     * final when it is the least among those whose alternatives have all their referenced rules final. Each
+     * reference is visited once, whatever order the rules were declared in.
+     */
     private int[] computeMinLengths() {
+        int count = 0;
+        for (Element[][] alternatives : rules) {
+            count += alternatives.length;
+        }
+        int[] ruleOf = new int[count];
+        int[] pending = new int[count];
+        long[] sum = new long[count];
+        java.util.List<java.util.List<Integer>> users = new java.util.ArrayList<>();
+        for (int r = 0; r < rules.length; r++) {
+            users.add(new java.util.ArrayList<>());
+        }
+        java.util.PriorityQueue<long[]> queue = new java.util.PriorityQueue<>((x, y) -> Long.compare(x[0], y[0]));
+        int a = 0;
+        for (int r = 0; r < rules.length; r++) {
+            for (Element[] alt : rules[r]) {
+                ruleOf[a] = r;
+                for (Element e : alt) {
+                    if (e.isChars()) {
+                        sum[a]++;
+                    } else {
+                        pending[a]++;
+                        users.get(e.rule).add(a);
+                    }
+                }
+                if (pending[a] == 0) {
+                    queue.add(new long[] {sum[a], r});
+                }
+                a++;
+            }
+        }
         int[] min = new int[rules.length];
-        Arrays.fill(min, Integer.MAX_VALUE);
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (int r = rules.length - 1; r >= 0; r--) {
-                for (Element[] alt : rules[r]) {
-                    long sum = 0;
-                    for (Element e : alt) {
-                        sum += e.isChars() ? 1 : min[e.rule];
-                    }
-                    if (sum < min[r]) {
-                        min[r] = (int) sum;
-                        changed = true;
-                    }
+        boolean[] done = new boolean[rules.length];
+        while (!queue.isEmpty()) {
+            long[] next = queue.poll();
+            int r = (int) next[1];
+            if (done[r]) {
+                continue;
+            }
+            done[r] = true;
+            min[r] = (int) Math.min(next[0], Integer.MAX_VALUE / 2);
+            for (int user : users.get(r)) {
+                sum[user] += min[r];
+                if (--pending[user] == 0) {
+                    queue.add(new long[] {sum[user], ruleOf[user]});
                 }
             }
         }
         for (int r = 0; r < rules.length; r++) {
-            if (min[r] == Integer.MAX_VALUE) {
+            if (!done[r]) {
                 throw new GrammarException("rule '" + names[r] + "' derives no finite string");
             }
         }

@@ -191,20 +191,15 @@ public final class JsonSchemaGrammar {
         }
         checkKeywords(schema, pointer);
         checkShapes(schema, pointer);
+        if (!pointer.equals("#") && nestedResource(schema)) {
+            throw new UnsupportedSchemaException("$id", pointer, "a schema resource inside the document (an $id "
+                    + "other than an anchor) changes what its references mean, and is not supported");
+        }
         if (schema.has("$ref")) {
             return ref(schema, pointer);
         }
-        if (asserts(schema, "const")) {
-            return jsonLiteral(schema.get("const"));
-        }
-        if (schema.has("enum")) {
-            JsonNode values = schema.get("enum");
-            if (!values.isArray() || values.isEmpty()) {
-                throw new UnsupportedSchemaException("enum", pointer, "enum must be a non-empty array");
-            }
-            List<GrammarExpr> options = new ArrayList<>();
-            values.forEach(v -> options.add(jsonLiteral(v)));
-            return new GrammarExpr.Alt(options);
+        if (asserts(schema, "const") || schema.has("enum")) {
+            return constantValues(schema, pointer);
         }
         for (String combinator : List.of("anyOf", "oneOf")) {
             if (schema.has(combinator)) {
@@ -238,6 +233,58 @@ public final class JsonSchemaGrammar {
             options.add(typed(type, schema, pointer));
         }
         return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
+    }
+
+    /**
+     * The values a {@code const} or {@code enum} allows; with other assertions beside it, only the values that
+     * also satisfy those (checked by the validator on the schema object alone, which must then hold no
+     * {@code $ref}).
+     */
+    private GrammarExpr constantValues(JsonNode schema, String pointer) {
+        List<JsonNode> values = new ArrayList<>();
+        if (asserts(schema, "const")) {
+            values.add(schema.get("const"));
+        } else {
+            JsonNode enumeration = schema.get("enum");
+            if (!enumeration.isArray() || enumeration.isEmpty()) {
+                throw new UnsupportedSchemaException("enum", pointer, "enum must be a non-empty array");
+            }
+            enumeration.forEach(values::add);
+        }
+        String keyword = asserts(schema, "const") ? "const" : "enum";
+        boolean others = false;
+        for (String name : schema.propertyNames()) {
+            others |= !name.equals("const") && !name.equals("enum") && asserts(schema, name);
+        }
+        if (others) {
+            if (schema.toString().contains("\"$ref\"")) {
+                throw new UnsupportedSchemaException(keyword, pointer, keyword + " together with a $ref");
+            }
+            ObjectNode alone = ((ObjectNode) schema).deepCopy();
+            if (document.isObject() && document.has("$schema")) {
+                alone.set("$schema", document.get("$schema"));
+            }
+            JsonSchema check;
+            try {
+                check = JsonSchema.parse(alone.toString());
+            } catch (dev.locallm.error.InvalidRequestException e) {
+                throw new UnsupportedSchemaException(keyword, pointer, e.getMessage());
+            }
+            values.removeIf(v -> !check.validate(v.toString()).isEmpty());
+            if (values.isEmpty()) {
+                throw new UnsupportedSchemaException(keyword, pointer, "no value of the " + keyword
+                        + " satisfies the keywords beside it");
+            }
+        }
+        List<GrammarExpr> options = new ArrayList<>();
+        values.forEach(v -> options.add(jsonLiteral(v)));
+        return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
+    }
+
+    /** Whether a schema opens a resource of its own: an {@code $id} (draft 4: {@code id}) that is not an anchor. */
+    private boolean nestedResource(JsonNode schema) {
+        JsonNode id = schema.get(dialect == SchemaDialect.DRAFT_04 ? "id" : "$id");
+        return id != null && id.isString() && !id.stringValue().startsWith("#");
     }
 
     private boolean hasConstraintsBesides(JsonNode schema, String keyword) {
@@ -293,14 +340,14 @@ public final class JsonSchemaGrammar {
         if (pairwiseDisjoint(kinds)) {
             return true;
         }
-        List<Set<JsonNode>> constants = new ArrayList<>();
+        List<Set<String>> constants = new ArrayList<>();
         for (JsonNode b : resolved) {
             Set<JsonNode> values = constants(b);
             if (values == null) {
                 constants = null;
                 break;
             }
-            constants.add(values);
+            constants.add(canonical(values));
         }
         if (constants != null && pairwiseDisjoint(constants)) {
             return true;
@@ -321,7 +368,10 @@ public final class JsonSchemaGrammar {
         return true;
     }
 
-    /** The JSON types a branch can produce, with integer counted as number. */
+    /**
+     * The JSON types a branch can produce, with integer counted as number: only an explicit {@code type} (or
+     * constants) narrows them, since keywords of one type say nothing about values of another.
+     */
     private Set<String> kinds(JsonNode b, String pointer) {
         Set<String> all = Set.of("object", "array", "string", "number", "boolean", "null");
         if (!b.isObject()) {
@@ -334,20 +384,17 @@ public final class JsonSchemaGrammar {
                     : v.isString() ? "string" : v.isBoolean() ? "boolean" : "null"));
             return out;
         }
-        if (b.has("anyOf") || b.has("oneOf") || b.has("allOf")) {
+        if (b.has("anyOf") || b.has("oneOf") || b.has("allOf") || !b.has("type")) {
             return all;
         }
         List<String> types = types(b, pointer);
-        if (types.isEmpty()) {
-            return all;
-        }
         types.forEach(t -> out.add(t.equals("integer") ? "number" : t));
         return out;
     }
 
     /** The values of a {@code const} or {@code enum} branch, or {@code null} when it is not one. */
-    private static Set<JsonNode> constants(JsonNode b) {
-        if (b.isObject() && b.has("const")) {
+    private Set<JsonNode> constants(JsonNode b) {
+        if (b.isObject() && asserts(b, "const")) {
             return Set.of(b.get("const"));
         }
         if (b.isObject() && b.has("enum") && b.get("enum").isArray()) {
@@ -358,14 +405,38 @@ public final class JsonSchemaGrammar {
         return null;
     }
 
+    /** Values as JSON compares them: numbers by value (1 equals 1.0), object members in any order. */
+    private static Set<String> canonical(Set<JsonNode> values) {
+        Set<String> out = new LinkedHashSet<>();
+        values.forEach(v -> out.add(canonical(v)));
+        return out;
+    }
+
+    private static String canonical(JsonNode v) {
+        if (v.isNumber()) {
+            return v.decimalValue().stripTrailingZeros().toPlainString();
+        }
+        if (v.isArray()) {
+            List<String> items = new ArrayList<>();
+            v.forEach(item -> items.add(canonical(item)));
+            return items.toString();
+        }
+        if (v.isObject()) {
+            Map<String, String> members = new java.util.TreeMap<>();
+            v.propertyNames().forEach(name -> members.put(name, canonical(v.get(name))));
+            return members.toString();
+        }
+        return v.toString();
+    }
+
     /** Whether all branches are objects requiring one property whose constant values differ. */
-    private static boolean discriminated(List<JsonNode> branches) {
+    private boolean discriminated(List<JsonNode> branches) {
         JsonNode first = branches.get(0);
         if (!first.isObject() || !first.has("properties")) {
             return false;
         }
         for (String candidate : first.get("properties").propertyNames()) {
-            List<Set<JsonNode>> values = new ArrayList<>();
+            List<Set<String>> values = new ArrayList<>();
             for (JsonNode b : branches) {
                 JsonNode prop = b.isObject() && b.has("properties") ? b.get("properties").get(candidate) : null;
                 boolean required = b.has("required") && b.get("required").toString().contains("\"" + candidate + "\"");
@@ -374,7 +445,7 @@ public final class JsonSchemaGrammar {
                     values = null;
                     break;
                 }
-                values.add(constant);
+                values.add(canonical(constant));
             }
             if (values != null && pairwiseDisjoint(values)) {
                 return true;
@@ -588,7 +659,7 @@ public final class JsonSchemaGrammar {
             return node;
         }
         if (!path.startsWith("/")) {
-            JsonNode anchored = anchor(document, URLDecoder.decode(path, StandardCharsets.UTF_8));
+            JsonNode anchored = anchor(document, URLDecoder.decode(path, StandardCharsets.UTF_8), pointer);
             if (anchored == null) {
                 throw new UnsupportedSchemaException("$ref", pointer, "no schema has the anchor '" + abbreviate(ref)
                         + "'");
@@ -607,31 +678,43 @@ public final class JsonSchemaGrammar {
 
     /**
      * The schema that declares an anchor: {@code $anchor} or {@code $dynamicAnchor} (2019-09 on), or an
-     * {@code $id} / draft 4 {@code id} of the form {@code #name}. Searched without recursion.
+     * {@code $id} / draft 4 {@code id} of the form {@code #name}. Searched without recursion, in schema positions
+     * only (not in {@code const}, {@code enum}, {@code default} or {@code examples} data); an anchor declared
+     * twice is refused.
      */
-    private static JsonNode anchor(JsonNode root, String name) {
+    private static JsonNode anchor(JsonNode root, String name, String pointer) {
         java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
         pending.push(root);
+        JsonNode found = null;
         while (!pending.isEmpty()) {
             JsonNode node = pending.pop();
             if (node.isObject()) {
+                boolean declares = false;
                 for (String key : List.of("$anchor", "$dynamicAnchor")) {
-                    if (node.path(key).isString() && node.get(key).stringValue().equals(name)) {
-                        return node;
-                    }
+                    declares |= node.path(key).isString() && node.get(key).stringValue().equals(name);
                 }
                 for (String key : List.of("$id", "id")) {
-                    if (node.path(key).isString() && node.get(key).stringValue().equals("#" + name)) {
-                        return node;
+                    declares |= node.path(key).isString() && node.get(key).stringValue().equals("#" + name);
+                }
+                if (declares && found != null && found != node) {
+                    throw new UnsupportedSchemaException("$ref", pointer, "the anchor '" + abbreviate(name)
+                            + "' is declared twice");
+                }
+                found = declares ? node : found;
+                for (String key : node.propertyNames()) {
+                    if (!DATA_KEYWORDS.contains(key)) {
+                        pending.push(node.get(key));
                     }
                 }
-            }
-            if (node.isContainer()) {
+            } else if (node.isArray()) {
                 node.forEach(pending::push);
             }
         }
-        return null;
+        return found;
     }
+
+    /** Keywords whose values are instance data, not schemas. */
+    private static final Set<String> DATA_KEYWORDS = Set.of("const", "enum", "default", "examples");
 
     // ---- allOf
 

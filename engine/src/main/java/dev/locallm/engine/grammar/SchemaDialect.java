@@ -1,5 +1,6 @@
 package dev.locallm.engine.grammar;
 
+import dev.locallm.error.UnsupportedSchemaException;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -40,10 +41,22 @@ enum SchemaDialect {
             Map.entry("prefixItems", range(DRAFT_2020_12, DRAFT_2020_12)),
             Map.entry("$dynamicRef", range(DRAFT_2020_12, DRAFT_2020_12)));
 
-    /** The dialect a document's {@code $schema} names, or {@link #UNDECLARED}. */
+    /**
+     * The dialect a document's {@code $schema} names; else draft 4 when the document evidently is one (a boolean
+     * {@code exclusiveMinimum} or {@code exclusiveMaximum}, as the validator reads it too); else
+     * {@link #UNDECLARED}.
+     *
+     * @throws UnsupportedSchemaException for drafts before 4
+     */
     static SchemaDialect of(JsonNode document) {
         JsonNode declared = document.isObject() ? document.get("$schema") : null;
         String uri = declared != null && declared.isString() ? declared.stringValue() : "";
+        if (uri.matches(".*draft-0[0-3].*")) {
+            throw new UnsupportedSchemaException("$schema", "#", "drafts before 4 are not supported: " + uri);
+        }
+        if (declared == null && hasBooleanExclusiveBound(document)) {
+            return DRAFT_04;
+        }
         if (uri.contains("draft-04")) {
             return DRAFT_04;
         }
@@ -57,6 +70,21 @@ enum SchemaDialect {
             return DRAFT_2019_09;
         }
         return uri.contains("2020-12") ? DRAFT_2020_12 : UNDECLARED;
+    }
+
+    private static boolean hasBooleanExclusiveBound(JsonNode root) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.path("exclusiveMinimum").isBoolean() || node.path("exclusiveMaximum").isBoolean()) {
+                return true;
+            }
+            if (node.isContainer()) {
+                node.forEach(pending::push);
+            }
+        }
+        return false;
     }
 
     /** Whether {@code keyword} can make an instance invalid in this dialect. */
