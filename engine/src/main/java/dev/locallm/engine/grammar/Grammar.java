@@ -180,8 +180,9 @@ public final class Grammar {
             nullable[r] = minLength[r] == 0;
         }
         int[] state = new int[rules.length];
+        int[] cursor = new int[rules.length];
         for (int r = 0; r < rules.length; r++) {
-            visitLeft(r, state, nullable);
+            visitLeft(r, state, cursor, nullable);
         }
     }
 
@@ -189,7 +190,7 @@ public final class Grammar {
      * A depth-first search over the rules each rule can start with (state 1: on the path, 2: done), with an
      * explicit stack, since a grammar's rule chains can be longer than the thread's stack is deep.
      */
-    private void visitLeft(int start, int[] state, boolean[] nullable) {
+    private void visitLeft(int start, int[] state, int[] cursor, boolean[] nullable) {
         if (state[start] != 0) {
             return;
         }
@@ -198,7 +199,6 @@ public final class Grammar {
         path.push(leftCalls(start, nullable));
         java.util.ArrayDeque<Integer> rulesOnPath = new java.util.ArrayDeque<>();
         rulesOnPath.push(start);
-        int[] cursor = new int[rules.length];
         while (!path.isEmpty()) {
             int rule = rulesOnPath.peek();
             int[] calls = path.peek();
