@@ -3,13 +3,9 @@ package dev.locallm;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
-import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ModelCapabilities;
-import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.LocalLmException;
-import dev.locallm.error.StructuredOutputException;
-import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.stream.ChatStream;
@@ -41,35 +37,15 @@ final class EngineChatModel implements ChatModel {
 
     @Override
     public ChatResponse chat(ChatRequest request) {
-        int repairs = shared.engine().repairAttempts();
-        ChatRequest attempt = request;
-        for (int i = 0; ; i++) {
-            GenerationRun run = start(attempt);
-            ChatChunk chunk;
-            do {
-                chunk = run.nextChunk();
-            } while (chunk != null && !chunk.isLast());
-            ChatResponse response = run.response();
-            if (response.finishReason() == FinishReason.CANCELLED) {
-                throw cancelled(run);
-            }
-            try {
-                StructuredOutput.check(request, response);
-                return response;
-            } catch (TruncatedOutputException e) {
-                throw e;
-            } catch (StructuredOutputException e) {
-                if (i >= repairs) {
-                    throw e;
-                }
-                attempt = StructuredOutput.repairRequest(attempt, response, e);
-            }
+        try (ChatStream stream = chatStream(request)) {
+            return stream.response();
         }
     }
 
     @Override
     public ChatStream chatStream(ChatRequest request) {
-        return new RunChatStream(start(request), response -> StructuredOutput.check(request, response));
+        return new RunChatStream(start(request), request, this::start, this::resolved,
+                shared.engine().repairAttempts());
     }
 
     @Override
@@ -113,15 +89,19 @@ final class EngineChatModel implements ChatModel {
         shared.ensureOpen();
         long startNanos = System.nanoTime();
         Generation generation = shared.engine().startCompletion(prompt, defaults.overriddenBy(options));
-        return new RunChatStream(register(generation, startNanos), response -> { });
+        return new RunChatStream(register(generation, startNanos));
     }
 
     private GenerationRun start(ChatRequest request) {
         Objects.requireNonNull(request, "request");
         shared.ensureOpen();
-        ChatRequest resolved = request.withOptions(defaults.overriddenBy(request.options()));
         long startNanos = System.nanoTime();
-        return register(shared.engine().start(resolved), startNanos);
+        return register(shared.engine().start(resolved(request)), startNanos);
+    }
+
+    /** The request with the model's default options under its own. */
+    private ChatRequest resolved(ChatRequest request) {
+        return request.withOptions(defaults.overriddenBy(request.options()));
     }
 
     private GenerationRun register(Generation generation, long startNanos) {
@@ -130,14 +110,6 @@ final class EngineChatModel implements ChatModel {
         self.set(run);
         shared.register(run);
         return run;
-    }
-
-    private static GenerationCancelledException cancelled(GenerationRun run) {
-        GenerationRun.CancelCause cause = run.cancelCause();
-        String why = cause == GenerationRun.CancelCause.INTERRUPTED ? "the calling thread was interrupted"
-                : cause == GenerationRun.CancelCause.MODEL_CLOSED ? "the model was closed"
-                : "it was cancelled";
-        return new GenerationCancelledException("Generation cancelled because " + why, run.textSoFar());
     }
 
     @Override

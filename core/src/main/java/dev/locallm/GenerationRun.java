@@ -6,6 +6,7 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
+import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
 import dev.locallm.tool.ToolCall;
@@ -146,7 +147,7 @@ final class GenerationRun {
             timings.decodeTokensPerSecond((completionTokens - 1) * 1e9 / (lastTokenNanos - firstTokenNanos));
         }
         response = ChatResponse.builder().message(new AssistantMessage(text.toString(), made)).finishReason(reason)
-                .usage(usage).timings(timings.build()).build();
+                .usage(usage).timings(timings.build()).validatedAssertions(generation.unenforcedAssertions()).build();
         finished = true;
         closeGeneration();
         return ChatChunk.last("", response);
@@ -180,6 +181,16 @@ final class GenerationRun {
                 onClose.run();
             }
         }
+    }
+
+    /** The error for a run that was cancelled before it finished, saying why. */
+    GenerationCancelledException cancelledError() {
+        CancelCause cause = cancelCause;
+        String why = cause == CancelCause.INTERRUPTED ? "the calling thread was interrupted"
+                : cause == CancelCause.MODEL_CLOSED ? "the model was closed"
+                : cause == CancelCause.STREAM_CLOSED ? "the stream was closed"
+                : "it was cancelled";
+        return new GenerationCancelledException("Generation cancelled because " + why, textSoFar());
     }
 
     /** The cause of cancellation, or {@code null} when not cancelled. */

@@ -1,30 +1,56 @@
 package dev.locallm;
 
 import dev.locallm.chat.ChatChunk;
+import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
-import dev.locallm.error.GenerationCancelledException;
+import dev.locallm.error.StructuredOutputException;
+import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.stream.ChatStream;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
-/** The pull stream over one {@link GenerationRun}. */
+/**
+ * The pull stream over a {@link GenerationRun}. A chat's finished response is checked against the request's
+ * response format and tools; when the caller asks only for the {@link #response()} (it has seen no chunk), a
+ * reply that fails the check is generated again ({@link ReplyAttempts}), each attempt in a run of its own.
+ */
 final class RunChatStream implements ChatStream {
-    private final GenerationRun run;
-    private final Consumer<ChatResponse> check;
+    /** The chat request, or {@code null} for a raw completion (nothing to check). */
+    private final ChatRequest request;
+    private final Function<ChatRequest, GenerationRun> start;
+    private final UnaryOperator<ChatRequest> resolve;
+    private final int repairs;
     private final AtomicBoolean iterated = new AtomicBoolean();
+    private volatile GenerationRun run;
     private volatile boolean closed;
 
-    /** @param check verifies the finished response (structured output); throws when it is not acceptable */
-    RunChatStream(GenerationRun run, Consumer<ChatResponse> check) {
+    /** A raw completion's stream. */
+    RunChatStream(GenerationRun run) {
+        this(run, null, null, null, 0);
+    }
+
+    /**
+     * A chat's stream.
+     *
+     * @param start   starts a run for another attempt's request
+     * @param resolve layers the model's default options under a request's own
+     * @param repairs how many times a reply may be re-asked ({@link dev.locallm.spi.ChatEngine#repairAttempts()})
+     */
+    RunChatStream(GenerationRun run, ChatRequest request, Function<ChatRequest, GenerationRun> start,
+                  UnaryOperator<ChatRequest> resolve, int repairs) {
         this.run = run;
-        this.check = check;
+        this.request = request;
+        this.start = start;
+        this.resolve = resolve;
+        this.repairs = repairs;
     }
 
     @Override
@@ -74,21 +100,58 @@ final class RunChatStream implements ChatStream {
 
     @Override
     public ChatResponse response() {
-        if (!iterated.get()) {
-            iterator().forEachRemaining(chunk -> { });
-        } else {
+        if (iterated.compareAndSet(false, true)) {
+            return attempts();
+        }
+        ChatChunk chunk;
+        while (!closed && (chunk = run.nextChunk()) != null && !chunk.isLast()) {
+            // drain what the caller's iterator left
+        }
+        ChatResponse response = finished();
+        if (request != null) {
+            StructuredOutput.check(request, response);
+        }
+        return response;
+    }
+
+    /** Runs attempts until one passes its check, or none is left. */
+    private ChatResponse attempts() {
+        ReplyAttempts attempts = new ReplyAttempts(repairs);
+        ChatRequest attempt = request;
+        while (true) {
             ChatChunk chunk;
-            while (!closed && (chunk = run.nextChunk()) != null && !chunk.isLast()) {
-                // drain what the caller's iterator left
+            do {
+                chunk = run.nextChunk();
+            } while (!closed && chunk != null && !chunk.isLast());
+            ChatResponse response = finished();
+            if (request == null) {
+                return response;
+            }
+            try {
+                StructuredOutput.check(request, response);
+                return attempts.accepted(response);
+            } catch (TruncatedOutputException e) {
+                throw e;
+            } catch (StructuredOutputException e) {
+                ChatRequest next = attempts.next(attempt, resolve.apply(attempt), response, e);
+                if (next == null) {
+                    throw attempts.exhausted(e);
+                }
+                attempt = next;
+                run = start.apply(next);
+                if (closed) {
+                    run.cancel(GenerationRun.CancelCause.STREAM_CLOSED);
+                }
             }
         }
+    }
+
+    /** The current run's response, or the error for a run that did not finish. */
+    private ChatResponse finished() {
         ChatResponse response = run.response();
         if (response == null || response.finishReason() == FinishReason.CANCELLED) {
-            throw new GenerationCancelledException("Generation cancelled before it finished: "
-                    + (closed ? "the stream was closed" : "the model was closed or the thread interrupted"),
-                    run.textSoFar());
+            throw run.cancelledError();
         }
-        check.accept(response);
         return response;
     }
 

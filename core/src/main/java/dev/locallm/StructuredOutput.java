@@ -4,6 +4,7 @@ import dev.locallm.chat.AssistantMessage;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.error.StructuredOutputException;
@@ -20,6 +21,12 @@ import java.util.List;
  */
 final class StructuredOutput {
     private static final JsonSchema ANY_OBJECT = JsonSchema.parse("{\"type\":\"object\"}");
+    /** How many times a reply that failed an assertion left to validation is sampled again. */
+    static final int RESAMPLES = 3;
+    /** The temperature of a greedy request's samples after the first (llama.cpp's default). */
+    private static final double RESAMPLE_TEMPERATURE = 0.8;
+    /** The top-k of a greedy request's samples after the first (llama.cpp's default). */
+    private static final int RESAMPLE_TOP_K = 40;
 
     private StructuredOutput() {
     }
@@ -51,6 +58,25 @@ final class StructuredOutput {
             throw new TruncatedOutputException(response.text());
         }
         throw new StructuredOutputException("The output is not valid " + format, response.text(), errors);
+    }
+
+    /**
+     * The request that samples a reply again, its {@code n}th time, after one failed an assertion that only
+     * validation enforces: a seed set by the caller moves on by {@code n} (the attempts stay reproducible), and a
+     * greedy request (temperature 0 or top-k 1), which would write the same reply again, samples at llama.cpp's
+     * default temperature and top-k.
+     */
+    static ChatRequest resampleRequest(ChatRequest request, int n) {
+        GenerationOptions o = request.options();
+        GenerationOptions.Builder changed = o.toBuilder();
+        o.seed().ifPresent(seed -> changed.seed(seed + n));
+        if (o.temperature().isPresent() && o.temperature().getAsDouble() == 0) {
+            changed.temperature(RESAMPLE_TEMPERATURE);
+        }
+        if (o.topK().isPresent() && o.topK().getAsInt() == 1) {
+            changed.topK(RESAMPLE_TOP_K);
+        }
+        return request.withOptions(changed.build());
     }
 
     /**

@@ -150,7 +150,7 @@ final class LlamaCppChatEngine implements ChatEngine {
         Optional<Grammar> grammar = Grammars.forRequest(request, toolCallFormat);
         String prompt = renderPrompt(request);
         return TextGeneration.chat(generate(prompt, request.options(), grammar.map(Grammar::toGbnf).orElse(null)),
-                request, List.of(toolCallFormat));
+                request, List.of(toolCallFormat), grammar.map(Grammar::unenforced).orElse(List.of()));
     }
 
     @Override

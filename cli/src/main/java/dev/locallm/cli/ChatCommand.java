@@ -69,6 +69,10 @@ final class ChatCommand implements Callable<Integer> {
             description = "Answer with JSON that validates against this JSON schema; prints only the JSON.")
     Path jsonSchema;
 
+    @Option(names = "--grammar-only", description = "With --json-schema: refuse a schema that the grammar cannot "
+            + "enforce in full, instead of checking the rest after generating (and sampling again when it fails).")
+    boolean grammarOnly;
+
     @Option(names = "--tools", paramLabel = "FILE",
             description = "A JSON array of OpenAI-style tool definitions; prints the tool calls as a JSON array.")
     Path tools;
@@ -137,7 +141,8 @@ final class ChatCommand implements Callable<Integer> {
     private int structured(ChatModel chat, List<ChatMessage> history, PrintWriter out) throws IOException {
         ChatRequest.Builder request = ChatRequest.builder().messages(history);
         if (jsonSchema != null) {
-            request.responseFormat(ResponseFormat.jsonSchema(JsonSchema.parse(Files.readString(jsonSchema))));
+            ResponseFormat format = ResponseFormat.jsonSchema(JsonSchema.parse(Files.readString(jsonSchema)));
+            request.responseFormat(grammarOnly ? format.grammarOnly() : format);
         }
         if (tools != null) {
             request.tools(toolSpecs(Files.readString(tools))).toolChoice(choice(toolChoice));

@@ -184,9 +184,14 @@ class CliIT {
         assertThat(truncated.stderr().lines().toList()).singleElement().asString().contains("cut short");
 
         Path unsupported = Files.writeString(workDir.resolve("bad.json"), "{\"type\":\"array\",\"uniqueItems\":true}");
-        Result refused = locallm("chat", "-m", model, "-p", "x", "--json-schema", unsupported.toString());
+        Result refused = locallm("chat", "-m", model, "-p", "x", "--json-schema", unsupported.toString(),
+                "--grammar-only");
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.stderr().lines().toList()).singleElement().asString().contains("'uniqueItems' at #");
+        Path remote = Files.writeString(workDir.resolve("remote.json"), "{\"$ref\":\"https://example.com/s.json\"}");
+        Result remoteRefused = locallm("chat", "-m", model, "-p", "x", "--json-schema", remote.toString());
+        assertThat(remoteRefused.exitCode()).isEqualTo(1);
+        assertThat(remoteRefused.stderr().lines().toList()).singleElement().asString().contains("remote reference");
     }
 
     @Test

@@ -17,7 +17,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A JSON Schema (draft 2020-12) document: what structured output must look like. Immutable and thread-safe.
+ * A JSON Schema document (draft 2020-12 unless it names or evidently is another, see {@link #draft()}): what
+ * structured output must look like. Immutable and thread-safe.
  *
  * <pre>{@code
  * record Weather(@Description("City name") String city, int temperature, Optional<String> note) { }
@@ -41,7 +42,7 @@ public final class JsonSchema {
     };
 
     private final String json;
-    /** Compiled for validation on first use. */
+    /** Compiled for validation when parsed, or on first use. */
     private volatile com.networknt.schema.Schema validator;
 
     private JsonSchema(String json) {
@@ -51,8 +52,10 @@ public final class JsonSchema {
     /**
      * A schema from its JSON text: an object or a boolean.
      *
-     * @throws InvalidRequestException when it is not valid JSON, not an object or boolean, or malformed (a keyword
-     *                                 with a value of the wrong type, such as {@code "type": 5})
+     * @throws InvalidRequestException when it is not valid JSON, not an object or boolean, malformed (a keyword
+     *                                 with a value of the wrong type, such as {@code "type": 5}), or cannot be
+     *                                 compiled for validation: output is never generated for a schema it could
+     *                                 not then be checked against
      */
     public static JsonSchema parse(String json) {
         Objects.requireNonNull(json, "json");
@@ -70,7 +73,9 @@ public final class JsonSchema {
         if (problem != null) {
             throw new InvalidRequestException("the JSON schema is malformed at " + problem, "response_format");
         }
-        return new JsonSchema(JsonMapper.shared().writeValueAsString(node));
+        JsonSchema schema = new JsonSchema(JsonMapper.shared().writeValueAsString(node));
+        schema.validator = SchemaValidator.load(schema.json);
+        return schema;
     }
 
     /** The schema of a Java type, for structured output mapped back to that type. */
@@ -119,8 +124,9 @@ public final class JsonSchema {
 
     /**
      * The ways {@code json} breaks this schema: empty when it is valid. Text that is not JSON gives one error saying
-     * so. Validation follows draft 2020-12 with formats asserted; a {@code $schema} naming another draft is ignored
-     * and nothing is fetched over the network. The schema is compiled for validation once, on first use.
+     * so. Validation follows the draft the schema's {@code $schema} names (4, 6, 7, 2019-09 or 2020-12; else
+     * 2020-12), with formats asserted, and nothing is fetched over the network. A parsed schema was compiled for
+     * validation when it was parsed; one made from a type is compiled on first use.
      *
      * @throws InvalidRequestException when the schema cannot be compiled for validation
      */
@@ -132,6 +138,15 @@ public final class JsonSchema {
             validator = compiled;
         }
         return SchemaValidator.validate(compiled, json);
+    }
+
+    /**
+     * The draft the schema is read in, by validation and by grammars alike: the one its {@code $schema} names, else
+     * the one it evidently is (draft 4 for a boolean {@code exclusiveMinimum}, 2019-09 for an {@code items}
+     * array); empty when neither, and 2020-12 applies.
+     */
+    public Optional<SchemaDraft> draft() {
+        return SchemaDraft.of(JsonMapper.shared().readTree(json));
     }
 
     /** The schema as compact JSON text. */

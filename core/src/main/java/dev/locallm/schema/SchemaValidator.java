@@ -12,6 +12,7 @@ import com.networknt.schema.keyword.AnnotationKeyword;
 import dev.locallm.error.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -37,10 +38,10 @@ final class SchemaValidator {
                     .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build())
                     .schemaLoader(loader -> loader.fetchRemoteResources(false)));
 
-    private static final java.util.Map<SpecificationVersion, String> DRAFT_NAMES = java.util.Map.of(
-            SpecificationVersion.DRAFT_4, "draft-04", SpecificationVersion.DRAFT_6, "draft-06",
-            SpecificationVersion.DRAFT_7, "draft-07", SpecificationVersion.DRAFT_2019_09, "2019-09",
-            SpecificationVersion.DRAFT_2020_12, "2020-12");
+    private static final java.util.Map<SchemaDraft, SpecificationVersion> VERSIONS = java.util.Map.of(
+            SchemaDraft.DRAFT_4, SpecificationVersion.DRAFT_4, SchemaDraft.DRAFT_6, SpecificationVersion.DRAFT_6,
+            SchemaDraft.DRAFT_7, SpecificationVersion.DRAFT_7, SchemaDraft.DRAFT_2019_09,
+            SpecificationVersion.DRAFT_2019_09, SchemaDraft.DRAFT_2020_12, SpecificationVersion.DRAFT_2020_12);
 
     private SchemaValidator() {
     }
@@ -57,28 +58,19 @@ final class SchemaValidator {
     }
 
     /**
-     * Loads a schema in the draft its {@code $schema} names (draft 4, 6, 7, 2019-09 or 2020-12, however the URI
-     * is spelt), else as draft 4 when it evidently is one (a boolean {@code exclusiveMinimum} or
-     * {@code exclusiveMaximum}, which later drafts reject), else as 2020-12; a dialect is never fetched.
+     * Loads a schema in its {@link SchemaDraft} (the one it names or evidently is), else as 2020-12; a dialect is
+     * never fetched.
      */
     static Schema load(String schemaJson) {
         JsonNode node = JsonMapper.shared().readTree(schemaJson);
-        if (node instanceof ObjectNode object && !object.has("$schema") && hasBooleanExclusiveBound(object)) {
-            object.put("$schema", SpecificationVersion.DRAFT_4.getDialectId());
-        }
-        if (node instanceof ObjectNode object && object.has("$schema")) {
-            String declared = object.get("$schema").asString("");
-            SpecificationVersion version = null;
-            for (SpecificationVersion v : SpecificationVersion.values()) {
-                if (declared.contains(DRAFT_NAMES.get(v))) {
-                    version = v;
-                }
-            }
-            if (version == null) {
-                object.remove("$schema");
+        if (node instanceof ObjectNode object) {
+            Optional<SchemaDraft> draft = SchemaDraft.of(object);
+            if (draft.isPresent()) {
+                object.put("$schema", VERSIONS.get(draft.get()).getDialectId());
             } else {
-                object.put("$schema", version.getDialectId());
+                object.remove("$schema");
             }
+            absoluteId(object);
         }
         try {
             return REGISTRY.getSchema(node);
@@ -88,24 +80,35 @@ final class SchemaValidator {
         }
     }
 
-    private static boolean hasBooleanExclusiveBound(JsonNode root) {
-        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
-        pending.push(root);
-        while (!pending.isEmpty()) {
-            JsonNode node = pending.pop();
-            if (node.path("exclusiveMinimum").isBoolean() || node.path("exclusiveMaximum").isBoolean()) {
-                return true;
-            }
-            if (node.isContainer()) {
-                node.forEach(pending::push);
+    /**
+     * Makes a relative root {@code $id} (or draft 4 {@code id}), such as {@code "compose_spec.json"}, absolute under
+     * a base that is never fetched: the library refuses a relative one, and references relative to it resolve the
+     * same way under any base.
+     */
+    private static void absoluteId(ObjectNode root) {
+        for (String key : List.of("$id", "id")) {
+            JsonNode id = root.get(key);
+            if (id != null && id.isString() && !id.stringValue().startsWith("#")) {
+                try {
+                    if (!new java.net.URI(id.stringValue()).isAbsolute()) {
+                        root.put(key, RELATIVE_BASE + id.stringValue());
+                    }
+                } catch (java.net.URISyntaxException e) {
+                    return;
+                }
             }
         }
-        return false;
     }
+
+    /** The base of a relative root {@code $id}: a reserved domain, never fetched. */
+    private static final String RELATIVE_BASE = "https://schema.invalid/";
 
     /**
      * The ways {@code json} breaks {@code schema}: empty when it is valid. Text that is not JSON gives one error
      * saying so.
+     *
+     * @throws InvalidRequestException when validating needs what the schema refers to and cannot be had (a
+     *                                 remote reference, never fetched)
      */
     static List<String> validate(Schema compiled, String json) {
         JsonNode instance;
@@ -118,8 +121,13 @@ final class SchemaValidator {
             return List.of("not valid JSON: no value");
         }
         List<String> errors = new ArrayList<>();
-        for (Error e : compiled.validate(instance)) {
-            errors.add(e.toString());
+        try {
+            for (Error e : compiled.validate(instance)) {
+                errors.add(e.toString());
+            }
+        } catch (SchemaException e) {
+            throw new InvalidRequestException("the JSON schema cannot be used for validation: " + e.getMessage(),
+                    "response_format");
         }
         return errors;
     }

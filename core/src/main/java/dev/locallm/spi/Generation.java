@@ -1,5 +1,8 @@
 package dev.locallm.spi;
 
+import dev.locallm.schema.SchemaAssertion;
+import java.util.List;
+
 /**
  * One running generation inside a backend.
  *
@@ -20,6 +23,16 @@ public interface Generation extends AutoCloseable {
      * @throws dev.locallm.error.LocalLmException when the backend fails
      */
     GenerationEvent next();
+
+    /**
+     * The assertions of the request's schemas (response format, or a forced call's parameters) that this
+     * generation's constraint does not enforce: core validates the output after generation and samples it again
+     * when it fails. Empty (the default) when the engine enforces what it accepted, or leaves the check to
+     * re-asking ({@link ChatEngine#repairAttempts()}).
+     */
+    default List<SchemaAssertion> unenforcedAssertions() {
+        return List.of();
+    }
 
     /** Asks the generation to stop soon. Idempotent, thread-safe and non-blocking. */
     void cancel();

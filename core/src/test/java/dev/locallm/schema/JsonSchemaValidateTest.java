@@ -40,4 +40,27 @@ class JsonSchemaValidateTest {
         assertThat(schema.validate("{\"a\": \"x\"}")).isEmpty();
         assertThat(schema.validate("{\"a\": 1}")).isNotEmpty();
     }
+
+    @Test
+    void aRelativeRootIdAndReferencesThroughItValidate() {
+        JsonSchema schema = JsonSchema.parse("{\"$id\":\"compose_spec.json\",\"type\":\"object\",\"properties\":"
+                + "{\"a\":{\"$ref\":\"compose_spec.json#/definitions/x\"}},\"definitions\":{\"x\":{\"type\":"
+                + "\"integer\"}}}");
+        assertThat(schema.validate("{\"a\": 1}")).isEmpty();
+        assertThat(schema.validate("{\"a\": \"s\"}")).isNotEmpty();
+    }
+
+    @Test
+    void anItemsArrayWithoutSchemaIsReadAsDraft201909AndAnUnknownSchemaUriAsNone() {
+        for (String declared : new String[] {"", "\"$schema\":\"http://iglucentral.com/schemas/self-desc/1-0-0#\","}) {
+            JsonSchema schema = JsonSchema.parse("{" + declared + "\"type\":\"array\",\"items\":[{\"type\":"
+                    + "\"string\"}],\"additionalItems\":false}");
+            assertThat(schema.draft()).contains(SchemaDraft.DRAFT_2019_09);
+            assertThat(schema.validate("[\"a\"]")).isEmpty();
+            assertThat(schema.validate("[1]")).isNotEmpty();
+            assertThat(schema.validate("[\"a\", \"b\"]")).as("no additional items").isNotEmpty();
+        }
+        assertThat(JsonSchema.parse("{\"type\":\"string\"}").draft()).isEmpty();
+        assertThat(JsonSchema.parse("{" + DRAFT_07 + "\"type\":\"string\"}").draft()).contains(SchemaDraft.DRAFT_7);
+    }
 }

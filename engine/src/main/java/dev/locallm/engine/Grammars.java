@@ -13,7 +13,9 @@ import java.util.Optional;
 
 /**
  * The grammar a request's output must follow, compiled once and cached (the 128 most recently used): the calls a
- * forced {@code tool_choice} asks for, or the JSON a response format asks for. Stateless; thread-safe.
+ * forced {@code tool_choice} asks for, or the JSON a response format asks for. What a grammar cannot enforce is
+ * left to validation after generation and listed by {@link Grammar#unenforced()}, except for a
+ * {@link ResponseFormat#isGrammarOnly() grammar-only} format, which refuses it. Stateless; thread-safe.
  *
  * <pre>{@code
  * Optional<Grammar> constraint = Grammars.forRequest(request, ToolCallFormat.HERMES);
@@ -53,40 +55,41 @@ public final class Grammars {
         if (request.usesTools() && request.toolChoice().forcesCall()) {
             return Optional.of(forToolCalls(request, format, true));
         }
-        if (!request.responseFormat().isJson()) {
-            return Optional.empty();
-        }
-        return Optional.of(forClosing(request.responseFormat().schema().orElse(ANY_OBJECT)));
+        return forJson(request.responseFormat(), true);
     }
 
     /**
-     * JSON that validates against a schema, in any layout: to close JSON cut short.
-     *
-     * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be enforced
-     */
-    public static Grammar forClosing(JsonSchema schema) {
-        return CACHE.get(List.of(schema, "any layout"), k -> JsonSchemaGrammar.compileForAnyLayout(schema));
-    }
-
-    /**
-     * The JSON a response format asks for (any object for plain JSON mode); empty for text.
+     * The JSON a response format asks for (any object for plain JSON mode); empty for text. Unless the format is
+     * {@link ResponseFormat#isGrammarOnly() grammar only}, what the grammar cannot enforce is left to validation
+     * ({@link Grammar#unenforced()}).
      *
      * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be enforced
      */
     public static Optional<Grammar> forResponseFormat(ResponseFormat format) {
+        return forJson(format, false);
+    }
+
+    private static Optional<Grammar> forJson(ResponseFormat format, boolean anyLayout) {
         if (!format.isJson()) {
             return Optional.empty();
         }
-        return Optional.of(forSchema(format.schema().orElse(ANY_OBJECT)));
+        JsonSchema schema = format.schema().orElse(ANY_OBJECT);
+        if (anyLayout) {
+            return Optional.of(forClosing(schema));
+        }
+        return Optional.of(format.isGrammarOnly()
+                ? CACHE.get(List.of(schema, "grammar only"), k -> JsonSchemaGrammar.compile(schema))
+                : CACHE.get(schema, k -> JsonSchemaGrammar.compileLeavingToValidation(schema, false)));
     }
 
     /**
-     * JSON that validates against a schema.
+     * JSON that validates against a schema (what a grammar cannot enforce left to validation), in any layout: to
+     * close JSON cut short.
      *
-     * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be enforced
+     * @throws dev.locallm.error.UnsupportedSchemaException when the schema cannot be compiled
      */
-    public static Grammar forSchema(JsonSchema schema) {
-        return CACHE.get(schema, s -> JsonSchemaGrammar.compile(schema));
+    public static Grammar forClosing(JsonSchema schema) {
+        return CACHE.get(List.of(schema, "any layout"), k -> JsonSchemaGrammar.compileLeavingToValidation(schema, true));
     }
 
     /** The calls a request forces: to the named tool, or to any of its tools. */

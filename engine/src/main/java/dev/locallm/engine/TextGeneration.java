@@ -8,6 +8,7 @@ import dev.locallm.chat.Usage;
 import dev.locallm.engine.grammar.Grammar;
 import dev.locallm.engine.grammar.GrammarState;
 import dev.locallm.engine.toolcall.ToolCallFormat;
+import dev.locallm.schema.SchemaAssertion;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
 import dev.locallm.tool.ToolCallDelta;
@@ -54,12 +55,15 @@ public final class TextGeneration implements Generation {
     /** The index of the last call the wrapped generation reported, or -1. */
     private int lastStructured = -1;
     private boolean finished;
+    private final List<SchemaAssertion> unenforced;
 
-    private TextGeneration(Generation raw, List<String> stops, ChatRequest request, List<ToolCallFormat> formats) {
+    private TextGeneration(Generation raw, List<String> stops, ChatRequest request, List<ToolCallFormat> formats,
+                           List<SchemaAssertion> unenforced) {
         this.raw = Objects.requireNonNull(raw, "raw");
         this.stops = new StopSequenceMatcher(stops);
         this.request = request;
         this.formats = formats;
+        this.unenforced = List.copyOf(unenforced);
         this.tools = request != null && request.usesTools() ? new ToolStream(formats, request.tools()) : null;
     }
 
@@ -70,15 +74,31 @@ public final class TextGeneration implements Generation {
      *                grammar of that first format closes a call cut short); at least one
      */
     public static Generation chat(Generation raw, ChatRequest request, List<ToolCallFormat> formats) {
+        return chat(raw, request, formats, List.of());
+    }
+
+    /**
+     * A chat generation whose output followed a grammar that left {@code unenforced} to validation (what
+     * {@link #unenforcedAssertions()} reports to core).
+     *
+     * @param formats how the model may write tool calls in its text, its own format first; at least one
+     */
+    public static Generation chat(Generation raw, ChatRequest request, List<ToolCallFormat> formats,
+                                  List<SchemaAssertion> unenforced) {
         if (formats.isEmpty()) {
             throw new IllegalArgumentException("at least one tool-call format");
         }
-        return new TextGeneration(raw, request.options().stopSequences(), request, List.copyOf(formats));
+        return new TextGeneration(raw, request.options().stopSequences(), request, List.copyOf(formats), unenforced);
     }
 
     /** A raw completion: stop sequences only. */
     public static Generation completion(Generation raw, GenerationOptions options) {
-        return new TextGeneration(raw, options.stopSequences(), null, List.of());
+        return new TextGeneration(raw, options.stopSequences(), null, List.of(), List.of());
+    }
+
+    @Override
+    public List<SchemaAssertion> unenforcedAssertions() {
+        return unenforced;
     }
 
     @Override

@@ -50,7 +50,8 @@ final class ScriptedTextEngine implements ChatEngine {
     public Generation start(ChatRequest request) {
         Optional<Grammar> grammar = Grammars.forRequest(request, ToolCallFormat.HERMES);
         grammars.add(grammar);
-        return TextGeneration.chat(model.start(request), request, List.of(ToolCallFormat.HERMES));
+        return TextGeneration.chat(model.start(request), request, List.of(ToolCallFormat.HERMES),
+                grammar.map(Grammar::unenforced).orElse(List.of()));
     }
 
     @Override

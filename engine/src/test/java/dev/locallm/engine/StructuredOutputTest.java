@@ -139,13 +139,102 @@ class StructuredOutputTest {
     }
 
     @Test
-    void unsupportedSchemasFailBeforeTheEngineRuns() {
+    void aGrammarOnlyFormatRefusesWhatNoGrammarEnforcesBeforeTheEngineRuns() {
         var engine = new ScriptedTextEngine(new ScriptedEngine(List.of("x"), false));
         try (ChatModel m = ScriptedTextEngine.chatModel(engine)) {
             assertThatThrownBy(() -> m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
-                    JsonSchema.parse("{\"type\":\"array\",\"uniqueItems\":true}"))).build()))
-                    .isInstanceOf(UnsupportedSchemaException.class);
+                    UNIQUE_INTEGERS).grammarOnly()).build()))
+                    .isInstanceOf(UnsupportedSchemaException.class)
+                    .hasMessageContaining("uniqueItems");
             assertThat(engine.model.requests).isEmpty();
+        }
+    }
+
+    private static final JsonSchema UNIQUE_INTEGERS = JsonSchema.parse(
+            "{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"uniqueItems\":true}");
+
+    @Test
+    void aReplyThatFailsAnAssertionLeftToValidationIsSampledAgain() {
+        var scripted = new ScriptedEngine(List.of("[1, ", "1]"), false);
+        scripted.later.add(List.of("[1, ", "1]"));
+        scripted.later.add(List.of("[1, ", "2]"));
+        var engine = new ScriptedTextEngine(scripted);
+        try (ChatModel m = ScriptedTextEngine.chatModel(engine)) {
+            ChatResponse r = m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
+                    UNIQUE_INTEGERS)).options(o -> o.seed(7).temperature(0)).build());
+            assertThat(r.text()).isEqualTo("[1, 2]");
+            assertThat(r.attempts()).isEqualTo(3);
+            assertThat(r.validatedAssertions()).extracting(Object::toString)
+                    .containsExactly("uniqueItems at response_format#");
+            assertThat(scripted.requests).hasSize(3);
+            assertThat(scripted.requests.get(1).options().seed()).as("a new seed").hasValue(8);
+            assertThat(scripted.requests.get(1).options().temperature()).as("greedy would repeat itself")
+                    .hasValue(0.8);
+            assertThat(scripted.requests.get(2).options().seed().getAsLong()).isNotIn(7L, 8L);
+            assertThat(engine.grammars.get(0).orElseThrow().unenforced()).isEqualTo(r.validatedAssertions());
+        }
+    }
+
+    @Test
+    void whenEverySampleFailsTheExceptionCarriesEachAttempt() {
+        var scripted = new ScriptedEngine(List.of("[3, 3]"), false);
+        try (ChatModel m = ScriptedTextEngine.chatModel(new ScriptedTextEngine(scripted))) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
+                    UNIQUE_INTEGERS)).build()))
+                    .isInstanceOfSatisfying(StructuredOutputException.class, e -> {
+                        assertThat(e.attempts()).containsExactly("[3, 3]", "[3, 3]", "[3, 3]", "[3, 3]");
+                        assertThat(e.rawText()).isEqualTo("[3, 3]");
+                        assertThat(e.errors()).isNotEmpty();
+                        assertThat(e.getMessage()).contains("after 4 attempts");
+                    });
+            assertThat(scripted.requests).as("the first reply and three more samples").hasSize(4);
+        }
+    }
+
+    @Test
+    void aValidReplyIsNotSampledAgainAndSaysWhatValidationChecked() {
+        var scripted = new ScriptedEngine(List.of("[1, 2, 3]"), false);
+        try (ChatModel m = ScriptedTextEngine.chatModel(new ScriptedTextEngine(scripted))) {
+            ChatResponse r = m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
+                    UNIQUE_INTEGERS)).build());
+            assertThat(r.attempts()).isEqualTo(1);
+            assertThat(r.validatedAssertions()).hasSize(1);
+            assertThat(scripted.requests).hasSize(1);
+            ChatResponse plain = m.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
+                    JsonSchema.parse("{\"type\":\"array\"}"))).build());
+            assertThat(plain.validatedAssertions()).as("a grammar enforces all of it").isEmpty();
+        }
+    }
+
+    @Test
+    void aStreamReadOnlyForItsResponseIsSampledAgainAsABlockingCallIs() {
+        var scripted = new ScriptedEngine(List.of("[4, 4]"), false);
+        scripted.later.add(List.of("[4, 5]"));
+        try (ChatModel m = ScriptedTextEngine.chatModel(new ScriptedTextEngine(scripted))) {
+            ChatRequest request = ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
+                    UNIQUE_INTEGERS)).build();
+            try (ChatStream stream = m.chatStream(request)) {
+                ChatResponse r = stream.response();
+                assertThat(r.text()).isEqualTo("[4, 5]");
+                assertThat(r.attempts()).isEqualTo(2);
+            }
+            try (ChatStream read = m.chatStream(request)) {
+                assertThat(read.stream().map(c -> c.text()).reduce("", String::concat)).as("its chunks were seen")
+                        .isEqualTo("[4, 4]");
+                assertThatThrownBy(read::response).isInstanceOf(StructuredOutputException.class);
+            }
+        }
+    }
+
+    @Test
+    void aStreamCannotBeSampledAgainSoItEndsInTheValidationError() {
+        var scripted = new ScriptedEngine(List.of("[5, 5]"), false);
+        try (ChatModel m = ScriptedTextEngine.chatModel(new ScriptedTextEngine(scripted))) {
+            var recorder = new Terminal();
+            m.chatStream(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(UNIQUE_INTEGERS))
+                    .build(), recorder);
+            assertThat(recorder.error).isInstanceOf(StructuredOutputException.class);
+            assertThat(scripted.requests).hasSize(1);
         }
     }
 }

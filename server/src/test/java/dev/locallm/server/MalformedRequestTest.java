@@ -133,7 +133,7 @@ class MalformedRequestTest {
                 {"response_format", "{\"type\":\"json_schema\",\"json_schema\":{\"schema\":\"object\"}}"},
                 {"response_format", "{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":5}}}"},
                 {"response_format", "{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"array\","
-                        + "\"uniqueItems\":true}}}"},
+                        + "\"items\":{\"$ref\":\"https://example.com/item.json\"}}}}"},
                 {"tool_choice", "\"sometimes\""}, {"tool_choice", "{\"type\":\"function\"}"}, {"tool_choice", "3"},
                 {"top_k", "\"x\""}, {"min_p", "\"x\""}, {"repeat_penalty", "\"x\""}, {"truncation", "\"maybe\""}}) {
             c.add(field(f[0], f[1]));

@@ -5,9 +5,7 @@ import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.GenerationOptions;
-import dev.locallm.chat.ModelCapabilities;
 import dev.locallm.stream.ChatStream;
-import dev.locallm.stream.StreamHandler;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -25,13 +23,12 @@ import java.util.stream.StreamSupport;
  * that it cannot end) until it releases the gate. The gate also counts how streams end: run to their last
  * chunk, or closed before it (cancelled).
  */
-final class PacedChatModel implements ChatModel {
-    private final ChatModel model;
+final class PacedChatModel extends ForwardingChatModel {
     private final Duration pause;
     private final Gate gate;
 
     PacedChatModel(ChatModel model, Duration pause, Gate gate) {
-        this.model = model;
+        super(model);
         this.pause = pause;
         this.gate = gate;
     }
@@ -181,11 +178,6 @@ final class PacedChatModel implements ChatModel {
     }
 
     @Override
-    public ChatStream completeStream(String prompt, GenerationOptions options) {
-        return model.completeStream(prompt, options);
-    }
-
-    @Override
     public ChatResponse chat(ChatRequest request) {
         try (ChatStream s = chatStream(request)) {
             s.forEach(chunk -> { });
@@ -194,27 +186,7 @@ final class PacedChatModel implements ChatModel {
     }
 
     @Override
-    public void chatStream(ChatRequest request, StreamHandler handler) {
-        model.chatStream(request, handler);
-    }
-
-    @Override
     public ChatModel with(GenerationOptions defaults) {
         return new PacedChatModel(model.with(defaults), pause, gate);
-    }
-
-    @Override
-    public GenerationOptions defaultOptions() {
-        return model.defaultOptions();
-    }
-
-    @Override
-    public ModelCapabilities capabilities() {
-        return model.capabilities();
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

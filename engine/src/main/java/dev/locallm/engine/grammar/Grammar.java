@@ -1,6 +1,7 @@
 package dev.locallm.engine.grammar;
 
-import java.util.Arrays;
+import dev.locallm.schema.SchemaAssertion;
+import java.util.List;
 
 /**
  * A context-free grammar over Unicode code points: rules made of alternatives, each a sequence of character
@@ -49,6 +50,7 @@ public final class Grammar {
     private final int[] minLength;
     /** For each rule, alternative and position: fewest characters from that position to the alternative's end. */
     private final int[][][] minRest;
+    private final List<SchemaAssertion> unenforced;
     private volatile String gbnf;
 
     Grammar(String[] names, Element[][][] rules, int root) {
@@ -57,7 +59,31 @@ public final class Grammar {
         this.root = root;
         this.minLength = computeMinLengths();
         this.minRest = computeMinRest();
+        this.unenforced = List.of();
         checkLeftRecursion();
+    }
+
+    private Grammar(Grammar g, List<SchemaAssertion> unenforced) {
+        this.names = g.names;
+        this.rules = g.rules;
+        this.root = g.root;
+        this.minLength = g.minLength;
+        this.minRest = g.minRest;
+        this.unenforced = List.copyOf(unenforced);
+    }
+
+    /** This grammar, with the schema assertions it leaves to validation. */
+    Grammar leaving(List<SchemaAssertion> assertions) {
+        return assertions.isEmpty() && unenforced.isEmpty() ? this : new Grammar(this, assertions);
+    }
+
+    /**
+     * The assertions of the schemas it was compiled from that this grammar does not enforce: it allows a superset
+     * of what they allow, and output must be validated after generation. Empty when the grammar enforces the
+     * schemas in full.
+     */
+    public List<SchemaAssertion> unenforced() {
+        return unenforced;
     }
 
     /** The state before any character. */

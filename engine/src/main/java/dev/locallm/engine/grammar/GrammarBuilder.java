@@ -48,6 +48,18 @@ final class GrammarBuilder {
         return names.size();
     }
 
+    /**
+     * Gives up the rules from {@code mark} on that are still undefined (the compiler left what it was building
+     * out): they derive the empty string, and nothing that stays in the grammar refers to them.
+     */
+    void abandonFrom(int mark) {
+        for (int i = mark; i < bodies.size(); i++) {
+            if (bodies.get(i) == null) {
+                define(i, GrammarExpr.EMPTY);
+            }
+        }
+    }
+
     boolean isDefined(int rule) {
         return bodies.get(rule) != null;
     }

@@ -7,6 +7,7 @@ import static dev.locallm.engine.grammar.GrammarExpr.seq;
 
 import dev.locallm.error.UnsupportedSchemaException;
 import dev.locallm.schema.JsonSchema;
+import dev.locallm.schema.SchemaAssertion;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -23,24 +24,27 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.BooleanNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Compiles a JSON schema to a {@link Grammar} whose sentences are JSON texts that validate against the schema.
+ * Compiles a JSON schema to a {@link Grammar} whose sentences are JSON texts that validate against the schema, as
+ * far as a grammar can enforce it.
  *
- * <p>The grammar is <em>sound</em> rather than complete: everything it generates is valid, but it may generate
- * fewer texts than the schema allows. Objects list required properties first, then optional ones, in schema
- * order, and get no properties the schema does not name; strings that must match a {@code pattern} match it as a
- * whole; white space is limited to what keeps output readable. Keywords it cannot enforce make compilation fail
- * with {@link UnsupportedSchemaException} naming the keyword and its JSON pointer; annotations ({@code title},
- * {@code description}, {@code default}, {@code examples}...) are ignored as they constrain nothing.
+ * <p>What the grammar enforces it enforces <em>soundly</em> rather than completely: everything it generates is
+ * valid there, but it may generate fewer texts than the schema allows. Objects list required properties first,
+ * then optional ones, in schema order, and get no properties the schema does not name; strings that must match a
+ * {@code pattern} match it as a whole; white space is limited to what keeps output readable. Annotations and
+ * keywords that assert nothing in the schema's dialect are ignored.
  *
- * <p>Supported: {@code type} (and unions), {@code properties}, {@code required}, {@code additionalProperties},
- * {@code enum}, {@code const}, {@code items}, {@code prefixItems}, {@code minItems}, {@code maxItems},
- * {@code anyOf}, {@code oneOf}, {@code allOf} (of object schemas), {@code $ref} into the same document with
- * {@code $defs}/{@code definitions} and recursion, {@code minLength}, {@code maxLength}, {@code pattern},
- * {@code format} (date, time, date-time, uuid, email, uri, ipv4), integer {@code minimum}/{@code maximum} and
- * their exclusive forms, and a number {@code minimum} of 0. Stateless; thread-safe.
+ * <p>An assertion no grammar can enforce ({@code uniqueItems}, {@code not}, {@code if}/{@code then}/{@code else},
+ * a {@code oneOf} whose branches may overlap...) is, by {@link #compileLeavingToValidation}, left to validation
+ * after generation: the grammar allows a superset of what it asserts there, and {@link Grammar#unenforced()}
+ * names it. {@link #compile} refuses it instead with {@link UnsupportedSchemaException}, naming the keyword and its
+ * JSON pointer, so that its grammar enforces the whole schema. Both refuse remote references, schemas that no
+ * value satisfies, and schemas over the limits of size ({@link #MAX_RULES}), depth and time
+ * ({@link #COMPILE_BUDGET}). Branches and optional properties that no value satisfies are left out.
+ * Stateless; thread-safe.
  */
 public final class JsonSchemaGrammar {
     /** Bound on counted repetitions (string lengths, array sizes) that a grammar spells out. */
@@ -48,16 +52,43 @@ public final class JsonSchemaGrammar {
     /** Digits an unbounded integer may have. */
     private static final int MAX_DIGITS = 15;
 
-    private static final Map<String, String> FORMATS = Map.of(
-            "date", "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])",
-            "time", "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
-            "date-time", "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-                    + "(\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
-            "uuid", "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "email", "[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,2}@[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,2}"
-                    + "\\.(com|org|net|io|dev|info|de|fr|uk|jp)",
-            "uri", "https?://[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,3}(/[a-zA-Z0-9._~-]{1,32}){0,8}",
-            "ipv4", "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+    /**
+     * A regular expression per format whose strings are all valid for it (a sound subset: short, lower-case
+     * names, common shapes).
+     */
+    private static final Map<String, String> FORMATS;
+
+    static {
+        String date = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])";
+        String time = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
+        String label = "[a-z][a-z0-9]{0,31}";
+        String host = label + "(\\." + label + "){0,3}";
+        String email = "[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,2}@" + label + "(\\." + label + "){0,2}"
+                + "\\.(com|org|net|io|dev|info|de|fr|uk|jp)";
+        String uri = "https?://" + host + "(/[a-zA-Z0-9._~-]{1,32}){0,8}";
+        String pointer = "(/[a-zA-Z0-9._-]{1,32}){0,8}";
+        String octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+        FORMATS = Map.ofEntries(
+                Map.entry("date", date),
+                Map.entry("time", time),
+                Map.entry("date-time", date + "T" + time),
+                Map.entry("duration", "P([0-9]{1,4}D|T[0-9]{1,4}[HMS]|[0-9]{1,4}DT[0-9]{1,4}[HMS]|[0-9]{1,3}W)"),
+                Map.entry("uuid", "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+                Map.entry("email", email),
+                Map.entry("idn-email", email),
+                Map.entry("hostname", host),
+                Map.entry("idn-hostname", host),
+                Map.entry("uri", uri),
+                Map.entry("iri", uri),
+                Map.entry("uri-reference", "(" + uri + "|(/[a-zA-Z0-9._~-]{1,32}){1,8})"),
+                Map.entry("iri-reference", "(" + uri + "|(/[a-zA-Z0-9._~-]{1,32}){1,8})"),
+                Map.entry("uri-template", uri),
+                Map.entry("ipv4", octet + "(\\." + octet + "){3}"),
+                Map.entry("ipv6", "([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"),
+                Map.entry("json-pointer", pointer),
+                Map.entry("relative-json-pointer", "(0|[1-9][0-9]{0,2})" + pointer),
+                Map.entry("regex", "[a-zA-Z0-9 ]{0,32}"));
+    }
 
     /**
      * The formats the specification defines, which a validator may assert; any other format is a custom
@@ -72,73 +103,164 @@ public final class JsonSchemaGrammar {
     /** Most rules a schema's grammar may have. */
     static final int MAX_RULES = 100_000;
     /**
-     * Longest a compilation may take, a last guard for a server: the rule cap stops a schema that is too large
-     * long before, and does so whatever the machine's speed.
+     * Longest a compilation may take, a guard for a server: the rule cap stops most schemas that are too large
+     * before, and does so whatever the machine's speed. (The largest real-world schema measured, 1.6 MB of Azure
+     * Pipelines tasks, compiles in about 0.6 s once the JVM is warm.)
      */
-    static final java.time.Duration COMPILE_BUDGET = java.time.Duration.ofSeconds(5);
+    static final java.time.Duration COMPILE_BUDGET = java.time.Duration.ofSeconds(1);
 
-    /** Most alternatives of an {@code enum}, {@code anyOf} or {@code oneOf}. */
+    /** Most alternatives of an {@code anyOf} or {@code oneOf}. */
     static final int MAX_ALTERNATIVES = 1024;
+    /** Most values of an {@code enum}. */
+    static final int MAX_ENUM_VALUES = 4096;
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonSchemaGrammar.class);
 
     private final JsonNode document;
     private final SchemaDialect dialect;
     private final JsonLayout layout;
+    private final String schemaName;
+    private final boolean grammarOnly;
+    private final Set<SchemaAssertion> unenforced = new LinkedHashSet<>();
     private final GrammarBuilder b;
     private int depth;
     private final long deadline = System.nanoTime() + COMPILE_BUDGET.toNanos();
     private final Map<String, Integer> refRules = new HashMap<>();
+    /**
+     * Schema objects compiled so far, by identity: a subschema that several places share (the keywords beside
+     * each branch of a combinator, a definition merged into several parts) compiles once.
+     */
+    private final Map<JsonNode, Compiled> compiled = new java.util.IdentityHashMap<>();
+    /**
+     * Schema objects being compiled, by identity, with the rule a recursive use of one gets (-1 until one does):
+     * recursion that does not pass through a {@code $ref} rule (a reference merged into {@code allOf}, say) ends
+     * there too.
+     */
+    private final Map<JsonNode, int[]> inProgress = new java.util.IdentityHashMap<>();
     private final Map<String, Integer> common;
 
     /**
      * A compiler for one schema document that adds its rules to {@code builder}; {@code common} shares the
      * rules every document needs (white space, string characters, any value) between compilers of one grammar.
      */
-    JsonSchemaGrammar(GrammarBuilder builder, Map<String, Integer> common, JsonNode document, boolean anyLayout) {
+    JsonSchemaGrammar(GrammarBuilder builder, Map<String, Integer> common, JsonSchema schema, Mode mode) {
         this.b = builder;
         this.common = common;
-        this.document = document;
-        this.dialect = SchemaDialect.of(document);
-        this.layout = anyLayout ? JsonLayout.ANY : JsonLayout.of(document);
+        this.document = JsonMapper.shared().readTree(schema.toJson());
+        this.dialect = SchemaDialect.of(schema, document);
+        this.layout = mode.anyLayout ? JsonLayout.ANY : JsonLayout.of(document);
+        this.schemaName = mode.schemaName;
+        this.grammarOnly = mode.grammarOnly;
     }
 
     /**
-     * Compiles a schema.
+     * How a document is compiled.
+     *
+     * @param schemaName  the schema's name in {@link SchemaAssertion}s: {@code response_format} or a tool's name
+     * @param grammarOnly whether an assertion the grammar cannot enforce is refused, rather than left to validation
+     * @param anyLayout   whether JSON may be written in any layout (to close JSON written without the grammar)
+     */
+    record Mode(String schemaName, boolean grammarOnly, boolean anyLayout) {
+    }
+
+    /** The assertions this compiler left to validation, in the order it met them. */
+    List<SchemaAssertion> unenforced() {
+        return List.copyOf(unenforced);
+    }
+
+    /**
+     * An assertion the grammar does not enforce (in full): refused when only the grammar may enforce the schema,
+     * else left to validation after generation, and the grammar allows a superset of what it asserts.
+     */
+    private void leaveToValidation(String keyword, String pointer, String reason) {
+        if (grammarOnly) {
+            throw new UnsupportedSchemaException(keyword, pointer, reason);
+        }
+        if (unenforced.add(new SchemaAssertion(schemaName, keyword, pointer)) && LOG.isDebugEnabled()) {
+            LOG.debug("Leaving '{}' at {} to validation after generation: {}", keyword, pointer, reason);
+        }
+    }
+
+    /**
+     * Compiles a schema into a grammar that enforces all of it: {@link Grammar#unenforced()} is empty.
      *
      * @throws UnsupportedSchemaException when the schema uses something a grammar cannot enforce
      */
     public static Grammar compile(JsonSchema schema) {
-        return compile(schema, MAX_RULES, false);
+        return compile(schema, MAX_RULES);
     }
 
     /**
-     * Compiles a schema into a grammar that accepts its JSON in any layout (white space wherever JSON allows it),
-     * to close JSON that was written without the grammar.
+     * Compiles a schema into a grammar that enforces what a grammar can, and allows a superset of the rest:
+     * {@link Grammar#unenforced()} lists the assertions left to validation after generation. Refuses only
+     * schemas that no value satisfies, remote references, malformed keywords, and schemas over the size and time
+     * limits.
      *
-     * @throws UnsupportedSchemaException when the schema uses something a grammar cannot enforce
+     * @param anyLayout whether the JSON may be written in any layout (white space wherever JSON allows it), to
+     *                  close JSON that was written without the grammar
+     * @throws UnsupportedSchemaException when the schema cannot be compiled
      */
-    public static Grammar compileForAnyLayout(JsonSchema schema) {
-        return compile(schema, MAX_RULES, true);
+    public static Grammar compileLeavingToValidation(JsonSchema schema, boolean anyLayout) {
+        return compile(schema, MAX_RULES, new Mode(RESPONSE_FORMAT, false, anyLayout));
     }
 
-    /** Compiles a schema into a grammar of at most {@code maxRules} rules. */
+    /** Compiles a schema into a grammar of at most {@code maxRules} rules, enforcing all of it. */
     static Grammar compile(JsonSchema schema, int maxRules) {
-        return compile(schema, maxRules, false);
+        return compile(schema, maxRules, new Mode(RESPONSE_FORMAT, true, false));
     }
 
-    private static Grammar compile(JsonSchema schema, int maxRules, boolean anyLayout) {
+    private static Grammar compile(JsonSchema schema, int maxRules, Mode mode) {
         GrammarBuilder builder = new GrammarBuilder(maxRules);
-        JsonSchemaGrammar compiler = new JsonSchemaGrammar(builder, new HashMap<>(),
-                JsonMapper.shared().readTree(schema.toJson()), anyLayout);
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(builder, new HashMap<>(), schema, mode);
         try {
             int root = builder.declare("root");
             builder.define(root, seq(compiler.padding(), compiler.document(), compiler.padding()));
-            return build(builder, root);
+            return build(builder, root).leaving(compiler.unenforced());
         } catch (GrammarBuilder.TooLargeException e) {
             throw tooLarge(maxRules);
         }
     }
+
+    /**
+     * A schema that no value satisfies. Where it stands in a branch of {@code anyOf}/{@code oneOf} or an optional
+     * property, it only means that branch or property can never be used, and the compiler leaves it out;
+     * elsewhere it makes the schema fail.
+     */
+    private static final class NoValueException extends UnsupportedSchemaException {
+        private static final long serialVersionUID = 1L;
+
+        NoValueException(String keyword, String pointer, String reason) {
+            super(keyword, pointer, reason);
+        }
+    }
+
+    private static UnsupportedSchemaException noValue(String keyword, String pointer, String reason) {
+        return new NoValueException(keyword, pointer, reason);
+    }
+
+    /**
+     * The expression for a schema, or {@code null} when no value satisfies it: what the compiler built for it is
+     * then forgotten (its references, and what it left to validation).
+     */
+    private GrammarExpr valueOrNothing(JsonNode schema, String pointer) {
+        int mark = b.ruleCount();
+        int left = unenforced.size();
+        try {
+            return value(schema, pointer);
+        } catch (NoValueException e) {
+            LOG.debug("Leaving out {}: {}", pointer, e.reason());
+            b.abandonFrom(mark);
+            refRules.values().removeIf(rule -> rule >= mark);
+            compiled.values().removeIf(c -> c.failure == null && c.since >= mark);
+            List<SchemaAssertion> before = new ArrayList<>(unenforced).subList(0, left);
+            unenforced.clear();
+            unenforced.addAll(before);
+            return null;
+        }
+    }
+
+    /** The name of a response format's schema in {@link SchemaAssertion}s. */
+    static final String RESPONSE_FORMAT = "response_format";
 
     /** The error for a schema whose grammar would need more than {@code maxRules} rules. */
     static UnsupportedSchemaException tooLarge(int maxRules) {
@@ -156,9 +278,36 @@ public final class JsonSchemaGrammar {
         }
     }
 
-    /** The expression for the whole document. */
+    /**
+     * The expression for the whole document. A remote reference anywhere in it is refused first, even where the
+     * grammar would not follow it (inside {@code not}, say): validation after generation would need it.
+     */
     GrammarExpr document() {
+        refuseRemoteReferences();
         return value(document, "#");
+    }
+
+    private void refuseRemoteReferences() {
+        java.util.ArrayDeque<Map.Entry<String, JsonNode>> pending = new java.util.ArrayDeque<>();
+        pending.push(Map.entry("#", document));
+        while (!pending.isEmpty()) {
+            Map.Entry<String, JsonNode> next = pending.pop();
+            JsonNode node = next.getValue();
+            if (node.isObject()) {
+                if (node.path("$ref").isString()) {
+                    local(node.get("$ref").stringValue(), next.getKey());
+                }
+                for (String key : node.propertyNames()) {
+                    if (!DATA_KEYWORDS.contains(key)) {
+                        pending.push(Map.entry(next.getKey() + "/" + escape(key), node.get(key)));
+                    }
+                }
+            } else if (node.isArray()) {
+                for (int i = 0; i < node.size(); i++) {
+                    pending.push(Map.entry(next.getKey() + "/" + i, node.get(i)));
+                }
+            }
+        }
     }
 
     // ---- values
@@ -172,17 +321,59 @@ public final class JsonSchemaGrammar {
             throw new UnsupportedSchemaException("$schema", pointer, "schemas nested deeper than " + MAX_DEPTH
                     + " levels are not supported");
         }
+        Compiled done = compiled.get(schema);
+        if (done != null) {
+            depth--;
+            if (done.failure != null) {
+                throw done.failure;
+            }
+            return done.expr;
+        }
+        int[] recursion = schema.isObject() ? inProgress.get(schema) : null;
+        if (recursion != null) {
+            depth--;
+            if (recursion[0] < 0) {
+                recursion[0] = b.declare("recursive");
+            }
+            return new GrammarExpr.Ref(recursion[0]);
+        }
+        int since = b.ruleCount();
+        int[] rule = {-1};
+        if (schema.isObject()) {
+            inProgress.put(schema, rule);
+        }
         try {
-            return valueAtDepth(schema, pointer);
+            GrammarExpr expr = valueAtDepth(schema, pointer);
+            if (rule[0] >= 0) {
+                b.define(rule[0], expr);
+                expr = new GrammarExpr.Ref(rule[0]);
+            }
+            if (schema.isObject()) {
+                compiled.put(schema, new Compiled(expr, null, since));
+            }
+            return expr;
+        } catch (NoValueException e) {
+            if (schema.isObject()) {
+                compiled.put(schema, new Compiled(null, e, since));
+            }
+            throw e;
         } finally {
+            inProgress.remove(schema);
             depth--;
         }
+    }
+
+    /**
+     * What a schema object compiled to, or why no value satisfies it; {@code since} is the rule count when its
+     * compilation began (it made only rules from there on).
+     */
+    private record Compiled(GrammarExpr expr, NoValueException failure, int since) {
     }
 
     private GrammarExpr valueAtDepth(JsonNode schema, String pointer) {
         if (schema.isBoolean()) {
             if (!schema.booleanValue()) {
-                throw new UnsupportedSchemaException("false", pointer, "the schema 'false' matches no value");
+                throw noValue("false", pointer, "the schema 'false' matches no value");
             }
             return any();
         }
@@ -207,18 +398,33 @@ public final class JsonSchemaGrammar {
                 if (!subs.isArray() || subs.isEmpty()) {
                     throw new UnsupportedSchemaException(combinator, pointer, combinator + " must be a non-empty array");
                 }
+                List<JsonNode> pooled = pooledConstants(subs, combinator.equals("oneOf"), pointer);
+                if (pooled != null) {
+                    ObjectNode constants = without(schema, combinator);
+                    constants.set("enum", JsonMapper.shared().createArrayNode().addAll(pooled));
+                    return constantValues(constants, pointer);
+                }
                 boolean besides = hasConstraintsBesides(schema, combinator);
                 if (combinator.equals("oneOf") && !disjoint(subs, pointer)) {
-                    throw new UnsupportedSchemaException("oneOf", pointer, "oneOf needs exactly one branch to match; "
-                            + "enforceable only when branches differ in type, in constant values, or in a constant "
+                    leaveToValidation("oneOf", pointer, "oneOf needs exactly one branch to match; a grammar "
+                            + "enforces that only when branches differ in type, in constant values, or in a constant "
                             + "discriminator property");
                 }
                 List<GrammarExpr> options = new ArrayList<>();
                 for (int i = 0; i < subs.size(); i++) {
+                    if (subs.get(i).isBoolean() && !subs.get(i).booleanValue()) {
+                        continue;
+                    }
                     JsonNode branch = besides ? withAllOfPart(schema, combinator, subs.get(i)) : subs.get(i);
-                    options.add(value(branch, pointer + "/" + combinator + "/" + i));
+                    GrammarExpr option = valueOrNothing(branch, pointer + "/" + combinator + "/" + i);
+                    if (option != null) {
+                        options.add(option);
+                    }
                 }
-                return new GrammarExpr.Alt(options);
+                if (options.isEmpty()) {
+                    throw noValue(combinator, pointer, "no branch matches any value");
+                }
+                return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
             }
         }
         if (schema.has("allOf")) {
@@ -256,29 +462,92 @@ public final class JsonSchemaGrammar {
         for (String name : schema.propertyNames()) {
             others |= !name.equals("const") && !name.equals("enum") && asserts(schema, name);
         }
-        if (others) {
-            if (schema.toString().contains("\"$ref\"")) {
-                throw new UnsupportedSchemaException(keyword, pointer, keyword + " together with a $ref");
+        java.util.function.Predicate<JsonNode> simple = others ? simpleCheck(schema, pointer) : null;
+        if (simple != null) {
+            values.removeIf(simple.negate());
+            others = false;
+            if (values.isEmpty()) {
+                throw noValue(keyword, pointer, "no value of the " + keyword + " satisfies the keywords beside it");
             }
-            ObjectNode alone = ((ObjectNode) schema).deepCopy();
-            if (document.isObject() && document.has("$schema")) {
-                alone.set("$schema", document.get("$schema"));
-            }
-            JsonSchema check;
-            try {
-                check = JsonSchema.parse(alone.toString());
-            } catch (dev.locallm.error.InvalidRequestException e) {
-                throw new UnsupportedSchemaException(keyword, pointer, e.getMessage());
-            }
+        }
+        JsonSchema check = others ? alone(schema) : null;
+        if (others && check == null) {
+            leaveToValidation(keyword, pointer, "the values of " + keyword + " are not filtered by keywords beside it "
+                    + "that hold a $ref");
+        } else if (others) {
             values.removeIf(v -> !check.validate(v.toString()).isEmpty());
             if (values.isEmpty()) {
-                throw new UnsupportedSchemaException(keyword, pointer, "no value of the " + keyword
+                throw noValue(keyword, pointer, "no value of the " + keyword
                         + " satisfies the keywords beside it");
             }
         }
         List<GrammarExpr> options = new ArrayList<>();
         values.forEach(v -> options.add(jsonLiteral(v)));
         return options.size() == 1 ? options.get(0) : new GrammarExpr.Alt(options);
+    }
+
+    /**
+     * A schema object on its own, in the document's dialect, for the validator to check values against;
+     * {@code null} when it holds a {@code $ref}, whose target it would not see.
+     */
+    private JsonSchema alone(JsonNode schema) {
+        if (!schema.isObject() || schema.toString().contains("\"$ref\"")) {
+            return schema.isBoolean() ? JsonSchema.parse(schema.toString()) : null;
+        }
+        ObjectNode copy = ((ObjectNode) schema).deepCopy();
+        if (document.isObject() && document.has("$schema")) {
+            copy.set("$schema", document.get("$schema"));
+        }
+        try {
+            return JsonSchema.parse(copy.toString());
+        } catch (dev.locallm.error.InvalidRequestException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The keywords beside a {@code const} or {@code enum} as a test of values, when they are only {@code type},
+     * {@code pattern} (found anywhere in the string, as the validator's JDK regular expressions do) and string
+     * lengths (in code points); {@code null} when others stand there, for the validator to check.
+     */
+    private java.util.function.Predicate<JsonNode> simpleCheck(JsonNode schema, String pointer) {
+        for (String name : schema.propertyNames()) {
+            if (asserts(schema, name) && !SIMPLE_BESIDE_CONSTANTS.contains(name)) {
+                return null;
+            }
+        }
+        java.util.regex.Pattern pattern;
+        try {
+            pattern = schema.has("pattern") ? java.util.regex.Pattern.compile(schema.get("pattern").asString()) : null;
+        } catch (java.util.regex.PatternSyntaxException e) {
+            return null;
+        }
+        List<String> types = schema.has("type") ? types(schema, pointer) : null;
+        int min = count(schema, "minLength", 0, pointer);
+        int max = schema.has("maxLength") ? schema.get("maxLength").asInt() : Integer.MAX_VALUE;
+        return v -> {
+            if (types != null && !types.contains(jsonType(v)) && !(types.contains("number") && v.isNumber())) {
+                return false;
+            }
+            if (!v.isString()) {
+                return true;
+            }
+            String text = v.stringValue();
+            int length = text.codePointCount(0, text.length());
+            return length >= min && length <= max && (pattern == null || pattern.matcher(text).find());
+        };
+    }
+
+    private static final Set<String> SIMPLE_BESIDE_CONSTANTS = Set.of("const", "enum", "type", "pattern", "minLength",
+            "maxLength");
+
+    private static String jsonType(JsonNode v) {
+        return v.isNumber() ? isIntegral(v) ? "integer" : "number" : v.isObject() ? "object" : v.isArray() ? "array"
+                : v.isString() ? "string" : v.isBoolean() ? "boolean" : "null";
+    }
+
+    private static boolean isIntegral(JsonNode v) {
+        return v.decimalValue().stripTrailingZeros().scale() <= 0;
     }
 
     /** Whether a schema opens a resource of its own: an {@code $id} (draft 4: {@code id}) that is not an anchor. */
@@ -301,7 +570,7 @@ public final class JsonSchemaGrammar {
         List<String> types = new ArrayList<>();
         if (type == null) {
             if (hasAny(schema, "properties", "required", "additionalProperties", "unevaluatedProperties",
-                    "minProperties", "maxProperties")) {
+                    "minProperties", "maxProperties", "patternProperties", "propertyNames")) {
                 types.add("object");
             } else if (hasAny(schema, "items", "prefixItems", "minItems", "maxItems", "uniqueItems")) {
                 types.add("array");
@@ -392,6 +661,40 @@ public final class JsonSchemaGrammar {
         return out;
     }
 
+    /**
+     * The values branches allow when each is only a {@code const} or an {@code enum}: those of any branch, or
+     * for {@code oneOf} those of exactly one; {@code null} when a branch asserts anything else.
+     */
+    private List<JsonNode> pooledConstants(JsonNode branches, boolean exactlyOne, String pointer) {
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        Map<String, Integer> branchesAllowing = new HashMap<>();
+        for (JsonNode branch : branches) {
+            JsonNode b = deref(branch, pointer);
+            Set<JsonNode> own = b.isObject() ? constants(b) : null;
+            if (own == null || hasConstraintsBesides(b, "enum") && !asserts(b, "const")
+                    || asserts(b, "const") && hasConstraintsBesides(b, "const")) {
+                return null;
+            }
+            Map<String, JsonNode> distinct = new LinkedHashMap<>();
+            own.forEach(v -> distinct.putIfAbsent(canonical(v), v));
+            distinct.forEach((key, v) -> {
+                values.putIfAbsent(key, v);
+                branchesAllowing.merge(key, 1, Integer::sum);
+            });
+            if (values.size() > MAX_ENUM_VALUES) {
+                return null;
+            }
+        }
+        if (exactlyOne) {
+            values.keySet().removeIf(key -> branchesAllowing.get(key) > 1);
+        }
+        if (values.isEmpty()) {
+            throw noValue(exactlyOne ? "oneOf" : "anyOf", pointer, exactlyOne ? "no value is allowed by exactly one "
+                    + "branch" : "no branch allows a value");
+        }
+        return new ArrayList<>(values.values());
+    }
+
     /** The values of a {@code const} or {@code enum} branch, or {@code null} when it is not one. */
     private Set<JsonNode> constants(JsonNode b) {
         if (b.isObject() && asserts(b, "const")) {
@@ -460,10 +763,29 @@ public final class JsonSchemaGrammar {
      * exactly when it matches one of these.
      */
     private static JsonNode withAllOfPart(JsonNode schema, String keyword, JsonNode branch) {
-        ObjectNode copy = ((ObjectNode) schema).deepCopy();
-        copy.remove(keyword);
-        JsonNode allOf = copy.get("allOf");
-        (allOf != null && allOf.isArray() ? (ArrayNode) allOf : copy.putArray("allOf")).add(branch);
+        ObjectNode copy = without(schema, keyword);
+        ArrayNode parts = copy.putArray("allOf");
+        JsonNode allOf = schema.get("allOf");
+        if (allOf != null && allOf.isArray()) {
+            allOf.forEach(parts::add);
+        }
+        parts.add(branch);
+        return copy;
+    }
+
+    /**
+     * A schema object without one keyword, sharing the values of the others (which the compiler never changes):
+     * as cheap for a schema with a large value beside the keyword as for a small one. It stands in the schema
+     * resource of the original, so it leaves out what would make it a resource of its own ({@code $id}, draft 4's
+     * {@code id}, {@code $schema}).
+     */
+    private static ObjectNode without(JsonNode schema, String keyword) {
+        ObjectNode copy = JsonMapper.shared().createObjectNode();
+        for (String name : schema.propertyNames()) {
+            if (!name.equals(keyword) && !RESOURCE_KEYWORDS.contains(name)) {
+                copy.set(name, schema.get(name));
+            }
+        }
         return copy;
     }
 
@@ -505,7 +827,8 @@ public final class JsonSchemaGrammar {
             }
             JsonNode v = schema.get(name);
             boolean ok = switch (name) {
-                case "properties" -> v.isObject();
+                case "properties", "patternProperties" -> v.isObject();
+                case "propertyNames" -> v.isObject() || v.isBoolean();
                 case "required" -> v.isArray() && allMatch(v, JsonNode::isString);
                 case "enum", "prefixItems" -> v.isArray();
                 case "anyOf", "oneOf", "allOf" -> v.isArray() && !v.isEmpty();
@@ -523,8 +846,9 @@ public final class JsonSchemaGrammar {
             }
         }
         for (String name : List.of("enum", "anyOf", "oneOf")) {
-            if (schema.has(name) && schema.get(name).size() > MAX_ALTERNATIVES) {
-                throw new UnsupportedSchemaException(name, pointer, "more than " + MAX_ALTERNATIVES + " alternatives");
+            int most = name.equals("enum") ? MAX_ENUM_VALUES : MAX_ALTERNATIVES;
+            if (schema.has(name) && schema.get(name).size() > most) {
+                throw new UnsupportedSchemaException(name, pointer, "more than " + most + " alternatives");
             }
         }
     }
@@ -554,15 +878,18 @@ public final class JsonSchemaGrammar {
                 }
                 continue;
             }
-            if (!SUPPORTED.contains(name)) {
-                throw new UnsupportedSchemaException(name, pointer, "a grammar cannot enforce '" + name + "'");
+            if (!SUPPORTED.contains(name) && !OBJECT_KEYWORDS.contains(name)) {
+                leaveToValidation(name, pointer, "a grammar cannot enforce '" + name + "'");
             }
         }
         JsonNode unique = schema.get("uniqueItems");
         if (unique != null && unique.asBoolean(false)) {
-            throw new UnsupportedSchemaException("uniqueItems", pointer, "a grammar cannot keep array items distinct");
+            leaveToValidation("uniqueItems", pointer, "a grammar cannot keep array items distinct");
         }
     }
+
+    /** Assertions on objects that {@link #object} enforces where it can and leaves to validation elsewhere. */
+    private static final Set<String> OBJECT_KEYWORDS = Set.of("patternProperties", "propertyNames");
 
     /**
      * Whether a keyword of this schema can make an instance invalid: an assertion of the dialect that is not
@@ -713,6 +1040,8 @@ public final class JsonSchemaGrammar {
         return found;
     }
 
+    private static final Set<String> RESOURCE_KEYWORDS = Set.of("$id", "id", "$schema");
+
     /** Keywords whose values are instance data, not schemas. */
     private static final Set<String> DATA_KEYWORDS = Set.of("const", "enum", "default", "examples");
 
@@ -731,26 +1060,24 @@ public final class JsonSchemaGrammar {
         for (int i = 0; i < schema.get("allOf").size(); i++) {
             JsonNode part = deref(schema.get("allOf").get(i), pointer);
             if (part.isBoolean() && !part.booleanValue()) {
-                throw new UnsupportedSchemaException("false", pointer + "/allOf/" + i, "the schema 'false' matches no value");
+                throw noValue("false", pointer + "/allOf/" + i, "the schema 'false' matches no value");
             }
             if (part.isObject()) {
                 parts.add(part);
             }
         }
-        ObjectNode rest = ((ObjectNode) schema).deepCopy();
-        rest.remove("allOf");
-        parts.add(rest);
+        parts.add(without(schema, "allOf"));
         List<JsonNode> closers = parts.stream().filter(p -> p.has("additionalProperties") || p.has("unevaluatedProperties"))
                 .toList();
         List<JsonNode> declarers = parts.stream().filter(p -> p.has("properties")).toList();
         if (!closers.isEmpty() && (closers.size() > 1 || declarers.stream().anyMatch(d -> d != closers.get(0)))) {
-            throw new UnsupportedSchemaException("allOf", pointer, "additionalProperties or unevaluatedProperties in "
-                    + "one part do not see properties declared in another");
+            leaveToValidation("allOf", pointer, "additionalProperties or unevaluatedProperties in one part do not see "
+                    + "properties declared in another");
         }
         if (parts.stream().filter(p -> hasAny(p, "items", "prefixItems", "additionalItems", "unevaluatedItems"))
                 .count() > 1) {
-            throw new UnsupportedSchemaException("allOf", pointer, "items in one part do not see prefixItems or items "
-                    + "declared in another");
+            leaveToValidation("allOf", pointer, "items in one part do not see prefixItems or items declared in "
+                    + "another");
         }
         ObjectNode merged = JsonMapper.shared().createObjectNode();
         ObjectNode properties = JsonMapper.shared().createObjectNode();
@@ -783,7 +1110,7 @@ public final class JsonSchemaGrammar {
     }
 
     /** What two parts of an {@code allOf} that set {@code keyword} differently allow together. */
-    private static JsonNode both(String keyword, JsonNode a, JsonNode b, String pointer) {
+    private JsonNode both(String keyword, JsonNode a, JsonNode b, String pointer) {
         switch (keyword) {
             case "minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties" -> {
                 if (a.isNumber() && b.isNumber()) {
@@ -815,7 +1142,7 @@ public final class JsonSchemaGrammar {
                     common.add("integer");
                 }
                 if (common.isEmpty()) {
-                    throw new UnsupportedSchemaException("allOf", pointer, "the parts allow no common type: " + a + ", "
+                    throw noValue("allOf", pointer, "the parts allow no common type: " + a + ", "
                             + b);
                 }
                 return common;
@@ -831,7 +1158,7 @@ public final class JsonSchemaGrammar {
                         }
                     });
                     if (common.isEmpty()) {
-                        throw new UnsupportedSchemaException("allOf", pointer, "the parts' enums share no value");
+                        throw noValue("allOf", pointer, "the parts' enums share no value");
                     }
                     return common;
                 }
@@ -839,8 +1166,9 @@ public final class JsonSchemaGrammar {
             default -> {
             }
         }
-        throw new UnsupportedSchemaException("allOf", pointer, "parts set '" + keyword + "' differently ("
-                + abbreviate(a.toString()) + ", " + abbreviate(b.toString()) + ")");
+        leaveToValidation("allOf", pointer, "parts set '" + keyword + "' differently (" + abbreviate(a.toString())
+                + ", " + abbreviate(b.toString()) + "); the grammar follows the first");
+        return a;
     }
 
     private static Set<String> typeNames(JsonNode type) {
@@ -860,31 +1188,39 @@ public final class JsonSchemaGrammar {
         int max = count(schema, "maxLength", -1, pointer);
         JsonNode pattern = schema.get("pattern");
         JsonNode format = asserts(schema, "format") ? schema.get("format") : null;
-        if (format != null) {
-            String regex = FORMATS.get(format.asString());
-            if (regex == null) {
-                throw new UnsupportedSchemaException("format", pointer, "format '" + format.asString()
-                        + "' is not supported (supported: " + String.join(", ", FORMATS.keySet()) + ")");
-            }
-            if (pattern != null || schema.has("minLength") || schema.has("maxLength")) {
-                throw new UnsupportedSchemaException("format", pointer, "format together with pattern or lengths");
-            }
-            return quoted(jsonString(RegexGrammar.compile(regex)));
-        }
-        if (pattern != null) {
-            if (schema.has("minLength") || schema.has("maxLength")) {
-                throw new UnsupportedSchemaException("pattern", pointer, "pattern together with minLength/maxLength");
-            }
-            try {
-                return quoted(jsonString(RegexGrammar.compile(pattern.asString())));
-            } catch (IllegalArgumentException e) {
-                throw new UnsupportedSchemaException("pattern", pointer, e.getMessage());
-            }
-        }
         if (max != -1 && max < min) {
-            throw new UnsupportedSchemaException("maxLength", pointer, "maxLength is below minLength");
+            throw noValue("maxLength", pointer, "maxLength is below minLength");
+        }
+        String regex = format == null ? null : FORMATS.get(format.asString());
+        if (format != null && regex == null) {
+            leaveToValidation("format", pointer, "format '" + format.asString() + "' has no grammar (formats with "
+                    + "one: " + String.join(", ", FORMATS.keySet()) + ")");
+        }
+        if (regex == null && pattern != null) {
+            try {
+                return lengthsLeftToValidation(schema, pointer, "pattern",
+                        quoted(jsonString(RegexGrammar.compile(pattern.asString()))));
+            } catch (IllegalArgumentException e) {
+                leaveToValidation("pattern", pointer, e.getMessage());
+            }
+        } else if (regex != null) {
+            if (pattern != null) {
+                leaveToValidation("pattern", pointer, "a grammar follows format or pattern, not both; it follows the "
+                        + "format");
+            }
+            return lengthsLeftToValidation(schema, pointer, "format", quoted(jsonString(RegexGrammar.compile(regex))));
         }
         return quoted(new GrammarExpr.Repeat(new GrammarExpr.Ref(jsonChar()), min, max));
+    }
+
+    /** A string of a pattern or format, whose length bounds, if any, are left to validation. */
+    private GrammarExpr lengthsLeftToValidation(JsonNode schema, String pointer, String shape, GrammarExpr string) {
+        for (String keyword : List.of("minLength", "maxLength")) {
+            if (schema.has(keyword)) {
+                leaveToValidation(keyword, pointer, "a grammar follows the " + shape + " but not the string's length");
+            }
+        }
+        return string;
     }
 
     private GrammarExpr quoted(GrammarExpr content) {
@@ -953,19 +1289,25 @@ public final class JsonSchemaGrammar {
     // ---- numbers
 
     private GrammarExpr integer(JsonNode schema, String pointer) {
-        checkMultipleOf(schema, pointer, true);
+        checkMultipleOf(schema, pointer);
         Long lo = bound(schema, "minimum", "exclusiveMinimum", true, pointer);
         Long hi = bound(schema, "maximum", "exclusiveMaximum", false, pointer);
         if (lo != null && hi != null && lo > hi) {
-            throw new UnsupportedSchemaException("minimum", pointer, "no integer lies between the bounds");
+            throw noValue("minimum", pointer, "no integer lies between the bounds");
         }
         return rule("integer " + lo + " " + hi, "integer", () -> IntegerRange.expr(lo, hi, MAX_DIGITS));
     }
 
     private GrammarExpr number(JsonNode schema, String pointer) {
-        checkMultipleOf(schema, pointer, false);
+        int fractionDigits = fractionDigits(schema, pointer);
         if (hasAny(schema, "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")) {
-            return boundedNumber(schema, pointer);
+            return boundedNumber(schema, pointer, fractionDigits);
+        }
+        if (fractionDigits < MAX_DIGITS) {
+            GrammarExpr integral = IntegerRange.expr(0L, null, MAX_DIGITS);
+            return rule("decimal " + fractionDigits, "number", () -> seq(optional(literal("-")), integral,
+                    fractionDigits == 0 ? GrammarExpr.EMPTY : optional(seq(literal("."), new GrammarExpr.Repeat(
+                            new GrammarExpr.Chars(CharClass.range('0', '9')), 1, fractionDigits)))));
         }
         GrammarExpr digits = new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0', '9')), 1, MAX_DIGITS);
         GrammarExpr integral = alt(literal("0"), seq(new GrammarExpr.Chars(CharClass.range('1', '9')),
@@ -984,15 +1326,39 @@ public final class JsonSchemaGrammar {
      * {@code -(n + 1)} both are): a sound subset, which leaves out decimals next to a bound that is not an
      * integer, and refuses a range too narrow to hold any of them.
      */
-    private GrammarExpr boundedNumber(JsonNode schema, String pointer) {
+    private GrammarExpr boundedNumber(JsonNode schema, String pointer, int fractionDigits) {
         long limit = (long) Math.pow(10, MAX_DIGITS) - 1;
         long low = integerBound(schema, "minimum", "exclusiveMinimum", true, limit, pointer);
         long high = integerBound(schema, "maximum", "exclusiveMaximum", false, limit, pointer);
+        if (low > high && fractionDigits == 0) {
+            throw noValue("minimum", pointer, "no multiple of multipleOf lies between the bounds");
+        }
+        if (low > high) {
+            leaveToValidation(schema.has("minimum") ? "minimum" : "exclusiveMinimum", pointer, "the bounds hold no "
+                    + "integer and no two consecutive integers, which is what the grammar writes; it writes numbers "
+                    + "from " + (low - 1) + " to " + (high + 1));
+            low--;
+            high++;
+        }
+        long lo = low;
+        long hi = high;
+        return rule("number " + lo + " " + hi + " " + fractionDigits, "number",
+                () -> new GrammarExpr.Alt(numbersBetween(lo, hi, fractionDigits)));
+    }
+
+    /**
+     * Integers from {@code low} to {@code high} (at most), and decimals of up to {@code fractionDigits} digits
+     * between two consecutive ones.
+     */
+    private static List<GrammarExpr> numbersBetween(long low, long high, int fractionDigits) {
         GrammarExpr fraction = seq(literal("."), new GrammarExpr.Repeat(new GrammarExpr.Chars(CharClass.range('0',
-                '9')), 1, MAX_DIGITS));
+                '9')), 1, fractionDigits));
         List<GrammarExpr> options = new ArrayList<>();
         if (low <= high) {
             options.add(IntegerRange.expr(low, high, MAX_DIGITS));
+        }
+        if (fractionDigits == 0) {
+            return options;
         }
         if (Math.max(low, 0) <= high - 1) {
             options.add(seq(IntegerRange.expr(Math.max(low, 0), high - 1, MAX_DIGITS), fraction));
@@ -1000,11 +1366,7 @@ public final class JsonSchemaGrammar {
         if (Math.max(-high, 0) <= -low - 1) {
             options.add(seq(literal("-"), IntegerRange.expr(Math.max(-high, 0), -low - 1, MAX_DIGITS), fraction));
         }
-        if (options.isEmpty()) {
-            throw new UnsupportedSchemaException(schema.has("minimum") ? "minimum" : "exclusiveMinimum", pointer,
-                    "the bounds hold no integer and no two consecutive integers, which is what the grammar writes");
-        }
-        return rule("number " + low + " " + high, "number", () -> new GrammarExpr.Alt(options));
+        return options;
     }
 
     /**
@@ -1042,14 +1404,51 @@ public final class JsonSchemaGrammar {
         return (lower ? best.compareTo(beyond) > 0 : best.compareTo(beyond) < 0) ? beyond.longValue() : best.longValue();
     }
 
-    private static void checkMultipleOf(JsonNode schema, String pointer, boolean integer) {
-        JsonNode multiple = schema.get("multipleOf");
-        if (multiple != null && !(integer && multiple.isNumber() && multiple.asDouble() == 1)) {
-            throw new UnsupportedSchemaException("multipleOf", pointer, "a grammar cannot enforce multipleOf");
+    /**
+     * Leaves {@code multipleOf} on integers to validation unless every integer is a multiple (1, 0.5, 0.25...).
+     */
+    private void checkMultipleOf(JsonNode schema, String pointer) {
+        java.math.BigDecimal multiple = multipleOf(schema);
+        if (multiple != null && java.math.BigDecimal.ONE.remainder(multiple).signum() != 0) {
+            leaveToValidation("multipleOf", pointer, "a grammar enforces multipleOf on integers only when every "
+                    + "integer is a multiple");
         }
     }
 
-    /** An inclusive integer bound from a value and its exclusive form (2020-12 numbers or draft-4 booleans). */
+    /**
+     * How many fraction digits a number may have under {@code multipleOf}: the multiples of m have no more than m
+     * has, so the grammar writes no more (and no exponent); {@link #MAX_DIGITS} without one. A power of ten
+     * (1, 0.1, 0.01...) is then enforced exactly; any other multipleOf is left to validation.
+     */
+    private int fractionDigits(JsonNode schema, String pointer) {
+        java.math.BigDecimal multiple = multipleOf(schema);
+        if (multiple == null) {
+            return MAX_DIGITS;
+        }
+        java.math.BigDecimal m = multiple.stripTrailingZeros();
+        int digits = Math.max(0, m.scale());
+        if (digits >= MAX_DIGITS) {
+            leaveToValidation("multipleOf", pointer, "multipleOf with more than " + MAX_DIGITS + " decimals");
+            return MAX_DIGITS;
+        }
+        if (!(m.unscaledValue().equals(java.math.BigInteger.ONE) && m.scale() >= 0)) {
+            leaveToValidation("multipleOf", pointer, "a grammar enforces multipleOf on numbers only for powers of "
+                    + "ten (1, 0.1, 0.01...); it writes numbers of up to " + digits + " decimals");
+        }
+        return digits;
+    }
+
+    /** A positive {@code multipleOf}, or {@code null}. */
+    private static java.math.BigDecimal multipleOf(JsonNode schema) {
+        JsonNode multiple = schema.get("multipleOf");
+        return multiple != null && multiple.isNumber() && multiple.decimalValue().signum() > 0
+                ? multiple.decimalValue() : null;
+    }
+
+    /**
+     * An inclusive integer bound from a value and its exclusive form (2020-12 numbers or draft-4 booleans);
+     * {@code null} when there is none, or when it lies beyond the integers the grammar writes anyway.
+     */
     private static Long bound(JsonNode schema, String inclusive, String exclusive, boolean lower, String pointer) {
         Long best = null;
         JsonNode in = schema.get(inclusive);
@@ -1071,8 +1470,13 @@ public final class JsonSchemaGrammar {
             long b = lower ? (long) Math.floor(v) + 1 : (long) Math.ceil(v) - 1;
             best = best == null ? b : lower ? Math.max(best, b) : Math.min(best, b);
         }
-        if (best != null && Math.abs(best) >= 1_000_000_000_000_000L) {
-            throw new UnsupportedSchemaException(inclusive, pointer, "bounds beyond 10^18 are not supported");
+        long limit = (long) Math.pow(10, MAX_DIGITS) - 1;
+        if (best != null && (lower ? best < -limit : best > limit)) {
+            return null;
+        }
+        if (best != null && (lower ? best > limit : best < -limit)) {
+            throw new UnsupportedSchemaException(inclusive, pointer, "integers beyond " + MAX_DIGITS
+                    + " digits are not written by the grammar");
         }
         return best;
     }
@@ -1088,14 +1492,27 @@ public final class JsonSchemaGrammar {
         }
         JsonNode additional = schema.has("additionalProperties") ? schema.get("additionalProperties")
                 : asserts(schema, "unevaluatedProperties") ? schema.get("unevaluatedProperties") : null;
+        boolean closed = additional != null && additional.isBoolean() && !additional.booleanValue();
+        JsonNode patterns = asserts(schema, "patternProperties") && !schema.get("patternProperties").isEmpty()
+                ? schema.get("patternProperties") : null;
         Map<String, JsonNode> declared = new LinkedHashMap<>();
         if (properties != null) {
-            properties.propertyNames().forEach(p -> declared.put(p, properties.get(p)));
+            for (String p : properties.propertyNames()) {
+                JsonNode v = properties.get(p);
+                if (v.isBoolean() && !v.booleanValue()) {
+                    if (required.contains(p)) {
+                        throw noValue("required", pointer, "required property '" + p
+                                + "' has the schema 'false', which matches no value");
+                    }
+                    continue;
+                }
+                declared.put(p, v);
+            }
         }
         for (String r : required) {
             if (!declared.containsKey(r)) {
-                if (additional != null && additional.isBoolean() && !additional.booleanValue()) {
-                    throw new UnsupportedSchemaException("required", pointer, "required property '" + r
+                if (closed && (patterns == null || !matchesAny(patterns, r))) {
+                    throw noValue("required", pointer, "required property '" + r
                             + "' is forbidden by additionalProperties");
                 }
                 declared.put(r, additional == null || additional.isBoolean() ? JsonMapper.shared().getNodeFactory()
@@ -1103,21 +1520,28 @@ public final class JsonSchemaGrammar {
             }
         }
         if (declared.isEmpty()) {
-            checkPropertyCounts(schema, pointer, 0, 0, true);
-            if (additional != null && additional.isBoolean() && !additional.booleanValue()) {
-                return seq(literal("{"), padding(), literal("}"));
-            }
-            JsonNode valueSchema = additional == null || additional.isBoolean() ? null : additional;
-            return map(valueSchema, pointer + "/additionalProperties");
+            return map(schema, closed ? null : additional == null ? BooleanNode.TRUE : additional, patterns, pointer);
         }
-        checkPropertyCounts(schema, pointer, required.size(), declared.size(), false);
+        if (patterns != null && declared.keySet().stream().anyMatch(name -> matchesAny(patterns, name))) {
+            leaveToValidation("patternProperties", pointer, "the schemas of patternProperties that a declared "
+                    + "property's name matches");
+        }
+        if (asserts(schema, "propertyNames") && !declared.keySet().stream().allMatch(name -> validName(schema, name))) {
+            leaveToValidation("propertyNames", pointer, "propertyNames that the names of declared properties do not "
+                    + "all satisfy");
+        }
+        checkPropertyCounts(schema, pointer, required.size(), declared.size());
         List<GrammarExpr> mandatory = new ArrayList<>();
         List<GrammarExpr> optionals = new ArrayList<>();
         for (Map.Entry<String, JsonNode> p : declared.entrySet()) {
             String childPointer = pointer + "/properties/" + escape(p.getKey());
-            GrammarExpr kv = seq(jsonLiteral(JsonMapper.shared().getNodeFactory().stringNode(p.getKey())), colon(),
-                    value(p.getValue(), childPointer));
-            (required.contains(p.getKey()) ? mandatory : optionals).add(kv);
+            boolean mandated = required.contains(p.getKey());
+            GrammarExpr v = mandated ? value(p.getValue(), childPointer) : valueOrNothing(p.getValue(), childPointer);
+            if (v != null) {
+                GrammarExpr kv = seq(jsonLiteral(JsonMapper.shared().getNodeFactory().stringNode(p.getKey())), colon(),
+                        v);
+                (mandated ? mandatory : optionals).add(kv);
+            }
         }
         List<GrammarExpr> body = new ArrayList<>();
         body.add(literal("{"));
@@ -1160,25 +1584,106 @@ public final class JsonSchemaGrammar {
         return new GrammarExpr.Ref(rule);
     }
 
-    private static void checkPropertyCounts(JsonNode schema, String pointer, int required, int declared,
-                                            boolean open) {
+    private void checkPropertyCounts(JsonNode schema, String pointer, int required, int declared) {
         JsonNode min = schema.get("minProperties");
         JsonNode max = schema.get("maxProperties");
         if (min != null && min.asInt() > required) {
-            throw new UnsupportedSchemaException("minProperties", pointer, "minProperties above the number of "
-                    + "required properties cannot be enforced");
+            leaveToValidation("minProperties", pointer, "minProperties above the number of required properties");
         }
-        if (max != null && (open || max.asInt() < declared)) {
-            throw new UnsupportedSchemaException("maxProperties", pointer, "maxProperties below the number of "
-                    + "properties that may appear cannot be enforced");
+        if (max != null && max.asInt() < declared) {
+            leaveToValidation("maxProperties", pointer, "maxProperties below the number of properties that may "
+                    + "appear");
         }
     }
 
-    private GrammarExpr map(JsonNode valueSchema, String pointer) {
-        GrammarExpr value = valueSchema == null ? any() : value(valueSchema, pointer);
-        GrammarExpr kv = seq(string(JsonMapper.shared().createObjectNode(), pointer), colon(), value);
-        return seq(literal("{"), padding(), optional(seq(kv, GrammarExpr.star(seq(comma(), kv)))), padding(),
-                literal("}"));
+    /**
+     * An object whose members are not named in advance: each matches a pattern of {@code patternProperties}
+     * (name and value), or is an additional member ({@code additional}: its schema, or {@code null} when there
+     * are none), with {@code propertyNames} and the property counts. Names are not kept distinct by the grammar,
+     * nor, when patterns overlap, held to every pattern they match: validation checks those.
+     */
+    private GrammarExpr map(JsonNode schema, JsonNode additional, JsonNode patterns, String pointer) {
+        List<GrammarExpr> members = new ArrayList<>();
+        if (patterns != null) {
+            for (String pattern : patterns.propertyNames()) {
+                JsonNode valueSchema = patterns.get(pattern);
+                if (members.size() == MAX_ALTERNATIVES || valueSchema.isBoolean() && !valueSchema.booleanValue()) {
+                    continue;
+                }
+                GrammarExpr name;
+                try {
+                    name = quoted(jsonString(RegexGrammar.compile(pattern)));
+                } catch (IllegalArgumentException e) {
+                    leaveToValidation("patternProperties", pointer, "the pattern '" + abbreviate(pattern)
+                            + "' has no grammar: " + e.getMessage());
+                    continue;
+                }
+                members.add(seq(name, colon(), value(valueSchema, pointer + "/patternProperties/" + escape(pattern))));
+            }
+            if (patterns.size() > 1 || additional != null) {
+                leaveToValidation("patternProperties", pointer, "a name may match several patterns, or a pattern and "
+                        + "additionalProperties");
+            }
+            if (asserts(schema, "propertyNames")) {
+                leaveToValidation("propertyNames", pointer, "names written by patternProperties");
+            }
+        }
+        if (additional != null) {
+            GrammarExpr name = asserts(schema, "propertyNames") ? propertyName(schema.get("propertyNames"), pointer)
+                    : string(JsonMapper.shared().createObjectNode(), pointer);
+            if (name != null) {
+                members.add(seq(name, colon(), value(additional, pointer + "/additionalProperties")));
+            }
+        }
+        int min = count(schema, "minProperties", 0, pointer);
+        int max = count(schema, "maxProperties", -1, pointer);
+        if (min > 1) {
+            leaveToValidation("minProperties", pointer, "a grammar does not keep the names of members distinct");
+        }
+        if (members.isEmpty() || max == 0) {
+            if (min > 0) {
+                throw noValue("minProperties", pointer, "no property is allowed");
+            }
+            return seq(literal("{"), padding(), literal("}"));
+        }
+        if (max != -1 && max < min) {
+            throw noValue("maxProperties", pointer, "maxProperties is below minProperties");
+        }
+        GrammarExpr member = members.size() == 1 ? members.get(0) : own("member", new GrammarExpr.Alt(members));
+        GrammarExpr more = new GrammarExpr.Repeat(seq(comma(), member), Math.max(min - 1, 0), max == -1 ? -1 : max - 1);
+        GrammarExpr list = seq(member, more);
+        return seq(literal("{"), padding(), min == 0 ? optional(list) : list, padding(), literal("}"));
+    }
+
+    /** The names {@code propertyNames} allows, as JSON strings; {@code null} when it allows none. */
+    private GrammarExpr propertyName(JsonNode propertyNames, String pointer) {
+        if (propertyNames.isBoolean()) {
+            return propertyNames.booleanValue() ? string(JsonMapper.shared().createObjectNode(), pointer) : null;
+        }
+        ObjectNode names = ((ObjectNode) propertyNames).deepCopy();
+        names.put("type", "string");
+        return value(names, pointer + "/propertyNames");
+    }
+
+    /** Whether a pattern of {@code patternProperties} matches a name (a pattern Java cannot read counts as one). */
+    private static boolean matchesAny(JsonNode patterns, String name) {
+        for (String pattern : patterns.propertyNames()) {
+            try {
+                if (java.util.regex.Pattern.compile(pattern).matcher(name).find()) {
+                    return true;
+                }
+            } catch (java.util.regex.PatternSyntaxException e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a name satisfies the schema's {@code propertyNames} (checked by the validator). */
+    private boolean validName(JsonNode schema, String name) {
+        JsonSchema names = alone(schema.get("propertyNames"));
+        return names != null && names.validate(JsonMapper.shared().getNodeFactory().stringNode(name).toString())
+                .isEmpty();
     }
 
     // ---- arrays
@@ -1187,7 +1692,7 @@ public final class JsonSchemaGrammar {
         int min = count(schema, "minItems", 0, pointer);
         int max = count(schema, "maxItems", -1, pointer);
         if (max != -1 && max < min) {
-            throw new UnsupportedSchemaException("maxItems", pointer, "maxItems is below minItems");
+            throw noValue("maxItems", pointer, "maxItems is below minItems");
         }
         JsonNode prefixItems = asserts(schema, "prefixItems") ? schema.get("prefixItems") : null;
         JsonNode items = schema.get("items");
@@ -1206,7 +1711,7 @@ public final class JsonSchemaGrammar {
         boolean closed = items != null && items.isBoolean() && !items.booleanValue();
         GrammarExpr rest = closed ? null : items == null ? any() : value(items, itemsPointer);
         if (rest == null && min > prefix.size()) {
-            throw new UnsupportedSchemaException("minItems", pointer, "minItems exceeds the items allowed");
+            throw noValue("minItems", pointer, "minItems exceeds the items allowed");
         }
         List<GrammarExpr> body = new ArrayList<>();
         for (int i = 0; i < min; i++) {
@@ -1231,6 +1736,10 @@ public final class JsonSchemaGrammar {
 
     // ---- shared pieces
 
+    /**
+     * A count keyword's value; an upper bound above {@link #MAX_COUNT} is lowered to it (the grammar then writes
+     * fewer items or characters than allowed, never more).
+     */
     private static int count(JsonNode schema, String keyword, int absent, String pointer) {
         JsonNode v = schema.get(keyword);
         if (v == null) {
@@ -1240,6 +1749,9 @@ public final class JsonSchemaGrammar {
             throw new UnsupportedSchemaException(keyword, pointer, keyword + " must be a non-negative integer");
         }
         if (v.asDouble() > MAX_COUNT) {
+            if (keyword.startsWith("max")) {
+                return MAX_COUNT;
+            }
             throw new UnsupportedSchemaException(keyword, pointer, keyword + " above " + MAX_COUNT
                     + " is too large to spell out in a grammar");
         }

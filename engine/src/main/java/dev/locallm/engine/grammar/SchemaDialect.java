@@ -1,6 +1,7 @@
 package dev.locallm.engine.grammar;
 
 import dev.locallm.error.UnsupportedSchemaException;
+import dev.locallm.schema.JsonSchema;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -42,49 +43,23 @@ enum SchemaDialect {
             Map.entry("$dynamicRef", range(DRAFT_2020_12, DRAFT_2020_12)));
 
     /**
-     * The dialect a document's {@code $schema} names; else draft 4 when the document evidently is one (a boolean
-     * {@code exclusiveMinimum} or {@code exclusiveMaximum}, as the validator reads it too); else
-     * {@link #UNDECLARED}.
+     * The dialect of a schema: its {@link JsonSchema#draft()} (the draft it names, or evidently is, as the
+     * validator reads it too); else {@link #UNDECLARED}.
      *
      * @throws UnsupportedSchemaException for drafts before 4
      */
-    static SchemaDialect of(JsonNode document) {
-        JsonNode declared = document.isObject() ? document.get("$schema") : null;
-        String uri = declared != null && declared.isString() ? declared.stringValue() : "";
+    static SchemaDialect of(JsonSchema schema, JsonNode document) {
+        String uri = document.path("$schema").asString("");
         if (uri.matches(".*draft-0[0-3].*")) {
             throw new UnsupportedSchemaException("$schema", "#", "drafts before 4 are not supported: " + uri);
         }
-        if (declared == null && hasBooleanExclusiveBound(document)) {
-            return DRAFT_04;
-        }
-        if (uri.contains("draft-04")) {
-            return DRAFT_04;
-        }
-        if (uri.contains("draft-06")) {
-            return DRAFT_06;
-        }
-        if (uri.contains("draft-07")) {
-            return DRAFT_07;
-        }
-        if (uri.contains("2019-09")) {
-            return DRAFT_2019_09;
-        }
-        return uri.contains("2020-12") ? DRAFT_2020_12 : UNDECLARED;
-    }
-
-    private static boolean hasBooleanExclusiveBound(JsonNode root) {
-        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
-        pending.push(root);
-        while (!pending.isEmpty()) {
-            JsonNode node = pending.pop();
-            if (node.path("exclusiveMinimum").isBoolean() || node.path("exclusiveMaximum").isBoolean()) {
-                return true;
-            }
-            if (node.isContainer()) {
-                node.forEach(pending::push);
-            }
-        }
-        return false;
+        return schema.draft().map(d -> switch (d) {
+            case DRAFT_4 -> DRAFT_04;
+            case DRAFT_6 -> DRAFT_06;
+            case DRAFT_7 -> DRAFT_07;
+            case DRAFT_2019_09 -> DRAFT_2019_09;
+            case DRAFT_2020_12 -> DRAFT_2020_12;
+        }).orElse(UNDECLARED);
     }
 
     /** Whether {@code keyword} can make an instance invalid in this dialect. */

@@ -4,6 +4,7 @@ import static dev.locallm.engine.grammar.GrammarExpr.literal;
 import static dev.locallm.engine.grammar.GrammarExpr.seq;
 
 import dev.locallm.engine.toolcall.ToolCallFormat;
+import dev.locallm.schema.SchemaAssertion;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,14 +46,16 @@ public final class ToolCallGrammar {
         GrammarBuilder b = new GrammarBuilder(JsonSchemaGrammar.MAX_RULES);
         Map<String, Integer> common = new HashMap<>();
         List<GrammarExpr> options = new ArrayList<>();
+        List<SchemaAssertion> unenforced = new ArrayList<>();
         GrammarExpr ws = null;
         for (ToolSpec tool : tools) {
-            JsonSchemaGrammar args = new JsonSchemaGrammar(b, common, JsonMapper.shared().readTree(tool.parameters().toJson()),
-                    anyLayout);
+            JsonSchemaGrammar args = new JsonSchemaGrammar(b, common, tool.parameters(),
+                    new JsonSchemaGrammar.Mode(tool.name(), false, anyLayout));
             ws = args.trailer();
             String prefix = "{\"name\": " + JsonMapper.shared().writeValueAsString(tool.name()) + ", \""
                     + format.argumentsKey() + "\": ";
             options.add(seq(literal(prefix), args.document(), literal("}")));
+            unenforced.addAll(args.unenforced());
         }
         int call = b.declare("call");
         b.define(call, new GrammarExpr.Alt(options));
@@ -68,6 +71,6 @@ public final class ToolCallGrammar {
         };
         int root = b.declare("root");
         b.define(root, seq(body, ws));
-        return JsonSchemaGrammar.build(b, root);
+        return JsonSchemaGrammar.build(b, root).leaving(unenforced);
     }
 }

@@ -38,7 +38,7 @@ class HostileSchemaTest {
         s.addAll(List.of("{\"type\": 5}", "{\"type\": [\"string\", 3]}", "{\"type\": \"decimal\"}",
                 "{\"required\": [1]}", "{\"enum\": []}", "{\"anyOf\": []}", "{\"minLength\": -1}",
                 "{\"maxItems\": 1.5}", "{\"minLength\": 3, \"maxLength\": 2, \"type\": \"string\"}",
-                "{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 1}", "{\"maxLength\": 1000000}",
+                "{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 1}", "{\"minLength\": 1000000}",
                 "{\"pattern\": \"(\"}", "{\"pattern\": \"a{1000000}\"}", "{\"pattern\": \"(?=a)b\"}",
                 "{\"pattern\": \"\\\\p{L}\"}", "{\"$ref\": \"#/nope\"}", "{\"$ref\": \"#/$defs/%ZZ\"}",
                 "{\"$ref\": \"other.json#/a\"}", "{\"$ref\": \"#anchor\"}", "{\"allOf\": [{\"type\": \"string\"}, "
@@ -47,10 +47,10 @@ class HostileSchemaTest {
                 "{\"type\": \"object\", \"required\": [\"a\"], \"additionalProperties\": false}",
                 "{\"type\": \"number\", \"minimum\": 0.25, \"maximum\": 0.75}", "{\"type\": \"integer\", \"minimum\": 1e300}",
                 "{\"type\": \"integer\", \"multipleOf\": 7}", "{\"type\": \"array\", \"uniqueItems\": true}",
-                "{\"type\": \"array\", \"contains\": {}}", "{\"propertyNames\": {\"maxLength\": 3}}",
+                "{\"type\": \"array\", \"contains\": {}}", "{\"propertyNames\": {\"maxLength\": 3}, \"properties\": {\"long\": {}}}",
                 "{\"dependentRequired\": {\"a\": [\"b\"]}}", "{\"if\": {}, \"then\": {}}", "{\"not\": {}}",
                 "{\"$dynamicRef\": \"#x\"}", "{\"patternProperties\": {\"^a\": {}}}", "{\"minProperties\": 2}",
-                "{\"type\": \"string\", \"format\": \"hostname\"}", "{\"$ref\": \"#/$defs/a\", \"$defs\": {\"a\": "
+                "{\"type\": \"string\", \"format\": \"hostname\", \"pattern\": \"^x\"}", "{\"$ref\": \"#/$defs/a\", \"$defs\": {\"a\": "
                         + "{\"$ref\": \"#/$defs/a\"}}}", "{\"$ref\": \"http://[::1\"}"));
         // an assertion no grammar enforces, nested deeper and deeper (unknown keywords beside it are ignored)
         for (int i = 0; i < 20; i++) {

@@ -132,7 +132,9 @@ class JsonSchemaGrammarTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"date", "time", "date-time", "uuid", "email", "uri", "ipv4"})
+    @CsvSource({"date", "time", "date-time", "duration", "uuid", "email", "idn-email", "hostname", "idn-hostname", "uri",
+        "iri", "uri-reference", "iri-reference", "uri-template", "ipv4", "ipv6", "json-pointer", "relative-json-pointer",
+        "regex"})
     void formatsGenerateValidValues(String format) {
         assertSamplesValidate("{\"type\":\"string\",\"format\":\"" + format + "\"}", 100);
     }
@@ -205,7 +207,7 @@ class JsonSchemaGrammarTest {
         assertUnsupported("{\"properties\":{\"a\":{\"not\":{\"type\":\"string\"}}}}", "not", "#/properties/a");
         assertUnsupported("{\"patternProperties\":{\"^x\":{}}}", "patternProperties", "#");
         assertUnsupported("{\"type\":\"number\",\"minimum\":0.1,\"maximum\":0.9}", "minimum", "#");
-        assertUnsupported("{\"type\":\"string\",\"format\":\"hostname\"}", "format", "#");
+        assertUnsupported("{\"type\":\"string\",\"format\":\"hostname\",\"pattern\":\"^x\"}", "pattern", "#");
         assertUnsupported("{\"type\":\"string\",\"pattern\":\"(a)\\\\1\"}", "pattern", "#");
         assertUnsupported("{\"$ref\":\"http://example.com/s.json\"}", "$ref", "#");
         assertUnsupported("{\"items\":[{\"if\":{},\"then\":{\"type\":\"string\"}}]}", "if", "#/prefixItems/0");

@@ -160,6 +160,42 @@ class SchemaKeywordSemanticsTest {
         assertThat(accepts(g, "{\"p2\": [[7]]}")).isTrue();
     }
 
+    @Test
+    void aRecursionThroughReferencesMergedWithTheirSiblingsEnds() {
+        Grammar g = compile("{" + DRAFT_04 + "\"type\":\"object\",\"additionalProperties\":{\"minProperties\":1,"
+                + "\"anyOf\":[{\"type\":\"string\"},{\"$ref\":\"#/definitions/r\"}]},\"definitions\":{\"r\":"
+                + "{\"type\":\"object\",\"additionalProperties\":{\"minProperties\":1,\"anyOf\":[{\"type\":"
+                + "\"string\"},{\"$ref\":\"#/definitions/r\"}]}}}}");
+        assertThat(accepts(g, "{\"a\": \"x\", \"b\": {\"c\": {\"d\": \"y\"}}}")).isTrue();
+        assertThat(accepts(g, "{\"a\": 1}")).isFalse();
+    }
+
+    @Test
+    void branchesThatCarryTheRootsKeywordsStayInTheRootsResource() {
+        Grammar g = compile("{" + DRAFT_07 + "\"$id\":\"https://example.com/kinds.json\",\"type\":\"object\","
+                + "\"oneOf\":[{\"$ref\":\"#/definitions/a\"},{\"$ref\":\"#/definitions/b\"}],\"definitions\":{"
+                + "\"a\":{\"properties\":{\"kind\":{\"const\":\"a\"}},\"required\":[\"kind\"]},\"b\":{\"properties\":"
+                + "{\"kind\":{\"const\":\"b\"},\"n\":{\"type\":\"integer\"}},\"required\":[\"kind\",\"n\"]}}}");
+        assertThat(accepts(g, "{\"kind\": \"a\"}")).isTrue();
+        assertThat(accepts(g, "{\"kind\": \"b\", \"n\": 2}")).isTrue();
+        assertThat(accepts(g, "{\"kind\": \"c\"}")).isFalse();
+    }
+
+    @Test
+    void unionsOfConstantsArePooledAndFilteredByTheirSiblings() {
+        StringBuilder branches = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            branches.append(i == 0 ? "" : ",").append("{\"enum\":[\"Task").append(i).append("@1\"]}");
+        }
+        Grammar g = compile("{\"type\":\"string\",\"pattern\":\"^Task1[0-9]@1$\",\"anyOf\":[" + branches + "]}");
+        assertThat(accepts(g, "\"Task12@1\"")).isTrue();
+        assertThat(accepts(g, "\"Task2@1\"")).isFalse();
+        Grammar exactlyOne = compile("{\"oneOf\":[{\"enum\":[1,2]},{\"const\":2.0},{\"enum\":[3]}]}");
+        assertThat(accepts(exactlyOne, "1")).isTrue();
+        assertThat(accepts(exactlyOne, "2")).as("allowed by two branches").isFalse();
+        assertThat(accepts(exactlyOne, "3")).isTrue();
+    }
+
     private static Grammar compile(String schema) {
         JsonSchema parsed = JsonSchema.parse(schema);
         Grammar grammar = JsonSchemaGrammar.compile(parsed);
