@@ -156,7 +156,7 @@ class SchemaKeywordSemanticsTest {
                     .append("\"}");
         }
         Grammar g = JsonSchemaGrammar.compile(JsonSchema.parse("{\"$defs\":{" + defs + "},\"type\":\"object\","
-                + "\"properties\":{" + properties + "}}"));
+                + "\"properties\":{" + properties + "}}"), java.time.Duration.ofMinutes(1));
         assertThat(accepts(g, "{\"p2\": [[7]]}")).isTrue();
     }
 
