@@ -20,6 +20,10 @@ public enum SchemaDraft {
     /** Draft 2020-12, the default. */
     DRAFT_2020_12("2020-12");
 
+    /** Keywords whose values are instance data, which say nothing of the draft. */
+    private static final java.util.Set<String> DATA_KEYWORDS = java.util.Set.of("const", "enum", "default",
+            "examples");
+
     private final String name;
 
     SchemaDraft(String name) {
@@ -49,7 +53,13 @@ public enum SchemaDraft {
             if (node.path("items").isArray()) {
                 evident = DRAFT_2019_09;
             }
-            if (node.isContainer()) {
+            if (node.isObject()) {
+                for (String key : node.propertyNames()) {
+                    if (!DATA_KEYWORDS.contains(key)) {
+                        pending.push(node.get(key));
+                    }
+                }
+            } else if (node.isArray()) {
                 node.forEach(pending::push);
             }
         }

@@ -90,10 +90,11 @@ final class SchemaValidator {
             JsonNode id = root.get(key);
             if (id != null && id.isString() && !id.stringValue().startsWith("#")) {
                 try {
-                    if (!new java.net.URI(id.stringValue()).isAbsolute()) {
-                        root.put(key, RELATIVE_BASE + id.stringValue());
+                    java.net.URI uri = new java.net.URI(id.stringValue());
+                    if (!uri.isAbsolute()) {
+                        root.put(key, new java.net.URI(RELATIVE_BASE).resolve(uri).toString());
                     }
-                } catch (java.net.URISyntaxException e) {
+                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
                     return;
                 }
             }
@@ -128,6 +129,11 @@ final class SchemaValidator {
         } catch (SchemaException e) {
             throw new InvalidRequestException("the JSON schema cannot be used for validation: " + e.getMessage(),
                     "response_format");
+        } catch (StackOverflowError e) {
+            throw new InvalidRequestException("the JSON schema cannot be used for validation: its references loop "
+                    + "without end", "response_format");
+        } catch (RuntimeException e) {
+            errors.add("the validator could not check this value: " + e.getMessage());
         }
         return errors;
     }

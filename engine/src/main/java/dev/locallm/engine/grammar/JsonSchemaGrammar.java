@@ -63,7 +63,7 @@ public final class JsonSchemaGrammar {
         String time = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
         String label = "[a-z][a-z0-9]{0,31}";
         String host = label + "(\\." + label + "){0,3}";
-        String email = "[a-z][a-z0-9]{0,31}(\\.[a-z][a-z0-9]{0,31}){0,2}@" + label + "(\\." + label + "){0,2}"
+        String email = "[a-z][a-z0-9]{0,15}(\\.[a-z][a-z0-9]{0,15}){0,2}@" + label + "(\\." + label + "){0,2}"
                 + "\\.(com|org|net|io|dev|info|de|fr|uk|jp)";
         String uri = "https?://" + host + "(/[a-zA-Z0-9._~-]{1,32}){0,8}";
         String pointer = "(/[a-zA-Z0-9._-]{1,32}){0,8}";
@@ -87,16 +87,20 @@ public final class JsonSchemaGrammar {
                 Map.entry("ipv6", "([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"),
                 Map.entry("json-pointer", pointer),
                 Map.entry("relative-json-pointer", "(0|[1-9][0-9]{0,2})" + pointer),
-                Map.entry("regex", "[a-zA-Z0-9 ]{0,32}"));
+                Map.entry("regex", "[a-zA-Z0-9 ]{0,32}"),
+                Map.entry("alpha", "[a-zA-Z]{1,32}"),
+                Map.entry("alphanumeric", "[a-zA-Z0-9]{1,32}"),
+                Map.entry("ip-address", octet + "(\\." + octet + "){3}"));
     }
 
     /**
-     * The formats the specification defines, which a validator may assert; any other format is a custom
-     * annotation, and constrains nothing.
+     * The formats the validator asserts: those the specification defines, and the few of earlier drafts its
+     * library keeps (alpha, color, phone...). Any other format is a custom annotation, and constrains nothing.
      */
     private static final Set<String> SPECIFIED_FORMATS = Set.of("date-time", "date", "time", "duration", "email",
             "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference",
-            "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex");
+            "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex", "alpha", "alphanumeric",
+            "color", "ip-address", "phone", "style", "utc-millisec");
 
     /** Deepest nesting of schemas the compiler follows. */
     static final int MAX_DEPTH = 128;
@@ -482,9 +486,9 @@ public final class JsonSchemaGrammar {
         String keyword = asserts(schema, "const") ? "const" : "enum";
         boolean others = false;
         for (String name : schema.propertyNames()) {
-            others |= !name.equals("const") && !name.equals("enum") && asserts(schema, name);
+            others |= !name.equals(keyword) && asserts(schema, name);
         }
-        java.util.function.Predicate<JsonNode> simple = others ? simpleCheck(schema, pointer) : null;
+        java.util.function.Predicate<JsonNode> simple = others ? simpleCheck(schema, keyword, pointer) : null;
         if (simple != null) {
             values.removeIf(simple.negate());
             others = false;
@@ -532,9 +536,9 @@ public final class JsonSchemaGrammar {
      * {@code pattern} (found anywhere in the string, as the validator's JDK regular expressions do) and string
      * lengths (in code points); {@code null} when others stand there, for the validator to check.
      */
-    private java.util.function.Predicate<JsonNode> simpleCheck(JsonNode schema, String pointer) {
+    private java.util.function.Predicate<JsonNode> simpleCheck(JsonNode schema, String keyword, String pointer) {
         for (String name : schema.propertyNames()) {
-            if (asserts(schema, name) && !SIMPLE_BESIDE_CONSTANTS.contains(name)) {
+            if (asserts(schema, name) && !name.equals(keyword) && !SIMPLE_BESIDE_CONSTANTS.contains(name)) {
                 return null;
             }
         }
@@ -545,8 +549,8 @@ public final class JsonSchemaGrammar {
             return null;
         }
         List<String> types = schema.has("type") ? types(schema, pointer) : null;
-        int min = count(schema, "minLength", 0, pointer);
-        int max = schema.has("maxLength") ? schema.get("maxLength").asInt() : Integer.MAX_VALUE;
+        double min = schema.path("minLength").asDouble(0);
+        double max = schema.has("maxLength") ? schema.get("maxLength").asDouble() : Double.MAX_VALUE;
         return v -> {
             if (types != null && !types.contains(jsonType(v)) && !(types.contains("number") && v.isNumber())) {
                 return false;
@@ -556,20 +560,21 @@ public final class JsonSchemaGrammar {
             }
             String text = v.stringValue();
             int length = text.codePointCount(0, text.length());
-            return length >= min && length <= max && (pattern == null || pattern.matcher(text).find());
+            return length >= min && length <= max && (pattern == null || BoundedMatch.find(pattern, text, false));
         };
     }
 
-    private static final Set<String> SIMPLE_BESIDE_CONSTANTS = Set.of("const", "enum", "type", "pattern", "minLength",
-            "maxLength");
+    private static final Set<String> SIMPLE_BESIDE_CONSTANTS = Set.of("type", "pattern", "minLength", "maxLength");
 
-    private static String jsonType(JsonNode v) {
+    /** A value's JSON type as the dialect sees it: draft 4 counts 1.0 as a number, later drafts as an integer. */
+    private String jsonType(JsonNode v) {
         return v.isNumber() ? isIntegral(v) ? "integer" : "number" : v.isObject() ? "object" : v.isArray() ? "array"
                 : v.isString() ? "string" : v.isBoolean() ? "boolean" : "null";
     }
 
-    private static boolean isIntegral(JsonNode v) {
-        return v.decimalValue().stripTrailingZeros().scale() <= 0;
+    private boolean isIntegral(JsonNode v) {
+        return dialect == SchemaDialect.DRAFT_04 ? v.isIntegralNumber()
+                : v.decimalValue().stripTrailingZeros().scale() <= 0;
     }
 
     /** Whether a schema opens a resource of its own: an {@code $id} (draft 4: {@code id}) that is not an anchor. */
@@ -979,7 +984,7 @@ public final class JsonSchemaGrammar {
         if (ref.startsWith("#")) {
             return ref;
         }
-        JsonNode id = document.isObject() ? document.has("$id") ? document.get("$id") : document.get("id") : null;
+        JsonNode id = document.isObject() ? document.get(dialect == SchemaDialect.DRAFT_04 ? "id" : "$id") : null;
         try {
             URI target = new URI(ref);
             if (id != null && id.isString()) {
@@ -1008,7 +1013,7 @@ public final class JsonSchemaGrammar {
             return node;
         }
         if (!path.startsWith("/")) {
-            JsonNode anchored = anchor(document, URLDecoder.decode(path, StandardCharsets.UTF_8), pointer);
+            JsonNode anchored = anchor(URLDecoder.decode(path, StandardCharsets.UTF_8), pointer);
             if (anchored == null) {
                 throw new UnsupportedSchemaException("$ref", pointer, "no schema has the anchor '" + abbreviate(ref)
                         + "'");
@@ -1026,12 +1031,16 @@ public final class JsonSchemaGrammar {
     }
 
     /**
-     * The schema that declares an anchor: {@code $anchor} or {@code $dynamicAnchor} (2019-09 on), or an
-     * {@code $id} / draft 4 {@code id} of the form {@code #name}. Searched without recursion, in schema positions
+     * The schema that declares an anchor, as the document's dialect spells it: {@code $anchor} or
+     * {@code $dynamicAnchor} from 2019-09 on (and without a declared draft, as the validator reads it), an
+     * {@code $id} (draft 4: {@code id}) of the form {@code #name} before. Searched without recursion, in schema positions
      * only (not in {@code const}, {@code enum}, {@code default} or {@code examples} data); an anchor declared
      * twice is refused.
      */
-    private static JsonNode anchor(JsonNode root, String name, String pointer) {
+    private JsonNode anchor(String name, String pointer) {
+        JsonNode root = document;
+        boolean plainNames = dialect.compareTo(SchemaDialect.DRAFT_07) > 0;
+        String idKeyword = dialect == SchemaDialect.DRAFT_04 ? "id" : "$id";
         java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
         pending.push(root);
         JsonNode found = null;
@@ -1039,11 +1048,9 @@ public final class JsonSchemaGrammar {
             JsonNode node = pending.pop();
             if (node.isObject()) {
                 boolean declares = false;
-                for (String key : List.of("$anchor", "$dynamicAnchor")) {
-                    declares |= node.path(key).isString() && node.get(key).stringValue().equals(name);
-                }
-                for (String key : List.of("$id", "id")) {
-                    declares |= node.path(key).isString() && node.get(key).stringValue().equals("#" + name);
+                for (String key : plainNames ? List.of("$anchor", "$dynamicAnchor") : List.of(idKeyword)) {
+                    declares |= node.path(key).isString()
+                            && node.get(key).stringValue().equals(plainNames ? name : "#" + name);
                 }
                 if (declares && found != null && found != node) {
                     throw new UnsupportedSchemaException("$ref", pointer, "the anchor '" + abbreviate(name)
@@ -1091,7 +1098,8 @@ public final class JsonSchemaGrammar {
         parts.add(without(schema, "allOf"));
         List<JsonNode> closers = parts.stream().filter(p -> p.has("additionalProperties") || p.has("unevaluatedProperties"))
                 .toList();
-        List<JsonNode> declarers = parts.stream().filter(p -> p.has("properties")).toList();
+        List<JsonNode> declarers = parts.stream().filter(p -> p.has("properties") || p.has("patternProperties"))
+                .toList();
         if (!closers.isEmpty() && (closers.size() > 1 || declarers.stream().anyMatch(d -> d != closers.get(0)))) {
             leaveToValidation("allOf", pointer, "additionalProperties or unevaluatedProperties in one part do not see "
                     + "properties declared in another");
@@ -1356,7 +1364,7 @@ public final class JsonSchemaGrammar {
             throw noValue("minimum", pointer, "no multiple of multipleOf lies between the bounds");
         }
         if (low > high) {
-            leaveToValidation(schema.has("minimum") ? "minimum" : "exclusiveMinimum", pointer, "the bounds hold no "
+            leaveToValidation(boundKeyword(schema), pointer, "the bounds hold no "
                     + "integer and no two consecutive integers, which is what the grammar writes; it writes numbers "
                     + "from " + (low - 1) + " to " + (high + 1));
             low--;
@@ -1366,6 +1374,16 @@ public final class JsonSchemaGrammar {
         long hi = high;
         return rule("number " + lo + " " + hi + " " + fractionDigits, "number",
                 () -> new GrammarExpr.Alt(numbersBetween(lo, hi, fractionDigits)));
+    }
+
+    /** The bound keyword a schema has, to name it. */
+    private static String boundKeyword(JsonNode schema) {
+        for (String keyword : List.of("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")) {
+            if (schema.has(keyword)) {
+                return keyword;
+            }
+        }
+        return "minimum";
     }
 
     /**
@@ -1609,10 +1627,10 @@ public final class JsonSchemaGrammar {
     private void checkPropertyCounts(JsonNode schema, String pointer, int required, int declared) {
         JsonNode min = schema.get("minProperties");
         JsonNode max = schema.get("maxProperties");
-        if (min != null && min.asInt() > required) {
+        if (min != null && min.asDouble() > required) {
             leaveToValidation("minProperties", pointer, "minProperties above the number of required properties");
         }
-        if (max != null && max.asInt() < declared) {
+        if (max != null && max.asDouble() < declared) {
             leaveToValidation("maxProperties", pointer, "maxProperties below the number of properties that may "
                     + "appear");
         }
@@ -1682,16 +1700,16 @@ public final class JsonSchemaGrammar {
         if (propertyNames.isBoolean()) {
             return propertyNames.booleanValue() ? string(JsonMapper.shared().createObjectNode(), pointer) : null;
         }
-        ObjectNode names = ((ObjectNode) propertyNames).deepCopy();
-        names.put("type", "string");
-        return value(names, pointer + "/propertyNames");
+        ObjectNode names = JsonMapper.shared().createObjectNode().put("type", "string");
+        names.putArray("allOf").add(propertyNames);
+        return valueOrNothing(names, pointer + "/propertyNames");
     }
 
     /** Whether a pattern of {@code patternProperties} matches a name (a pattern Java cannot read counts as one). */
     private static boolean matchesAny(JsonNode patterns, String name) {
         for (String pattern : patterns.propertyNames()) {
             try {
-                if (java.util.regex.Pattern.compile(pattern).matcher(name).find()) {
+                if (BoundedMatch.find(java.util.regex.Pattern.compile(pattern), name, true)) {
                     return true;
                 }
             } catch (java.util.regex.PatternSyntaxException e) {

@@ -9,7 +9,9 @@ import java.util.List;
  * generating only full matches is stricter, so every generated string is valid. Supported: literals, {@code .},
  * classes with ranges and negation, the escapes {@code \d \w \s} (and negations), {@code \n \t \r \f \v}, four-digit unicode
  * and two-digit hex escapes, groups (capturing or not), alternation, the quantifiers {@code * + ? {n} {n,} {n,m}} (lazy forms
- * too), and {@code ^}/{@code $} at the ends. Back-references, look-around and inner anchors are refused.
+ * too), and {@code ^}/{@code $} at the ends. Back-references, look-around and inner anchors are refused. Where
+ * ECMA-262 and Java's {@code java.util.regex} differ, this follows Java, as the validator does: {@code \s} is
+ * {@code [ \t\n\x0B\f\r]}, and {@code .} matches no line terminator (LF, CR, U+0085, U+2028, U+2029).
  * Stateless; one instance per pattern.
  */
 final class RegexGrammar {
@@ -158,8 +160,8 @@ final class RegexGrammar {
             }
             case '.' -> {
                 pos++;
-                return new GrammarExpr.Chars(CharClass.ofRanges(List.of(new int[] {'\n', '\n'}, new int[] {'\r', '\r'}),
-                        true));
+                return new GrammarExpr.Chars(CharClass.ofRanges(List.of(new int[] {'\n', '\n'}, new int[] {'\r', '\r'},
+                        new int[] {0x85, 0x85}, new int[] {0x2028, 0x2029}), true));
             }
             case '\\' -> {
                 pos++;
@@ -290,8 +292,7 @@ final class RegexGrammar {
     }
 
     private static List<int[]> space() {
-        return List.of(new int[] {' ', ' '}, new int[] {'\t', '\r'}, new int[] {0xa0, 0xa0}, new int[] {0xfeff, 0xfeff},
-                new int[] {0x2028, 0x2029});
+        return List.of(new int[] {' ', ' '}, new int[] {'\t', '\r'});
     }
 
     private boolean peek(char c) {
