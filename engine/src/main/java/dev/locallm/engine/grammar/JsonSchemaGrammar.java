@@ -1658,7 +1658,10 @@ public final class JsonSchemaGrammar {
                             + "' has no grammar: " + e.getMessage());
                     continue;
                 }
-                members.add(seq(name, colon(), value(valueSchema, pointer + "/patternProperties/" + escape(pattern))));
+                GrammarExpr v = valueOrNothing(valueSchema, pointer + "/patternProperties/" + escape(pattern));
+                if (v != null) {
+                    members.add(seq(name, colon(), v));
+                }
             }
             if (patterns.size() > 1 || additional != null) {
                 leaveToValidation("patternProperties", pointer, "a name may match several patterns, or a pattern and "
@@ -1672,7 +1675,10 @@ public final class JsonSchemaGrammar {
             GrammarExpr name = asserts(schema, "propertyNames") ? propertyName(schema.get("propertyNames"), pointer)
                     : string(JsonMapper.shared().createObjectNode(), pointer);
             if (name != null) {
-                members.add(seq(name, colon(), value(additional, pointer + "/additionalProperties")));
+                GrammarExpr v = valueOrNothing(additional, pointer + "/additionalProperties");
+                if (v != null) {
+                    members.add(seq(name, colon(), v));
+                }
             }
         }
         int min = count(schema, "minProperties", 0, pointer);
@@ -1743,13 +1749,18 @@ public final class JsonSchemaGrammar {
             itemsPointer = pointer + "/additionalItems";
         }
         List<GrammarExpr> prefix = new ArrayList<>();
+        boolean cut = false;
         if (prefixItems != null) {
-            for (int i = 0; i < prefixItems.size() && (max == -1 || i < max); i++) {
-                prefix.add(value(prefixItems.get(i), pointer + "/prefixItems/" + i));
+            for (int i = 0; i < prefixItems.size() && (max == -1 || i < max) && !cut; i++) {
+                GrammarExpr item = valueOrNothing(prefixItems.get(i), pointer + "/prefixItems/" + i);
+                cut = item == null;
+                if (!cut) {
+                    prefix.add(item);
+                }
             }
         }
-        boolean closed = items != null && items.isBoolean() && !items.booleanValue();
-        GrammarExpr rest = closed ? null : items == null ? any() : value(items, itemsPointer);
+        boolean closed = cut || items != null && items.isBoolean() && !items.booleanValue();
+        GrammarExpr rest = closed ? null : items == null ? any() : valueOrNothing(items, itemsPointer);
         if (rest == null && min > prefix.size()) {
             throw noValue("minItems", pointer, "minItems exceeds the items allowed");
         }

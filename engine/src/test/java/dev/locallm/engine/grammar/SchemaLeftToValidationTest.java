@@ -134,6 +134,25 @@ class SchemaLeftToValidationTest {
     }
 
     @Test
+    void membersAndItemsThatNoValueSatisfiesAreLeftOutOfMapsAndArrays() {
+        String never = "{\"type\":\"integer\",\"minimum\":5,\"maximum\":1}";
+        Grammar map = grammarOnly("{\"type\":\"object\",\"additionalProperties\":" + never + "}");
+        assertThat(accepts(map, "{}")).isTrue();
+        assertThat(accepts(map, "{\"a\": 3}")).isFalse();
+        Grammar patterned = grammarOnly("{\"type\":\"object\",\"patternProperties\":{\"^a\":" + never + "},"
+                + "\"additionalProperties\":false}");
+        assertThat(accepts(patterned, "{}")).isTrue();
+        Grammar list = grammarOnly("{\"type\":\"array\",\"items\":" + never + "}");
+        assertThat(accepts(list, "[]")).isTrue();
+        assertThat(accepts(list, "[3]")).isFalse();
+        Grammar tuple = grammarOnly("{\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"}," + never + "]}");
+        assertThat(accepts(tuple, "[1]")).isTrue();
+        assertThat(accepts(tuple, "[1, 2]")).as("the second item can have no value").isFalse();
+        assertThatThrownBy(() -> grammarOnly("{\"type\":\"array\",\"items\":" + never + ",\"minItems\":1}"))
+                .isInstanceOf(UnsupportedSchemaException.class);
+    }
+
+    @Test
     void boundsBeyondWhatTheGrammarWritesAreNoBoundsAndLongLengthsAreCut() {
         Grammar g = grammarOnly("{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\",\"minimum\":0,"
                 + "\"maximum\":9223372036854775807},\"s\":{\"type\":\"string\",\"maxLength\":65535},\"n\":{\"type\":"
