@@ -597,7 +597,8 @@ public final class JsonSchemaGrammar {
         List<String> types = new ArrayList<>();
         if (type == null) {
             if (hasAny(schema, "properties", "required", "additionalProperties", "unevaluatedProperties",
-                    "minProperties", "maxProperties", "patternProperties", "propertyNames")) {
+                    "minProperties", "maxProperties", "patternProperties", "propertyNames", "dependentRequired",
+                    "dependencies")) {
                 types.add("object");
             } else if (hasAny(schema, "items", "prefixItems", "minItems", "maxItems", "uniqueItems")) {
                 types.add("array");
@@ -916,7 +917,8 @@ public final class JsonSchemaGrammar {
     }
 
     /** Assertions on objects that {@link #object} enforces where it can and leaves to validation elsewhere. */
-    private static final Set<String> OBJECT_KEYWORDS = Set.of("patternProperties", "propertyNames");
+    private static final Set<String> OBJECT_KEYWORDS = Set.of("patternProperties", "propertyNames",
+            "dependentRequired", "dependencies");
 
     /**
      * Whether a keyword of this schema can make an instance invalid: an assertion of the dialect that is not
@@ -1535,6 +1537,15 @@ public final class JsonSchemaGrammar {
         boolean closed = additional != null && additional.isBoolean() && !additional.booleanValue();
         JsonNode patterns = asserts(schema, "patternProperties") && !schema.get("patternProperties").isEmpty()
                 ? schema.get("patternProperties") : null;
+        Map<String, List<String>> dependents = dependentNames(schema, pointer);
+        for (boolean grew = true; grew; ) {
+            grew = false;
+            for (Map.Entry<String, List<String>> d : dependents.entrySet()) {
+                if (required.contains(d.getKey())) {
+                    grew |= required.addAll(d.getValue());
+                }
+            }
+        }
         Map<String, JsonNode> declared = new LinkedHashMap<>();
         if (properties != null) {
             for (String p : properties.propertyNames()) {
@@ -1560,7 +1571,16 @@ public final class JsonSchemaGrammar {
             }
         }
         if (declared.isEmpty()) {
+            if (!dependents.isEmpty()) {
+                leaveToValidation(schema.has("dependentRequired") ? "dependentRequired" : "dependencies", pointer,
+                        "members of a map may be the names other members depend on");
+            }
             return map(schema, closed ? null : additional == null ? BooleanNode.TRUE : additional, patterns, pointer);
+        }
+        for (Map.Entry<String, List<String>> d : dependents.entrySet()) {
+            if (!required.containsAll(d.getValue())) {
+                declared.remove(d.getKey());
+            }
         }
         if (patterns != null && declared.keySet().stream().anyMatch(name -> matchesAny(patterns, name))) {
             leaveToValidation("patternProperties", pointer, "the schemas of patternProperties that a declared "
@@ -1622,6 +1642,33 @@ public final class JsonSchemaGrammar {
         int rule = b.declare(nameHint);
         b.define(rule, body);
         return new GrammarExpr.Ref(rule);
+    }
+
+    /**
+     * The names each property requires when present ({@code dependentRequired}, or the array form of
+     * {@code dependencies}). The grammar enforces them by making the dependents of a required property required,
+     * and by never writing an optional property whose dependents are not all required (a sound subset);
+     * {@code dependencies} with a schema are left to validation.
+     */
+    private Map<String, List<String>> dependentNames(JsonNode schema, String pointer) {
+        Map<String, List<String>> dependents = new LinkedHashMap<>();
+        for (String keyword : List.of("dependentRequired", "dependencies")) {
+            JsonNode map = asserts(schema, keyword) ? schema.get(keyword) : null;
+            if (map == null || !map.isObject()) {
+                continue;
+            }
+            for (String trigger : map.propertyNames()) {
+                JsonNode names = map.get(trigger);
+                if (names.isArray() && allMatch(names, JsonNode::isString)) {
+                    List<String> list = new ArrayList<>(dependents.getOrDefault(trigger, List.of()));
+                    names.forEach(n -> list.add(n.stringValue()));
+                    dependents.put(trigger, list);
+                } else {
+                    leaveToValidation(keyword, pointer, "the schema '" + abbreviate(trigger) + "' depends on");
+                }
+            }
+        }
+        return dependents;
     }
 
     private void checkPropertyCounts(JsonNode schema, String pointer, int required, int declared) {

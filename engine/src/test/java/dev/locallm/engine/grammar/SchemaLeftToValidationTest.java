@@ -30,7 +30,7 @@ class SchemaLeftToValidationTest {
             {"type":"string","format":"hostname","minLength":8} | minLength | "a" | "example.com"
             {"type":"number","minimum":0.25,"maximum":0.75} | minimum | 0.1 | 0.5
             {"allOf":[{"type":"string","pattern":"^[ab]+$"},{"type":"string","pattern":"^[bc]+$"}]} | allOf | "a" | "bb"
-            {"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"dependentRequired":{"a":["b"]}} | dependentRequired | {"a": 1} | {"a": 1, "b": 2}
+            {"type":"object","additionalProperties":{"type":"integer"},"dependentRequired":{"a":["b"]}} | dependentRequired | {"a": 1} | {"a": 1, "b": 2}
             {"type":"object","properties":{"k":{"type":"string"}},"if":{"required":["k"]},"then":{"properties":{"k":{"const":"x"}}}} | if | {"k": "y"} | {"k": "x"}
             {"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"minProperties":1} | minProperties | {} | {"a": 1}
             {"type":"array","items":{"type":"integer"},"contains":{"const":5}} | contains | [1] | [5]
@@ -101,6 +101,19 @@ class SchemaLeftToValidationTest {
         Grammar tenths = grammarOnly("{\"type\":\"number\",\"multipleOf\":0.1}");
         assertThat(accepts(tenths, "-3.5")).isTrue();
         assertThat(accepts(tenths, "3.55")).isFalse();
+    }
+
+    @Test
+    void dependentRequiredIsEnforcedOnDeclaredProperties() {
+        Grammar g = grammarOnly("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":"
+                + "\"integer\"},\"c\":{\"type\":\"integer\"}},\"dependentRequired\":{\"a\":[\"b\"]}}");
+        assertThat(accepts(g, "{\"a\": 1}")).isFalse();
+        assertThat(accepts(g, "{\"b\": 1, \"c\": 2}")).isTrue();
+        Grammar chained = grammarOnly("{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\","
+                + "\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":\"integer\"},\"c\":{\"type\":"
+                + "\"integer\"}},\"required\":[\"a\"],\"dependencies\":{\"a\":[\"b\"],\"b\":[\"c\"]}}");
+        assertThat(accepts(chained, "{\"a\": 1, \"b\": 2}")).isFalse();
+        assertThat(accepts(chained, "{\"a\": 1, \"b\": 2, \"c\": 3}")).isTrue();
     }
 
     @Test
