@@ -1,5 +1,8 @@
 package dev.locallm.engine.grammar;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.locallm.schema.JsonSchema;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -8,6 +11,15 @@ final class GrammarSampler {
     private static final int[] ALPHABET = " abcxyzAZ019-_.:/\"\\éß€\n\t{}[],".codePoints().toArray();
 
     private GrammarSampler() {
+    }
+
+    /** Checks that {@code count} random sentences of the grammar validate against the schema it was compiled from. */
+    static void assertSamplesValidate(Grammar grammar, JsonSchema schema, int count) {
+        SplittableRandom random = new SplittableRandom(schema.toJson().hashCode());
+        for (int i = 0; i < count; i++) {
+            String sample = sample(grammar, random, 120);
+            assertThat(schema.validate(sample)).as("sample %s of %s", sample, schema.toJson()).isEmpty();
+        }
     }
 
     /** A random complete sentence: random steps for up to {@code budget} characters, then the shortest ending. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.UnsupportedSchemaException;
 import dev.locallm.schema.JsonSchema;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,11 +45,7 @@ class ReviewedSoundnessTest {
             }
             if (g.unenforced().isEmpty()) {
                 assertThat(g.start().matchesCompletely(text)).as("%s accepts %s", schema, text).isFalse();
-                SplittableRandom random = new SplittableRandom(schema.hashCode());
-                for (int i = 0; i < 50; i++) {
-                    String sample = GrammarSampler.sample(g, random, 120);
-                    assertThat(parsed.validate(sample)).as("sample %s", sample).isEmpty();
-                }
+                GrammarSampler.assertSamplesValidate(g, parsed, 50);
             }
         }
     }
@@ -60,12 +55,7 @@ class ReviewedSoundnessTest {
         JsonSchema parsed = JsonSchema.parse("{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":"
                 + "\"object\",\"propertyNames\":{\"$ref\":\"#/definitions/n\"},\"additionalProperties\":{\"type\":"
                 + "\"integer\"},\"definitions\":{\"n\":{\"maxLength\":3}}}");
-        Grammar g = JsonSchemaGrammar.compile(parsed);
-        SplittableRandom random = new SplittableRandom(7);
-        for (int i = 0; i < 50; i++) {
-            String sample = GrammarSampler.sample(g, random, 120);
-            assertThat(parsed.validate(sample)).as("sample %s", sample).isEmpty();
-        }
+        GrammarSampler.assertSamplesValidate(JsonSchemaGrammar.compile(parsed), parsed, 50);
     }
 
     @Test

@@ -185,11 +185,7 @@ class SchemaLeftToValidationTest {
         JsonSchema parsed = JsonSchema.parse(schema);
         Grammar g = JsonSchemaGrammar.compile(parsed);
         assertThat(g.unenforced()).isEmpty();
-        SplittableRandom random = new SplittableRandom(schema.hashCode());
-        for (int i = 0; i < 30; i++) {
-            String sample = GrammarSampler.sample(g, random, 120);
-            assertThat(parsed.validate(sample)).as("sample %s of %s", sample, schema).isEmpty();
-        }
+        GrammarSampler.assertSamplesValidate(g, parsed, 30);
         return g;
     }
 
