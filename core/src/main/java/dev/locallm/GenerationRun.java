@@ -193,11 +193,6 @@ final class GenerationRun {
         return new GenerationCancelledException("Generation cancelled because " + why, textSoFar());
     }
 
-    /** The cause of cancellation, or {@code null} when not cancelled. */
-    CancelCause cancelCause() {
-        return cancelCause;
-    }
-
     /** Text generated so far. */
     String textSoFar() {
         consumer.lock();

@@ -103,10 +103,6 @@ final class RunChatStream implements ChatStream {
         if (iterated.compareAndSet(false, true)) {
             return attempts();
         }
-        ChatChunk chunk;
-        while (!closed && (chunk = run.nextChunk()) != null && !chunk.isLast()) {
-            // drain what the caller's iterator left
-        }
         ChatResponse response = finished();
         if (request != null) {
             StructuredOutput.check(request, response);
@@ -119,10 +115,6 @@ final class RunChatStream implements ChatStream {
         ReplyAttempts attempts = new ReplyAttempts(repairs);
         ChatRequest attempt = request;
         while (true) {
-            ChatChunk chunk;
-            do {
-                chunk = run.nextChunk();
-            } while (!closed && chunk != null && !chunk.isLast());
             ChatResponse response = finished();
             if (request == null) {
                 return response;
@@ -146,8 +138,15 @@ final class RunChatStream implements ChatStream {
         }
     }
 
-    /** The current run's response, or the error for a run that did not finish. */
+    /**
+     * The current run's response once its chunks are drained (those no caller read), or the error for a run that
+     * did not finish.
+     */
     private ChatResponse finished() {
+        ChatChunk chunk;
+        while (!closed && (chunk = run.nextChunk()) != null && !chunk.isLast()) {
+            // drain
+        }
         ChatResponse response = run.response();
         if (response == null || response.finishReason() == FinishReason.CANCELLED) {
             throw run.cancelledError();

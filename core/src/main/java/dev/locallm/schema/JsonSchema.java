@@ -44,6 +44,8 @@ public final class JsonSchema {
     private final String json;
     /** Compiled for validation when parsed, or on first use. */
     private volatile com.networknt.schema.Schema validator;
+    /** Found on first use. */
+    private volatile Optional<SchemaDraft> draft;
 
     private JsonSchema(String json) {
         this.json = json;
@@ -146,7 +148,12 @@ public final class JsonSchema {
      * array); empty when neither, and 2020-12 applies.
      */
     public Optional<SchemaDraft> draft() {
-        return SchemaDraft.of(JsonMapper.shared().readTree(json));
+        Optional<SchemaDraft> found = draft;
+        if (found == null) {
+            found = SchemaDraft.of(JsonMapper.shared().readTree(json));
+            draft = found;
+        }
+        return found;
     }
 
     /** The schema as compact JSON text. */
