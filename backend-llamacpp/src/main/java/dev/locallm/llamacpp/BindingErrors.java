@@ -11,4 +11,12 @@ final class BindingErrors {
     static boolean isNative(RuntimeException e) {
         return e.getClass().getName().equals(LLAMA_EXCEPTION);
     }
+
+    /**
+     * Whether {@code e} is llama.cpp failing a batch because no contiguous run of KV cells was free (its server
+     * then fails the tasks of every slot with this message).
+     */
+    static boolean isFullCache(RuntimeException e) {
+        return isNative(e) && e.getMessage() != null && e.getMessage().contains("compared to KV size");
+    }
 }

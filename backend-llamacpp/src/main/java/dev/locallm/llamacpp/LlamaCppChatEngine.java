@@ -189,17 +189,20 @@ final class LlamaCppChatEngine implements ChatEngine {
             parameters.setGrammar(gbnf);
         }
 
-        model.acquireSlot();
+        NativeModel.SlotLease slot = model.leaseSlot();
         LlamaIterator iterator;
         try {
             iterator = model.startCompletion(parameters);
         } catch (RuntimeException e) {
-            model.releaseSlot();
+            slot.release();
             throw e;
         }
         AtomicReference<LlamaGeneration> self = new AtomicReference<>();
-        LlamaGeneration generation = new LlamaGeneration(model, iterator, promptTokens, () -> {
-            model.releaseSlot();
+        LlamaGeneration generation = new LlamaGeneration(model, iterator, promptTokens, seenEvictions -> {
+            slot.evictAndRetake(seenEvictions);
+            return model.startCompletion(parameters);
+        }, () -> {
+            slot.release();
             model.unregister(self.get());
             running.remove(self.get());
         });

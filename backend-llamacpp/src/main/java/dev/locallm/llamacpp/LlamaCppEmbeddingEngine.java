@@ -23,7 +23,7 @@ final class LlamaCppEmbeddingEngine implements EmbeddingEngine {
     @Override
     public float[] embed(String text) {
         NativeModel model = loaded.model();
-        model.acquireSlot();
+        NativeModel.SlotLease slot = model.leaseSlot();
         try {
             float[] vector = model.embed(text);
             if (dimension > 0 && vector.length != dimension) {
@@ -32,7 +32,7 @@ final class LlamaCppEmbeddingEngine implements EmbeddingEngine {
             }
             return vector;
         } finally {
-            model.releaseSlot();
+            slot.release();
         }
     }
 

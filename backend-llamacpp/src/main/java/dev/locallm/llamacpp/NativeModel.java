@@ -6,10 +6,14 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.GenerationException;
+import dev.locallm.error.ModelBusyException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -26,6 +30,12 @@ import org.slf4j.LoggerFactory;
  *       it can be interrupted.
  *   <li>A task is cancelled only by the thread that receives its tokens: the binding's receive call waits
  *       forever for a task cancelled under it.
+ *   <li>The slots share one KV cache whose cells must be contiguous for each batch of prompt tokens, and an idle
+ *       slot keeps the cells of its cached prompt. Generations running side by side interleave their cells, so a
+ *       batch (a long prompt, even one token per slot) can find no contiguous run although the cache has room;
+ *       llama.cpp b4916 then fails every task in every slot ("Input prompt is too big compared to KV size") and
+ *       defragments only caches of 2048 cells or more. {@link #evictPromptCaches} empties every slot's cells,
+ *       new leases waiting meanwhile, so that the work can be tried again.
  * </ul>
  *
  * <p>Thread-safe. Shared by engines through {@link SharedModels}, which closes it when its last user is gone.
@@ -33,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class NativeModel {
     private static final Logger LOG = LoggerFactory.getLogger(NativeModel.class);
     private static final long CLOSE_WAIT_MILLIS = 30_000;
+    private static final long EVICTION_WAIT_MILLIS = 120_000;
+    private static final AtomicLong EVICTIONS_IN_PROCESS = new AtomicLong();
 
     private final LlamaModel model;
     private final String description;
@@ -41,6 +53,11 @@ final class NativeModel {
     private final Semaphore slots;
     private final ReentrantReadWriteLock nativeLock = new ReentrantReadWriteLock();
     private final Set<LlamaGeneration> active = ConcurrentHashMap.newKeySet();
+    /** Held while the slots' cells are emptied; every new lease passes through it, so none starts meanwhile. */
+    private final Semaphore evictionGate = new Semaphore(1, true);
+    private volatile long evictions;
+    /** The eviction count seen by a dropped generation that asked for an eviction not run yet; -1 when none. */
+    private volatile long evictionRequested = -1;
     private volatile boolean closing;
     private boolean closed;
 
@@ -79,12 +96,31 @@ final class NativeModel {
         return tokens;
     }
 
-    /** Waits for a free slot. */
-    void acquireSlot() {
+    /**
+     * Waits for a free slot; the lease gives it back, once. An eviction a dropped generation asked for runs first
+     * (when it cannot, because generations do not end, the lease goes ahead without it).
+     */
+    SlotLease leaseSlot() {
+        long requested = evictionRequested;
+        if (requested >= 0) {
+            try {
+                evictPromptCaches(requested);
+            } catch (ModelBusyException e) {
+                LOG.debug("The KV cache of {} was not cleared: {}", description, e.getMessage());
+            }
+        }
+        acquireSlot();
+        return new SlotLease();
+    }
+
+    /** Waits for a free slot, after any eviction under way. */
+    private void acquireSlot() {
         if (closing) {
             throw closedError();
         }
         try {
+            evictionGate.acquire();
+            evictionGate.release();
             slots.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -96,8 +132,133 @@ final class NativeModel {
         }
     }
 
-    void releaseSlot() {
-        slots.release();
+    /** A slot held by one generation: given back once, or given back and taken again around an eviction. */
+    final class SlotLease {
+        private boolean held = true;
+
+        /** Gives the slot back; later calls do nothing. */
+        synchronized void release() {
+            if (held) {
+                held = false;
+                slots.release();
+            }
+        }
+
+        /**
+         * Gives the slot back, empties every slot's cached cells unless that was done since {@code seenEvictions},
+         * and waits for a slot again. On failure the slot is not held.
+         */
+        void evictAndRetake(long seenEvictions) {
+            release();
+            evictPromptCaches(seenEvictions);
+            acquireSlot();
+            synchronized (this) {
+                held = true;
+            }
+        }
+    }
+
+    /** How many times the slots' caches were emptied; a failure remembers it to evict once, not once per victim. */
+    long evictions() {
+        return evictions;
+    }
+
+    /** How many evictions every model of this process ran. */
+    static long evictionsInProcess() {
+        return EVICTIONS_IN_PROCESS.get();
+    }
+
+    /** Asks for the slots' cells to be emptied before the next lease, for a dropped generation that cannot wait. */
+    void requestEviction(long seenEvictions) {
+        evictionRequested = seenEvictions;
+    }
+
+    /**
+     * Empties the cells every slot holds, unless it was done since {@code seenEvictions}: closes the gate to new
+     * leases, collects every slot as running generations end (at most {@value #EVICTION_WAIT_MILLIS} ms, else a
+     * {@link ModelBusyException}), then runs one one-token task per slot without the prompt cache, which removes
+     * that slot's cells. Each task lands on a slot of its own: the binding picks the least recently used idle slot
+     * (its prompt-similarity matching is off), and a slot just swept is busy or the most recently used.
+     */
+    void evictPromptCaches(long seenEvictions) {
+        try {
+            evictionGate.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GenerationCancelledException("Interrupted while waiting to clear llama.cpp's KV cache", "");
+        }
+        try {
+            if (evictions != seenEvictions) {
+                return;
+            }
+            takeEverySlot();
+            try {
+                sweep();
+                evictions++;
+                evictionRequested = -1;
+                EVICTIONS_IN_PROCESS.incrementAndGet();
+            } finally {
+                slots.release(parallel);
+            }
+            LOG.info("Cleared the KV cache of {}: a batch found no contiguous room among the cells of cached prompts",
+                    description);
+        } finally {
+            evictionGate.release();
+        }
+    }
+
+    /** Collects every slot, keeping each as it comes; on failure gives back those collected. */
+    private void takeEverySlot() {
+        long deadline = System.currentTimeMillis() + EVICTION_WAIT_MILLIS;
+        int held = 0;
+        try {
+            while (held < parallel) {
+                if (closing) {
+                    throw closedError();
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new ModelBusyException("Generations on " + description + " did not end within "
+                            + EVICTION_WAIT_MILLIS / 1000 + " s, so its KV cache could not be cleared", null);
+                }
+                if (slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    held++;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GenerationCancelledException("Interrupted while waiting to clear llama.cpp's KV cache", "");
+        } finally {
+            if (held < parallel) {
+                slots.release(held);
+            }
+        }
+    }
+
+    /** One one-token task per slot without the prompt cache, each read to its end. */
+    private void sweep() {
+        List<LlamaIterator> sweeps = new ArrayList<>();
+        try {
+            for (int i = 0; i < parallel; i++) {
+                LlamaIterator sweep = call(() -> model.generate(new InferenceParameters(".").setNPredict(1)
+                        .setTemperature(0).setCachePrompt(false)).iterator());
+                if (sweep == null) {
+                    throw closedError();
+                }
+                sweeps.add(sweep);
+            }
+        } catch (RuntimeException e) {
+            throw translate("clearing the KV cache", e);
+        } finally {
+            for (LlamaIterator sweep : sweeps) {
+                try {
+                    while (sweep.hasNext() && call(sweep::next) != null) {
+                        // read to the end: the task ran and released its slot
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("A KV cache clearing task on {} failed: {}", description, e.toString());
+                }
+            }
+        }
     }
 
     /** Submits a completion task; the caller holds a slot. */
@@ -119,6 +280,10 @@ final class NativeModel {
         try {
             vector = call(() -> model.embed(text));
         } catch (RuntimeException e) {
+            if (BindingErrors.isFullCache(e)) {
+                throw new ModelBusyException("llama.cpp found no room in the KV cache of " + description
+                        + " for this text beside the requests running with it; send it again", e);
+            }
             throw translate("computing an embedding", e);
         }
         if (vector == null) {

@@ -5,16 +5,25 @@ import de.kherud.llama.ModelParameters;
 import de.kherud.llama.args.PoolingType;
 import dev.locallm.error.ModelLoadException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads each model file once per process and counts its users. The binding leaks most of a model's native
- * memory and a thread on every close (de.kherud/java-llama.cpp issue 102), so loading the same file again for
+ * Loads each model file once per process and counts its users. The binding leaks native memory and a thread on
+ * every close (de.kherud/java-llama.cpp issue 102; about 29 MB for stories260K), so loading the same file again for
  * every {@code ChatModel} would grow the process without bound; instead, models opened with the same file
- * and load settings share one native model, which is closed when the last of them is. Thread-safe.
+ * and load settings share one native model, which is closed when the last of them is.
+ *
+ * <p>A service that closes a model and opens it again later (swapping models, or opening one per job) can keep
+ * released models loaded for the next open: {@code -Dlocallm.llamacpp.retainedModels=N} keeps the last {@code N}
+ * released native models (least recently released closed first), so cycling among {@code N} models loads each
+ * once. The default, 0, closes a model as soon as its last user does, which frees its memory (less the leak) for
+ * whatever is loaded next. Thread-safe.
  */
 final class SharedModels {
     private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
@@ -32,7 +41,13 @@ final class SharedModels {
         }
     }
 
+    /** The system property naming how many released native models stay loaded for reuse. */
+    static final String RETAINED_PROPERTY = "locallm.llamacpp.retainedModels";
+
     private static final Map<Key, Entry> LOADED = new HashMap<>();
+    /** Released models kept loaded, least recently released first. */
+    private static final Map<Key, Entry> RETAINED = new LinkedHashMap<>();
+    private static long loads;
 
     private SharedModels() {
     }
@@ -41,8 +56,12 @@ final class SharedModels {
     static NativeModel acquire(Key key, String description) {
         synchronized (LOADED) {
             Entry entry = LOADED.get(key);
-            if (entry == null) {
+            if (entry == null && (entry = RETAINED.remove(key)) != null) {
+                LOADED.put(key, entry);
+                LOG.debug("Reusing the retained native model {}", description);
+            } else if (entry == null) {
                 entry = new Entry(load(key, description));
+                loads++;
                 LOADED.put(key, entry);
             } else {
                 LOG.debug("Sharing the loaded native model {}", description);
@@ -52,25 +71,45 @@ final class SharedModels {
         }
     }
 
-    /** Gives a model back; the last user's release closes it. */
+    /** Gives a model back; the last user's release retains it for reuse or closes it. */
     static void release(Key key) {
-        NativeModel toClose = null;
+        List<NativeModel> toClose = new ArrayList<>();
         synchronized (LOADED) {
             Entry entry = LOADED.get(key);
             if (entry != null && --entry.users == 0) {
                 LOADED.remove(key);
-                toClose = entry.model;
+                RETAINED.put(key, entry);
+                int keep = Math.max(0, Integer.getInteger(RETAINED_PROPERTY, 0));
+                for (var it = RETAINED.values().iterator(); RETAINED.size() > keep && it.hasNext(); ) {
+                    toClose.add(it.next().model);
+                    it.remove();
+                }
             }
         }
-        if (toClose != null) {
-            toClose.close();
-        }
+        toClose.forEach(NativeModel::close);
     }
 
-    /** How many distinct native models are loaded now. */
+    /** Closes the released models kept for reuse. */
+    static void closeRetained() {
+        List<NativeModel> toClose;
+        synchronized (LOADED) {
+            toClose = RETAINED.values().stream().map(e -> e.model).toList();
+            RETAINED.clear();
+        }
+        toClose.forEach(NativeModel::close);
+    }
+
+    /** How many distinct native models are in use now (retained ones not counted). */
     static int loadedCount() {
         synchronized (LOADED) {
             return LOADED.size();
+        }
+    }
+
+    /** How many native models this process has loaded so far. */
+    static long loads() {
+        synchronized (LOADED) {
+            return loads;
         }
     }
 

@@ -9,8 +9,8 @@ import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
-import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelLoadException;
@@ -21,6 +21,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -85,6 +89,31 @@ class LlamaCppBackendTest {
     }
 
     @Test
+    void aModelClosedAndOpenedAgainIsLoadedAgainUnlessRetained() {
+        String uri = "gguf:" + stories() + "?threads=1&ctx=96";
+        long before = SharedModels.loads();
+        for (int i = 0; i < 2; i++) {
+            try (ChatModel model = LocalLm.chatModel(uri)) {
+                assertThat(model.chat(greedy("Hi", 2)).usage().completionTokens()).isPositive();
+            }
+        }
+        assertThat(SharedModels.loads() - before).as("loads without retention").isEqualTo(2);
+        System.setProperty(SharedModels.RETAINED_PROPERTY, "1");
+        try {
+            long retainedBefore = SharedModels.loads();
+            for (int i = 0; i < 5; i++) {
+                try (ChatModel model = LocalLm.chatModel(uri)) {
+                    assertThat(model.chat(greedy("Hi", 2)).usage().completionTokens()).isPositive();
+                }
+            }
+            assertThat(SharedModels.loads() - retainedBefore).as("loads with one model retained").isEqualTo(1);
+        } finally {
+            System.clearProperty(SharedModels.RETAINED_PROPERTY);
+            SharedModels.closeRetained();
+        }
+    }
+
+    @Test
     void closingWhileManyGenerationsRunNeverCrashes() throws Exception {
         for (int round = 0; round < 10; round++) {
             // given: busy and idle streams and a blocking call on a model of their own
@@ -117,6 +146,38 @@ class LlamaCppBackendTest {
                         assertThat(c.response().orElseThrow().finishReason()).isEqualTo(FinishReason.CANCELLED));
             }
             blocking.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aLongPromptAfterInterleavedGenerationsFindsRoomInTheKvCache() throws Exception {
+        try (ChatModel model = LocalLm.chatModel("gguf:" + stories() + "?threads=1&parallel=2&ctx=512")) {
+            // given: two generations side by side, whose cells interleave in the shared KV cache and stay there
+            ExecutorService two = Executors.newFixedThreadPool(2);
+            try {
+                CountDownLatch ready = new CountDownLatch(2);
+                List<Future<ChatResponse>> side = new ArrayList<>();
+                for (String word : List.of("Once", "Lily")) {
+                    side.add(two.submit(() -> {
+                        ready.countDown();
+                        ready.await();
+                        return model.chat(ChatRequest.builder().user(word)
+                                .options(o -> o.temperature(1).seed(5).maxTokens(400)).build());
+                    }));
+                }
+                for (Future<ChatResponse> f : side) {
+                    assertThat(f.get(60, TimeUnit.SECONDS).usage().completionTokens()).isEqualTo(400);
+                }
+            } finally {
+                two.shutdown();
+            }
+            long evictions = NativeModel.evictionsInProcess();
+            // when: a prompt that fits its slot but no contiguous run of free cells
+            ChatResponse response = model.chat(greedy("The cat sat on the mat and looked at the dog. ".repeat(22), 8));
+            // then: the slots' cells were cleared and the prompt submitted again
+            assertThat(NativeModel.evictionsInProcess()).as("evictions").isEqualTo(evictions + 1);
+            assertThat(response.usage().promptTokens()).isBetween(300, 511);
+            assertThat(response.usage().completionTokens()).isEqualTo(8);
         }
     }
 

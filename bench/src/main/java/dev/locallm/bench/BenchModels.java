@@ -12,14 +12,19 @@ final class BenchModels {
 
     /** {@code stories260K.gguf} from {@code LOCALLM_TEST_MODELS} or {@code ../shared/models}. */
     static Path stories() {
+        return shared("stories260K.gguf");
+    }
+
+    /** A file of the shared models, from {@code LOCALLM_TEST_MODELS} or {@code ../shared/models}. */
+    static Path shared(String name) {
         String env = System.getenv("LOCALLM_TEST_MODELS");
         Path dir = env != null && !env.isBlank() ? Path.of(env) : Path.of("..", "shared", "models");
-        Path p = dir.resolve("stories260K.gguf");
+        Path p = dir.resolve(name);
         if (!Files.isRegularFile(p)) {
-            p = Path.of("..", "..", "shared", "models", "stories260K.gguf");
+            p = Path.of("..", "..", "shared", "models", name);
         }
         if (!Files.isRegularFile(p)) {
-            throw new IllegalStateException("stories260K.gguf not found; set LOCALLM_TEST_MODELS");
+            throw new IllegalStateException(name + " not found; set LOCALLM_TEST_MODELS");
         }
         return p.toAbsolutePath().normalize();
     }
