@@ -3,6 +3,7 @@ package dev.locallm.llamacpp;
 import de.kherud.llama.args.PoolingType;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.llamacpp.gguf.GgufFile;
+import dev.locallm.llamacpp.gguf.GgufText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
         SharedModels.Key key = new SharedModels.Key(canonical(path), gguf.fileSize(), modified(path),
                 options.threads(), options.batchThreads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings,
                 pooling(gguf));
-        String description = "'" + gguf.name() + "' (" + path.getFileName() + ", " + gguf.architecture() + ", "
+        String description = GgufText.quoted(gguf.name()) + " (" + path.getFileName() + ", "
+                + GgufText.quoted(gguf.architecture()) + ", "
                 + gguf.quantization() + ")";
         return new LoadedGguf(gguf, options, key, SharedModels.acquire(key, description), context);
     }

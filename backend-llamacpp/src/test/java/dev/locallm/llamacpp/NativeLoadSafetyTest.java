@@ -39,7 +39,7 @@ class NativeLoadSafetyTest {
                 new Case("tensor shapes disagree with hyperparameters", "ModelLoadException",
                         g -> g.set("llama.embedding_length", 32L)),
                 new Case("unknown architecture", "ModelLoadException", g -> g.set("general.architecture", "martian")),
-                new Case("zero attention heads", "head_count = 0", g -> g.set("llama.attention.head_count", 0L)),
+                new Case("zero attention heads", "head_count at offset 377 = 0", g -> g.set("llama.attention.head_count", 0L)),
                 new Case("kv heads do not divide heads", "not a multiple of head_count_kv",
                         g -> g.set("llama.attention.head_count_kv", 3L)),
                 new Case("bos token outside the vocabulary", "outside the vocabulary",
@@ -47,6 +47,13 @@ class NativeLoadSafetyTest {
                 new Case("absurd layer count", "block_count", g -> g.set("llama.block_count", 1_000_000L)),
                 new Case("zero context length", "context_length", g -> g.set("llama.context_length", 0L)),
                 new Case("no vocabulary", "tokenizer.ggml.tokens", g -> g.remove("tokenizer.ggml.tokens")),
+                new Case("a negative norm epsilon", "layer_norm_rms_epsilon at offset",
+                        g -> g.set("llama.attention.layer_norm_rms_epsilon", -1e-5)),
+                new Case("a NaN rope base", "rope.freq_base at offset",
+                        g -> g.set("llama.rope.freq_base", Double.NaN)),
+                new Case("a token twice in the vocabulary", "holds 't5' twice, as tokens 5 and 359",
+                        g -> g.tokens(java.util.stream.IntStream.range(0, 360)
+                                .mapToObj(i -> "t" + (i == 359 ? 5 : i)).toList())),
                 new Case("no architecture", "general.architecture", g -> g.remove("general.architecture")))
                 .map(Arguments::of);
     }

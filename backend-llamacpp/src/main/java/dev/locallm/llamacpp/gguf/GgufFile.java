@@ -52,10 +52,11 @@ public final class GgufFile {
     private final long dataOffset;
     private final Map<String, Object> metadata;
     private final Map<String, GgufValueType> types;
+    private final Map<String, Long> offsets;
     private final List<GgufTensor> tensors;
 
     GgufFile(Path path, int version, long fileSize, int alignment, long dataOffset, Map<String, Object> metadata,
-             Map<String, GgufValueType> types, List<GgufTensor> tensors) {
+             Map<String, GgufValueType> types, Map<String, Long> offsets, List<GgufTensor> tensors) {
         this.path = path;
         this.version = version;
         this.fileSize = fileSize;
@@ -63,6 +64,7 @@ public final class GgufFile {
         this.dataOffset = dataOffset;
         this.metadata = metadata;
         this.types = types;
+        this.offsets = offsets;
         this.tensors = tensors;
     }
 
@@ -131,6 +133,12 @@ public final class GgufFile {
     /** An integer metadata value (any integer type); empty when absent or of another type. */
     public OptionalLong integer(String key) {
         return metadata.get(key) instanceof Long l ? OptionalLong.of(l) : OptionalLong.empty();
+    }
+
+    /** The byte offset in the file where the value of metadata {@code key} starts; empty when there is no such key. */
+    public OptionalLong valueOffset(String key) {
+        Long offset = offsets.get(key);
+        return offset == null ? OptionalLong.empty() : OptionalLong.of(offset);
     }
 
     /** A boolean metadata value; empty when absent or of another type. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,14 +81,16 @@ final class GgufReader {
         }
         Map<String, Object> metadata = new LinkedHashMap<>();
         Map<String, GgufValueType> types = new LinkedHashMap<>();
+        Map<String, Long> offsets = new HashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long keyAt = pos;
             String key = string("metadata[" + i + "].key");
             if (metadata.containsKey(key)) {
-                throw error("metadata[" + i + "].key", keyAt, "duplicate metadata key '" + key + "'");
+                throw error("metadata[" + i + "].key", keyAt, "duplicate metadata key " + GgufText.quoted(key));
             }
-            String field = "metadata '" + key + "'";
+            String field = "metadata " + GgufText.quoted(key);
             GgufValueType type = valueType(field + " type");
+            offsets.put(key, pos);
             metadata.put(key, value(type, field, 0));
             types.put(key, type);
         }
@@ -103,7 +106,7 @@ final class GgufReader {
                     + " bytes)");
         }
         for (GgufTensor t : tensors) {
-            String field = "tensor '" + t.name() + "'";
+            String field = "tensor " + GgufText.quoted(t.name());
             if (t.offset() % alignment != 0) {
                 throw error(field + " offset", dataOffset + t.offset(), "offset " + t.offset()
                         + " is not a multiple of the alignment " + alignment);
@@ -115,7 +118,7 @@ final class GgufReader {
             }
         }
         return new GgufFile(path, (int) version, size, alignment, dataOffset, Collections.unmodifiableMap(metadata),
-                Collections.unmodifiableMap(types), List.copyOf(tensors));
+                Collections.unmodifiableMap(types), Map.copyOf(offsets), List.copyOf(tensors));
     }
 
     private int alignment(Map<String, Object> metadata, Map<String, GgufValueType> types) {
@@ -135,9 +138,9 @@ final class GgufReader {
         long at = pos;
         String name = string("tensor[" + i + "].name");
         if (!names.add(name)) {
-            throw error("tensor[" + i + "].name", at, "duplicate tensor name '" + name + "'");
+            throw error("tensor[" + i + "].name", at, "duplicate tensor name " + GgufText.quoted(name));
         }
-        String field = "tensor '" + name + "'";
+        String field = "tensor " + GgufText.quoted(name);
         long dimsAt = pos;
         long nDims = u32(field + " n_dims");
         if (nDims < 1 || nDims > MAX_DIMS) {

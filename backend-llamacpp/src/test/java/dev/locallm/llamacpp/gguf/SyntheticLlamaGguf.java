@@ -32,6 +32,7 @@ public final class SyntheticLlamaGguf {
     private final Map<String, Object> overrides = new LinkedHashMap<>();
     private final List<String> removed = new ArrayList<>();
     private final List<String> droppedTensors = new ArrayList<>();
+    private List<String> tokens;
 
     public SyntheticLlamaGguf shape(int embedding, int layers, int heads, int kvHeads, int feedForward, int vocabulary) {
         this.embedding = embedding;
@@ -68,6 +69,12 @@ public final class SyntheticLlamaGguf {
     /** Replaces a metadata value (a Long is written as uint32, a Double as float32). */
     public SyntheticLlamaGguf set(String key, Object value) {
         overrides.put(key, value);
+        return this;
+    }
+
+    /** Replaces the vocabulary's token texts (scores and types stay as many as {@code tokens}). */
+    public SyntheticLlamaGguf tokens(List<String> tokens) {
+        this.tokens = List.copyOf(tokens);
         return this;
     }
 
@@ -127,7 +134,7 @@ public final class SyntheticLlamaGguf {
             }
         }
         if (!removed.contains("tokenizer.ggml.tokens")) {
-            List<String> tokens = vocabulary();
+            List<String> tokens = this.tokens != null ? this.tokens : vocabulary();
             List<Double> scores = new ArrayList<>();
             List<Long> types = new ArrayList<>();
             for (int i = 0; i < tokens.size(); i++) {
