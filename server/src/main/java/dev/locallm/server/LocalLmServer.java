@@ -63,6 +63,7 @@ public final class LocalLmServer implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(b.maxThreads, 4);
         threads.setName("locallm-http");
         this.jetty = new Server(threads);
+        jetty.setErrorHandler(new ProtocolErrorHandler());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         this.connector = new ServerConnector(jetty, new HttpConnectionFactory(http));

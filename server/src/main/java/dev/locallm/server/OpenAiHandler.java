@@ -8,6 +8,7 @@ import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.LocalLmException;
+import dev.locallm.error.ModelBusyException;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.error.UnsupportedSchemaException;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -50,6 +52,8 @@ import tools.jackson.databind.node.ObjectNode;
 final class OpenAiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiHandler.class);
     private static final String BODY_READ = OpenAiHandler.class.getName() + ".bodyRead";
+    private static final String MODEL_PREFIX = "/v1/models/";
+    private static final int BUSY_RETRIES = 2;
 
     private final LocalLmServer server;
     private final byte[] apiKey;
@@ -81,8 +85,8 @@ final class OpenAiHandler extends Handler.Abstract {
         int[] status = {200};
         try {
             cors(request, response);
-            if (method.equals("OPTIONS")) {
-                status[0] = corsOrigins.isEmpty() ? 405 : 204;
+            if (method.equals("OPTIONS") && !corsOrigins.isEmpty()) {
+                status[0] = 204;
                 response.setStatus(status[0]);
                 callback.succeeded();
                 return true;
@@ -90,18 +94,24 @@ final class OpenAiHandler extends Handler.Abstract {
             switch (path) {
                 case "/health" -> {
                     requireMethod(method, "GET");
+                    dropUnreadBody(request, response);
                     status[0] = server.isReady() && !shuttingDown ? 200 : 503;
+                    if (status[0] == 503) {
+                        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+                    }
                     writeJson(response, callback, status[0], Map.of("status", status[0] == 200 ? "ok" : "loading"));
                 }
                 case "/metrics" -> {
                     requireMethod(method, "GET");
                     authorize(request);
+                    dropUnreadBody(request, response);
                     writeText(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",
                             server.metrics().scrape());
                 }
                 case "/v1/models" -> {
                     requireMethod(method, "GET");
                     authorize(request);
+                    dropUnreadBody(request, response);
                     writeJson(response, callback, 200, models());
                 }
                 case "/v1/chat/completions" -> {
@@ -125,8 +135,16 @@ final class OpenAiHandler extends Handler.Abstract {
                     authorize(request);
                     writeJson(response, callback, 200, embeddings(Embeddings.readRequest(parse(readBody(request)))));
                 }
-                default -> throw new ApiError(404, "invalid_request_error", "Unknown URL " + method + " " + path,
-                        null, "unknown_url");
+                default -> {
+                    if (!path.startsWith(MODEL_PREFIX) || path.length() == MODEL_PREFIX.length()) {
+                        throw new ApiError(404, "invalid_request_error", "Unknown URL " + method + " " + path, null,
+                                "unknown_url");
+                    }
+                    requireMethod(method, "GET");
+                    authorize(request);
+                    dropUnreadBody(request, response);
+                    writeJson(response, callback, 200, model(path.substring(MODEL_PREFIX.length())));
+                }
             }
         } catch (ApiError e) {
             status[0] = e.status;
@@ -141,11 +159,37 @@ final class OpenAiHandler extends Handler.Abstract {
         return true;
     }
 
+    /**
+     * The response of a request answered in one piece. A generation the model dropped because of the requests
+     * beside it ({@link ModelBusyException}) is run again, up to {@value #BUSY_RETRIES} times: the client has seen
+     * nothing of it yet.
+     */
+    private ChatResponse completed(ChatStream first, Supplier<ChatStream> again, Request request) {
+        try {
+            return first.response();
+        } catch (ModelBusyException busy) {
+            for (int retry = 1; ; retry++) {
+                if (shuttingDown) {
+                    throw busy;
+                }
+                LOG.debug("Running a dropped generation again ({}): {}", retry, busy.getMessage());
+                try (ChatStream stream = again.get()) {
+                    request.addFailureListener(failure -> stream.close());
+                    return stream.response();
+                } catch (ModelBusyException e) {
+                    if (retry == BUSY_RETRIES) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
     private static String endpointName(String path) {
         return switch (path) {
             case "/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings" ->
                     path;
-            default -> "other";
+            default -> path.startsWith(MODEL_PREFIX) ? "/v1/models/{model}" : "other";
         };
     }
 
@@ -224,6 +268,17 @@ final class OpenAiHandler extends Handler.Abstract {
 
     // ---- endpoints
 
+    /** OpenAI's retrieve-model answer: the entry of {@code /v1/models} with this id. */
+    private JsonNode model(String id) {
+        for (JsonNode m : models().get("data")) {
+            if (m.get("id").asString().equals(id)) {
+                return m;
+            }
+        }
+        throw new ApiError(404, "invalid_request_error", "The model '" + id + "' does not exist", "model",
+                "model_not_found");
+    }
+
     private ObjectNode models() {
         ObjectNode root = JsonMapper.shared().createObjectNode();
         root.put("object", "list");
@@ -269,7 +324,6 @@ final class OpenAiHandler extends Handler.Abstract {
                 + queueSize;
         if (shuttingDown || admitted.incrementAndGet() > capacity) {
             admitted.decrementAndGet();
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             throw new ApiError(503, "server_error", shuttingDown ? "The server is shutting down"
                     : "The server is busy: all generation slots and the queue are full; retry later", null, "overloaded");
         }
@@ -284,7 +338,7 @@ final class OpenAiHandler extends Handler.Abstract {
             request.addFailureListener(failure -> stream.close());
             try (stream) {
                 if (!streaming) {
-                    ChatResponse r = stream.response();
+                    ChatResponse r = completed(stream, () -> start.apply(model), request);
                     metrics.generated(r);
                     writeJson(response, callback, 200, wire.response(r));
                 } else {
@@ -397,6 +451,10 @@ final class OpenAiHandler extends Handler.Abstract {
         if (e instanceof IllegalStateException) {
             return new ApiError(503, "server_error", "The model is not available: " + e.getMessage(), null, null);
         }
+        if (e instanceof ModelBusyException) {
+            LOG.warn("{}", e.getMessage());
+            return new ApiError(503, "server_error", e.getMessage(), null, "overloaded");
+        }
         if (e instanceof GenerationCancelledException) {
             return new ApiError(503, "server_error", e.getMessage(), null, "cancelled");
         }
@@ -405,27 +463,38 @@ final class OpenAiHandler extends Handler.Abstract {
                 : "Internal error: " + e.getClass().getSimpleName(), null, null);
     }
 
-    /**
-     * Answers with the error. A request body that was not read to its end is read and dropped first, up to
-     * {@link #discardLimit()}: Jetty closes a connection it finds unread bytes on, and closing a socket with
-     * unread bytes sends a reset, which can destroy the answer before the client has read it. Past that limit the
-     * answer says {@code Connection: close}, so that a client at least does not send its next request on it.
-     */
+    /** Answers with the error, after {@link #dropUnreadBody}. */
     private void writeError(Request request, Response response, Callback callback, ApiError e) {
         if (response.isCommitted()) {
             callback.failed(e);
             return;
         }
-        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-        if (hasBody && request.getAttribute(BODY_READ) == null && !discardBody(request)) {
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        dropUnreadBody(request, response);
+        if (e.status == 503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         }
         writeJson(response, callback, e.status, ErrorBodies.write(e.body));
     }
 
-    /** The most of an unread request body an error answer reads and drops: the body limit, or 1 MB if more. */
+    /**
+     * Reads and drops a request body nobody read (an error answered before reading it, a body sent to a GET), up to
+     * {@link #discardLimit()}: Jetty closes a connection it finds unread bytes on, and closing a socket with unread
+     * bytes sends a reset, which can destroy the answer before the client has read it. Past that limit the answer
+     * says {@code Connection: close}, so that a client at least does not send its next request on it.
+     */
+    private void dropUnreadBody(Request request, Response response) {
+        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        if (hasBody && request.getAttribute(BODY_READ) == null && !discardBody(request)) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+    }
+
+    /**
+     * The most of an unread request body that is read and dropped: four times the body limit, at least 16 MB, so
+     * that a client sending a body somewhat over the limit reads the 413 rather than a reset.
+     */
     private long discardLimit() {
-        return Math.max(maxBodyBytes, 1024 * 1024);
+        return Math.max(4 * maxBodyBytes, 16L * 1024 * 1024);
     }
 
     /**

@@ -175,6 +175,16 @@ class MalformedRequestTest {
         byte[] huge = RawHttp.chat("").replace("\"Hi\"", "\"" + "x".repeat(300 * 1024) + "\"")
                 .getBytes(StandardCharsets.UTF_8);
         c.add(new Case("body over the limit", "POST", CHAT, jsonAuth(), huge, 413, "code=request_too_large"));
+        byte[] twelveTimes = RawHttp.chat("").replace("\"Hi\"", "\"" + "x".repeat(3 * 1024 * 1024) + "\"")
+                .getBytes(StandardCharsets.UTF_8);
+        c.add(new Case("body twelve times the limit", "POST", CHAT, jsonAuth(), twelveTimes, 413,
+                "code=request_too_large"));
+        c.add(new Case("URI too long for Jetty", "GET", "/v1/" + "x".repeat(9000), jsonAuth(), null, 414, ""));
+        c.add(new Case("headers too large for Jetty", "GET", "/v1/models", Map.of("Authorization", "Bearer "
+                + "k".repeat(10_000)), null, 431, ""));
+        c.add(new Case("ambiguous path", "POST", "/v1//chat/completions", jsonAuth(),
+                RawHttp.chat("").getBytes(StandardCharsets.UTF_8), 400, ""));
+        c.add(new Case("OPTIONS without CORS", "OPTIONS", CHAT, jsonAuth(), null, 405, "code=method_not_allowed"));
         Map<String, String> chunked = new LinkedHashMap<>(jsonAuth());
         c.add(new Case("text/plain content type", "POST", CHAT, Map.of("Content-Type", "text/plain",
                 "Authorization", "Bearer " + ServingFixture.KEY), RawHttp.chat("").getBytes(StandardCharsets.UTF_8),
