@@ -45,10 +45,10 @@ final class Arithmetic {
 
     private static Object times(TemplateRuntime rt, Object a, Object b) {
         if (a instanceof String s && b instanceof Long n) {
-            return repeat(rt, s, n);
+            return rt.repeat(s, n);
         }
         if (b instanceof String s && a instanceof Long n) {
-            return repeat(rt, s, n);
+            return rt.repeat(s, n);
         }
         if (Values.isNumber(a) && Values.isNumber(b)) {
             if (a instanceof Double || b instanceof Double) {
@@ -57,16 +57,6 @@ final class Arithmetic {
             return Values.toLong(a) * Values.toLong(b);
         }
         throw unsupported("*", a, b);
-    }
-
-    private static String repeat(TemplateRuntime rt, String s, long n) {
-        if (n <= 0 || s.isEmpty()) {
-            return "";
-        }
-        if (n * s.length() > rt.limits().maxOutputChars()) {
-            throw new TemplateException("rendering produced more than " + rt.limits().maxOutputChars() + " characters");
-        }
-        return s.repeat((int) n);
     }
 
     private static Object numeric(String op, Object a, Object b) {

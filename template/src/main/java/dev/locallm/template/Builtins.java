@@ -509,8 +509,8 @@ final class Builtins {
             case "tojson" -> {
                 Object indent = kwOrArg(kw, "indent", args, 0);
                 Object separators = kw.get("separators");
-                return rt.checkSize(JsonText.write(v, indent == null || indent == Undefined.INSTANCE ? -1
-                                : (int) Values.toLong(indent),
+                return rt.checkSize(JsonText.write(v, indent == null || indent == Undefined.INSTANCE ? null
+                                : rt.repeat(" ", Values.toLong(indent)), rt.limits().maxOutputChars(),
                         separators instanceof List<?> l ? List.of(Values.str(l.get(0)), Values.str(l.get(1))) : null,
                         Values.truthy(kw.get("sort_keys")), Values.truthy(kw.get("ensure_ascii"))));
             }
@@ -673,7 +673,7 @@ final class Builtins {
             }
             case "indent" -> {
                 Object width = kwOrArg(kw, "width", args, 0);
-                String pad = width instanceof String s ? s : " ".repeat((int) (width == null ? 4 : Values.toLong(width)));
+                String pad = width instanceof String s ? s : rt.repeat(" ", width == null ? 4 : Values.toLong(width));
                 boolean first = Values.truthy(kwOrArg(kw, "first", args, 1));
                 boolean blank = Values.truthy(kwOrArg(kw, "blank", args, 2));
                 String[] lines = Values.str(v).split("\n", -1);
@@ -684,6 +684,7 @@ final class Builtins {
                     }
                     boolean indentLine = (i > 0 || first) && (blank || !lines[i].isBlank());
                     sb.append(indentLine ? pad : "").append(lines[i]);
+                    rt.checkSize(sb);
                 }
                 return rt.checkSize(sb.toString());
             }

@@ -15,10 +15,13 @@ final class JsonText {
     private final String keySeparator;
     private final boolean sortKeys;
     private final boolean ensureAscii;
+    private final int maxChars;
     private final StringBuilder out = new StringBuilder();
 
-    private JsonText(String indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
+    private JsonText(String indent, int maxChars, String itemSeparator, String keySeparator, boolean sortKeys,
+                     boolean ensureAscii) {
         this.indent = indent;
+        this.maxChars = maxChars;
         this.itemSeparator = itemSeparator;
         this.keySeparator = keySeparator;
         this.sortKeys = sortKeys;
@@ -26,13 +29,15 @@ final class JsonText {
     }
 
     /**
-     * @param indent      spaces per level, or negative for a single line
+     * @param indent      the indentation of one level, or {@code null} for a single line
+     * @param maxChars    the most characters written before the template fails
      * @param separators  item and key separators, or {@code null} for Python's defaults
      */
-    static String write(Object value, int indent, List<String> separators, boolean sortKeys, boolean ensureAscii) {
-        String item = separators != null ? separators.get(0) : indent >= 0 ? "," : ", ";
+    static String write(Object value, String indent, int maxChars, List<String> separators, boolean sortKeys,
+                        boolean ensureAscii) {
+        String item = separators != null ? separators.get(0) : indent != null ? "," : ", ";
         String key = separators != null ? separators.get(1) : ": ";
-        JsonText w = new JsonText(indent >= 0 ? " ".repeat(indent) : null, item, key, sortKeys, ensureAscii);
+        JsonText w = new JsonText(indent, maxChars, item, key, sortKeys, ensureAscii);
         w.value(value, 0);
         return w.out.toString();
     }
@@ -40,6 +45,9 @@ final class JsonText {
     private void value(Object v, int depth) {
         if (depth > 200) {
             throw new TemplateException("tojson: value nested too deeply");
+        }
+        if (out.length() > maxChars) {
+            throw new TemplateException("tojson: the output is over the limit of " + maxChars + " characters");
         }
         if (v == null || v == Undefined.INSTANCE) {
             out.append("null");
@@ -100,6 +108,9 @@ final class JsonText {
             out.append('\n');
             for (int i = 0; i < depth; i++) {
                 out.append(indent);
+                if (out.length() > maxChars) {
+                    throw new TemplateException("tojson: the output is over the limit of " + maxChars + " characters");
+                }
             }
         }
     }

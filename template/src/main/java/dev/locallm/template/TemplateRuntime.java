@@ -95,8 +95,19 @@ final class TemplateRuntime {
         }
     }
 
+    /** {@code s} repeated {@code n} times, refused past the output limit before anything is allocated. */
+    String repeat(String s, long n) {
+        if (n <= 0 || s.isEmpty()) {
+            return "";
+        }
+        if (n > limits.maxOutputChars() / s.length()) {
+            throw new TemplateException("rendering produced more than " + limits.maxOutputChars() + " characters");
+        }
+        return s.repeat((int) n);
+    }
+
     /** Checks that a string the template builds stays within the output limit. */
-    String checkSize(String s) {
+    <T extends CharSequence> T checkSize(T s) {
         if (s.length() > limits.maxOutputChars()) {
             throw new TemplateException("rendering produced more than " + limits.maxOutputChars() + " characters");
         }

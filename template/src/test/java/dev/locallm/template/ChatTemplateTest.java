@@ -75,6 +75,12 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> ChatTemplate.compile("{{ 'x' * 100000000 }}", limits).render(Map.of()))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("characters");
+        for (String amplifier : List.of("{{ messages | tojson(indent=100000000) }}", "{{ 'a\nb' | indent(9999999) }}",
+                "{% set l = [] %}{% for i in range(30) %}{% set _ = l.append(l) %}{% endfor %}{{ l | tojson }}")) {
+            assertThatThrownBy(() -> ChatTemplate.compile(amplifier, limits).render(Map.of("messages", List.of(
+                    Map.of("role", "user", "content", "hi"), Map.of("role", "user", "content", "ho")))))
+                    .as(amplifier).isInstanceOf(InvalidRequestException.class);
+        }
     }
 
     @Test
