@@ -200,8 +200,8 @@ final class NativeModel {
             } finally {
                 slots.release(parallel);
             }
-            LOG.info("Cleared the KV cache of {}: a batch found no contiguous room among the cells of cached prompts",
-                    description);
+            LOG.warn("Cleared the KV cache of {}: a batch found no contiguous room among the cells the slots hold "
+                    + "(a larger context makes this rarer)", description);
         } finally {
             evictionGate.release();
         }

@@ -136,8 +136,10 @@ final class SharedModels {
             model = new LlamaModel(parameters);
         } catch (RuntimeException e) {
             if (BindingErrors.isNative(e)) {
-                throw new ModelLoadException("llama.cpp could not load " + description + ": " + e.getMessage()
-                        + " (is the architecture supported by llama.cpp b4916, and the file complete?)", e);
+                throw new ModelLoadException("llama.cpp refused to load " + description + ": " + e.getMessage()
+                        + ". The binding does not pass on llama.cpp's reason; the file passed LocaLLM's checks, so it "
+                        + "is likely an architecture llama.cpp b4916 does not support, a missing tensor or key, or "
+                        + "hyperparameters the tensor shapes disagree with", e);
             }
             throw e;
         } finally {

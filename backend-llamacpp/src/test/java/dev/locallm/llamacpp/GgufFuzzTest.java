@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Mutants of the shared GGUF models ({@link GgufMutants}) read as {@code locallm info} reads them, then loaded
  * natively with one token generated, in child JVMs ({@link GgufFuzzProbe}): none crashes the JVM or leaves an
  * hs_err file, and each is either accepted or refused with a typed exception whose message is one line of
- * reasonable length, naming the field at fault. The build runs a few mutants of each model; the long run takes
+ * reasonable length without control characters; a file the reader refuses is named with the field and its byte
+ * offset. The build runs a few mutants of each model; the long run takes
  * {@code -Dlocallm.fuzz.mutants=2000}, {@code -Dlocallm.fuzz.seed} changes them.
  */
 class GgufFuzzTest {
@@ -105,6 +106,9 @@ class GgufFuzzTest {
             if (m.group(4) != null) {
                 String problem = messageProblem(m.group(4), Integer.parseInt(m.group(5)),
                         Integer.parseInt(m.group(6)), m.group(7));
+                if (problem == null && step.equals("info") && !m.group(7).matches(".* at offset \\d+: .*")) {
+                    problem = "a malformed file refused without the field and offset: " + m.group(7);
+                }
                 if (problem != null) {
                     failures.add(model.getFileName() + " mutant " + index + " " + step + " ("
                             + mutantDescription(model, seed, index) + "): " + problem);
