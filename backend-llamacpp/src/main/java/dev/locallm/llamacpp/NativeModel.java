@@ -6,6 +6,7 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.GenerationException;
+import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelBusyException;
 import java.util.ArrayList;
 import java.util.List;
@@ -283,6 +284,10 @@ final class NativeModel {
             if (BindingErrors.isFullCache(e)) {
                 throw new ModelBusyException("llama.cpp found no room in the KV cache of " + description
                         + " for this text beside the requests running with it; send it again", e);
+            }
+            if (BindingErrors.isNative(e) && e.getMessage() != null && e.getMessage().startsWith("input is ")) {
+                throw new InvalidRequestException("llama.cpp refused the text for " + description + ": "
+                        + e.getMessage(), "input");
             }
             throw translate("computing an embedding", e);
         }

@@ -113,6 +113,11 @@ final class SharedModels {
         }
     }
 
+    /** The physical batch (llama.cpp's {@code n_ubatch}) a model is loaded with for a logical batch of this size. */
+    static int ubatchSize(int batchSize) {
+        return Math.min(batchSize, 512);
+    }
+
     private static NativeModel load(Key key, String description) {
         NativeLibrary.ensureLoaded();
         ModelParameters parameters = new ModelParameters()
@@ -121,7 +126,7 @@ final class SharedModels {
                 .setThreadsBatch(key.batchThreads())
                 .setCtxSize(key.contextPerSlot() * key.parallel())
                 .setBatchSize(key.batchSize())
-                .setUbatchSize(Math.min(key.batchSize(), 512))
+                .setUbatchSize(ubatchSize(key.batchSize()))
                 .setParallel(key.parallel())
                 .disableLog();
         if (key.gpuLayers() > 0) {

@@ -227,6 +227,8 @@ class MalformedRequestTest {
                 "code=model_not_found"));
         c.add(new Case("GET completions", "GET", "/v1/completions", jsonAuth(), null, 405, "code=method_not_allowed"));
         c.add(embed("embeddings input missing", "{\"model\":\"stories-embed\"}", "param=input"));
+        c.add(embed("embeddings input longer than the model embeds at once", "{\"model\":\"stories-embed\",\"input\":"
+                + "[\"a\",\"" + "Once upon a time ".repeat(300) + "\"]}", "param=input"));
         for (String input : List.of("1", "[]", "\"\"", "[\"a\",\"\"]", "[1,2,3]", "[[1,2]]", "{}", "null",
                 "[\"a\",null]")) {
             c.add(embed("embeddings input=" + input, "{\"model\":\"stories-embed\",\"input\":" + input + "}",
