@@ -14,8 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Answers what Jetty refuses before a request reaches {@link OpenAiHandler} (a URI or headers too long, an
  * ambiguous path, a malformed request line) with an OpenAI error body instead of Jetty's HTML page, so that every
- * client sees one error format. A 5xx says only its reason phrase, never an exception's text. Stateless and
- * thread-safe.
+ * client sees one error format. A 5xx says only its reason phrase, never an exception's text. The answer says
+ * {@code Connection: close}: Jetty closes a connection it could not parse a request on, and a client that reused
+ * it would send its next request into a closed socket. Stateless and thread-safe.
  */
 final class ProtocolErrorHandler extends ErrorHandler {
     @Override
@@ -27,6 +28,7 @@ final class ProtocolErrorHandler extends ErrorHandler {
                 ? reason + ": " + s : reason;
         String type = status >= 500 ? "server_error" : "invalid_request_error";
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         if (status == 503) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         }
