@@ -221,11 +221,15 @@ public final class SoakRun {
         }
     }
 
-    /** Sends a request over a raw socket and closes it after {@code events} SSE events (0: right after sending). */
+    /**
+     * Sends a request over a raw socket and closes it after {@code events} SSE events (0: right after sending), or
+     * as soon as the status is not 200: a refused request is answered in one piece on a connection kept open.
+     */
     private void abandon(String kind, String body, int events) throws IOException {
         long t0 = System.nanoTime();
         URI uri = URI.create(root);
         try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             OutputStream o = socket.getOutputStream();
             o.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -237,8 +241,11 @@ public final class SoakRun {
                 StringBuilder seen = new StringBuilder();
                 for (int c; (c = in.read()) >= 0 && count(seen, "data: ") < events; ) {
                     seen.append((char) c);
+                    if (seen.length() == 12 && !seen.substring(9, 12).equals("200")) {
+                        break;
+                    }
                 }
-                String head = seen.length() > 12 ? seen.substring(9, 12) : "0";
+                String head = seen.length() >= 12 ? seen.substring(9, 12) : "0";
                 record(kind, head.matches("\\d{3}") ? head : "none", t0);
             } else {
                 Thread.sleep(50);
