@@ -3,7 +3,6 @@ package dev.locallm.llamacpp;
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
-import de.kherud.llama.LlamaOutput;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.GenerationException;
 import dev.locallm.error.InvalidRequestException;
@@ -235,13 +234,25 @@ final class NativeModel {
         }
     }
 
+    /** Submits a greedy one-token task without the prompt cache; {@code null} when the model is closed. */
+    private LlamaIterator oneTokenTask(String prompt) {
+        return call(() -> model.generate(new InferenceParameters(prompt).setNPredict(1).setTemperature(0)
+                .setCachePrompt(false)).iterator());
+    }
+
+    /** Reads a task's results to its end: the task ran and released its slot. */
+    private void readToEnd(LlamaIterator task) {
+        while (task.hasNext() && call(task::next) != null) {
+            // nothing to keep
+        }
+    }
+
     /** One one-token task per slot without the prompt cache, each read to its end. */
     private void sweep() {
         List<LlamaIterator> sweeps = new ArrayList<>();
         try {
             for (int i = 0; i < parallel; i++) {
-                LlamaIterator sweep = call(() -> model.generate(new InferenceParameters(".").setNPredict(1)
-                        .setTemperature(0).setCachePrompt(false)).iterator());
+                LlamaIterator sweep = oneTokenTask(".");
                 if (sweep == null) {
                     throw closedError();
                 }
@@ -252,9 +263,7 @@ final class NativeModel {
         } finally {
             for (LlamaIterator sweep : sweeps) {
                 try {
-                    while (sweep.hasNext() && call(sweep::next) != null) {
-                        // read to the end: the task ran and released its slot
-                    }
+                    readToEnd(sweep);
                 } catch (RuntimeException e) {
                     LOG.debug("A KV cache clearing task on {} failed: {}", description, e.toString());
                 }
@@ -362,13 +371,9 @@ final class NativeModel {
             if (embeddings) {
                 call(() -> model.embed("flush"));
             } else {
-                LlamaIterator probe = call(() -> model.generate(new InferenceParameters("").setNPredict(1)
-                        .setCachePrompt(false)).iterator());
-                while (probe != null && probe.hasNext()) {
-                    LlamaOutput out = call(probe::next);
-                    if (out == null) {
-                        break;
-                    }
+                LlamaIterator probe = oneTokenTask("");
+                if (probe != null) {
+                    readToEnd(probe);
                 }
             }
             Thread.sleep(20);

@@ -520,7 +520,7 @@ final class OpenAiHandler extends Handler.Abstract {
         }
     }
 
-    private static void writeJson(Response response, Callback callback, int status, Object body) {
+    static void writeJson(Response response, Callback callback, int status, Object body) {
         writeText(response, callback, status, "application/json", JsonMapper.shared().writeValueAsString(body));
     }
 

@@ -4,12 +4,10 @@ import dev.locallm.openai.ErrorBodies;
 import dev.locallm.openai.ErrorBody;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Answers what Jetty refuses before a request reaches {@link OpenAiHandler} (a URI or headers too long, an
@@ -27,14 +25,12 @@ final class ProtocolErrorHandler extends ErrorHandler {
         String message = status < 500 && detail instanceof String s && !s.isBlank() && !s.equals(reason)
                 ? reason + ": " + s : reason;
         String type = status >= 500 ? "server_error" : "invalid_request_error";
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         if (status == 503) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         }
-        String body = JsonMapper.shared().writeValueAsString(ErrorBodies.write(ErrorBody.builder(type, message)
-                .build()));
-        Content.Sink.write(response, true, body, callback);
+        OpenAiHandler.writeJson(response, callback, status,
+                ErrorBodies.write(ErrorBody.builder(type, message).build()));
         return true;
     }
 }
