@@ -2,6 +2,7 @@ package dev.locallm;
 
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
+import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.StructuredOutputException;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,18 @@ final class ReplyAttempts {
     /** The accepted reply, saying how many attempts it took. */
     ChatResponse accepted(ChatResponse response) {
         return texts.isEmpty() ? response : response.toBuilder().attempts(texts.size() + 1).build();
+    }
+
+    /**
+     * The failure of the last attempt when the next one could not run because the conversation, with the failed
+     * reply and the request to correct it, no longer fits the context: that failure is the root cause, the
+     * overflow is attached to it.
+     */
+    StructuredOutputException notAskedAgain(StructuredOutputException failure,
+            ContextLengthExceededException overflow) {
+        StructuredOutputException root = exhausted(failure);
+        root.addSuppressed(overflow);
+        return root;
     }
 
     /** The failure of the last attempt, with every attempt's text. */

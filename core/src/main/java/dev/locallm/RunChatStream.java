@@ -4,6 +4,7 @@ import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
+import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.stream.ChatStream;
@@ -16,6 +17,8 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pull stream over a {@link GenerationRun}. A chat's finished response is checked against the request's
@@ -23,6 +26,7 @@ import java.util.stream.StreamSupport;
  * reply that fails the check is generated again ({@link ReplyAttempts}), each attempt in a run of its own.
  */
 final class RunChatStream implements ChatStream {
+    private static final Logger LOG = LoggerFactory.getLogger(RunChatStream.class);
     /** The chat request, or {@code null} for a raw completion (nothing to check). */
     private final ChatRequest request;
     private final Function<ChatRequest, GenerationRun> start;
@@ -114,8 +118,14 @@ final class RunChatStream implements ChatStream {
     private ChatResponse attempts() {
         ReplyAttempts attempts = new ReplyAttempts(repairs);
         ChatRequest attempt = request;
+        StructuredOutputException failed = null;
         while (true) {
-            ChatResponse response = finished();
+            ChatResponse response;
+            try {
+                response = finished();
+            } catch (ContextLengthExceededException overflow) {
+                throw failed == null ? overflow : attempts.notAskedAgain(failed, overflow);
+            }
             if (request == null) {
                 return response;
             }
@@ -125,12 +135,20 @@ final class RunChatStream implements ChatStream {
             } catch (TruncatedOutputException e) {
                 throw e;
             } catch (StructuredOutputException e) {
+                failed = e;
                 ChatRequest next = attempts.next(attempt, resolve.apply(attempt), response, e);
                 if (next == null) {
+                    LOG.debug("The reply failed its check and no attempt is left: {}", e.getMessage());
                     throw attempts.exhausted(e);
                 }
+                LOG.debug("The reply failed its check ({}); {}", e.getMessage(), next.messages().size()
+                        > attempt.messages().size() ? "re-asking with the errors" : "sampling it again");
                 attempt = next;
-                run = start.apply(next);
+                try {
+                    run = start.apply(next);
+                } catch (ContextLengthExceededException overflow) {
+                    throw attempts.notAskedAgain(e, overflow);
+                }
                 if (closed) {
                     run.cancel(GenerationRun.CancelCause.STREAM_CLOSED);
                 }

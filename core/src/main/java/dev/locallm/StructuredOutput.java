@@ -95,20 +95,26 @@ final class StructuredOutput {
                 .add(UserMessage.of(ask)).build();
     }
 
+    /** Whether text cut short may be the start of a call: JSON, or a call block's opening tag. */
+    private static boolean startsLikeACall(String text) {
+        String t = text.stripLeading();
+        return t.isEmpty() || t.charAt(0) == '{' || t.charAt(0) == '[' || t.charAt(0) == '<';
+    }
+
     private static void checkToolCalls(ChatRequest request, ChatResponse response) {
         FinishReason reason = response.finishReason();
         if (reason == FinishReason.CANCELLED) {
             return;
         }
-        if (reason == FinishReason.LENGTH) {
-            if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
+        if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
+            if (reason == FinishReason.LENGTH && startsLikeACall(response.text())) {
                 throw new TruncatedOutputException(response.text());
             }
-            return;
-        }
-        if (request.toolChoice().forcesCall() && response.toolCalls().isEmpty()) {
             throw new StructuredOutputException("tool_choice " + request.toolChoice() + " asked for a tool call and "
-                    + "the model made none", response.text(), List.of());
+                    + "the reply has none: it is text, so nothing enforced the choice", response.text(), List.of());
+        }
+        if (reason == FinishReason.LENGTH) {
+            return;
         }
         List<String> errors = new ArrayList<>();
         for (ToolCall call : response.toolCalls()) {

@@ -65,7 +65,7 @@ class RepairTest {
              ChatModel m = LocalLm.chatModel(server.uri("repairs=0"))) {
             assertThatThrownBy(() -> m.chat(ChatRequest.builder().user("Weather in Paris, please.").tools(WEATHER)
                     .toolChoice(ToolChoice.REQUIRED).build())).isInstanceOf(StructuredOutputException.class)
-                    .hasMessageContaining("made none");
+                    .hasMessageContaining("the reply has none");
         }
     }
 

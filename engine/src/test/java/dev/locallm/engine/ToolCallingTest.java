@@ -114,7 +114,7 @@ class ToolCallingTest {
         var engine = new ScriptedTextEngine(new ScriptedEngine(List.of("I will not call anything."), false));
         try (ChatModel m = ScriptedTextEngine.chatModel(engine)) {
             assertThatThrownBy(() -> m.chat(ask(ToolChoice.REQUIRED))).isInstanceOf(StructuredOutputException.class)
-                    .hasMessageContaining("made none");
+                    .hasMessageContaining("the reply has none");
             assertThat(engine.grammars.get(0)).isPresent();
             assertThat(engine.grammars.get(0).get().start()
                     .matchesCompletely("<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>")).isTrue();
