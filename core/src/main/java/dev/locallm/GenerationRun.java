@@ -146,8 +146,10 @@ final class GenerationRun {
         if (completionTokens > 1 && lastTokenNanos > firstTokenNanos) {
             timings.decodeTokensPerSecond((completionTokens - 1) * 1e9 / (lastTokenNanos - firstTokenNanos));
         }
+        Timings measured = timings.build();
         response = ChatResponse.builder().message(new AssistantMessage(text.toString(), made)).finishReason(reason)
-                .usage(usage).timings(timings.build()).validatedAssertions(generation.unenforcedAssertions()).build();
+                .usage(usage).timings(end.reportedSpeed().map(measured::withReportedSpeed).orElse(measured))
+                .validatedAssertions(generation.unenforcedAssertions()).build();
         finished = true;
         closeGeneration();
         return ChatChunk.last("", response);

@@ -10,6 +10,7 @@ import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.chat.SystemMessage;
+import dev.locallm.chat.Timings;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.openai.ToolDefinitions;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,7 +64,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Random seed, for repeatable replies.")
     Long seed;
 
-    @Option(names = "--stats", description = "Print token counts and speed to stderr after each reply.")
+    @Option(names = "--stats", description = "Print token counts and speed to stderr after each reply (a server's "
+            + "own speed when it reports one).")
     boolean stats;
 
     @Option(names = "--json-schema", paramLabel = "FILE",
@@ -190,9 +193,13 @@ final class ChatCommand implements Callable<Integer> {
         out.println();
         out.flush();
         if (stats) {
-            err.printf("[%s, %d prompt + %d completion tokens, first token after %d ms, %.1f tokens/s]%n",
+            Timings t = response.timings();
+            err.printf("[%s, %d prompt + %d completion tokens, first token after %d ms, %s]%n",
                     response.finishReason(), response.usage().promptTokens(), response.usage().completionTokens(),
-                    response.timings().timeToFirstToken().toMillis(), response.timings().decodeTokensPerSecond());
+                    t.timeToFirstToken().toMillis(), t.hasReportedSpeed()
+                            ? String.format(Locale.ROOT, "server: prompt %.1f tokens/s, generation %.1f tokens/s",
+                                    t.reportedPromptTokensPerSecond(), t.reportedDecodeTokensPerSecond())
+                            : String.format(Locale.ROOT, "%.1f tokens/s", t.decodeTokensPerSecond()));
         } else if (response.finishReason() == FinishReason.LENGTH) {
             err.println("[stopped at the token limit]");
         }

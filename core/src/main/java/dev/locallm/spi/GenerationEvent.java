@@ -1,6 +1,7 @@
 package dev.locallm.spi;
 
 import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
 import dev.locallm.tool.ToolCallDelta;
 import java.util.Objects;
@@ -43,10 +44,12 @@ public sealed interface GenerationEvent {
     final class Finished implements GenerationEvent {
         private final FinishReason reason;
         private final Usage usage;
+        private final Timings reported;
 
-        private Finished(FinishReason reason, Usage usage) {
+        private Finished(FinishReason reason, Usage usage, Timings reported) {
             this.reason = Objects.requireNonNull(reason, "reason");
             this.usage = usage;
+            this.reported = reported;
         }
 
         /**
@@ -54,12 +57,20 @@ public sealed interface GenerationEvent {
          * from the events).
          */
         public static Finished of(FinishReason reason) {
-            return new Finished(reason, null);
+            return new Finished(reason, null, null);
         }
 
         /** The end, with token counts the backend knows better than core (a remote server's usage). */
         public static Finished of(FinishReason reason, Usage usage) {
-            return new Finished(reason, Objects.requireNonNull(usage, "usage"));
+            return new Finished(reason, Objects.requireNonNull(usage, "usage"), null);
+        }
+
+        /**
+         * This end with the speed the backend measured itself (a remote server's own timings; only the
+         * {@code reported} fields of {@code timings} are read).
+         */
+        public Finished withReportedSpeed(Timings timings) {
+            return new Finished(reason, usage, Objects.requireNonNull(timings, "timings"));
         }
 
         /**
@@ -73,6 +84,11 @@ public sealed interface GenerationEvent {
         /** The backend's token counts, when it reported them. */
         public Optional<Usage> usage() {
             return Optional.ofNullable(usage);
+        }
+
+        /** The speed the backend measured itself, when it reported it. */
+        public Optional<Timings> reportedSpeed() {
+            return Optional.ofNullable(reported);
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.locallm.engine;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.Timings;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.chat.Usage;
 import dev.locallm.engine.grammar.Grammar;
@@ -116,13 +117,13 @@ public final class TextGeneration implements Generation {
             if (event instanceof GenerationEvent.Text t) {
                 text(stops.feed(t.text()), t.tokens());
                 if (stops.stopped()) {
-                    finish(FinishReason.STOP, null);
+                    finish(FinishReason.STOP, null, null);
                 }
             } else if (event instanceof GenerationEvent.CallDelta c) {
                 structuredCall(c);
             } else {
                 GenerationEvent.Finished f = (GenerationEvent.Finished) event;
-                finish(f.reason(), f.usage().orElse(null));
+                finish(f.reason(), f.usage().orElse(null), f.reportedSpeed().orElse(null));
             }
         }
         return pending.poll();
@@ -154,7 +155,7 @@ public final class TextGeneration implements Generation {
         pending.add(d == c.delta() ? c : new GenerationEvent.CallDelta(d, c.tokens()));
     }
 
-    private void finish(FinishReason reason, Usage usage) {
+    private void finish(FinishReason reason, Usage usage, Timings reportedSpeed) {
         if (reason != FinishReason.CANCELLED) {
             String tail = stops.flush();
             text(tail, 0);
@@ -174,7 +175,9 @@ public final class TextGeneration implements Generation {
                 }
             }
         }
-        pending.add(usage == null ? GenerationEvent.Finished.of(reason) : GenerationEvent.Finished.of(reason, usage));
+        GenerationEvent.Finished end = usage == null ? GenerationEvent.Finished.of(reason)
+                : GenerationEvent.Finished.of(reason, usage);
+        pending.add(reportedSpeed == null ? end : end.withReportedSpeed(reportedSpeed));
         finished = true;
     }
 

@@ -1,5 +1,6 @@
 package dev.locallm.openai;
 
+import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
 import dev.locallm.tool.ToolCallDelta;
 import java.nio.charset.StandardCharsets;
@@ -108,6 +109,7 @@ public final class ChatCompletionChunks {
                 switch (name) {
                     case "choices" -> r.choices(p);
                     case "usage" -> r.usage(p);
+                    case "timings" -> r.timings(p);
                     case "error" -> r.error = ErrorBodies.read(JsonMapper.shared().readTree(raw(p, bytes, offset)), "");
                     default -> p.skipChildren();
                 }
@@ -141,6 +143,7 @@ public final class ChatCompletionChunks {
         final List<ToolCallDelta> calls = new ArrayList<>();
         String finishReason;
         Usage usage;
+        Timings timings;
         ErrorBody error;
 
         Reader(byte[] bytes, int offset) {
@@ -149,12 +152,13 @@ public final class ChatCompletionChunks {
         }
 
         StreamedChunk chunk() {
-            return new StreamedChunk(text == null ? "" : text, calls, finishReason, usage, error);
+            return new StreamedChunk(text == null ? "" : text, calls, finishReason, usage, error, timings);
         }
 
         /** Whether the chunk says nothing but one string of text. */
         boolean textOnly() {
-            return texts == 1 && calls.isEmpty() && finishReason == null && usage == null && error == null;
+            return texts == 1 && calls.isEmpty() && finishReason == null && usage == null && error == null
+                    && timings == null;
         }
 
         private void text(JsonParser p) {
@@ -271,6 +275,30 @@ public final class ChatCompletionChunks {
             if (completion >= 0) {
                 usage = Usage.of(prompt, completion);
             }
+        }
+
+        /** llama-server's own measure of its speed: {@code prompt_per_second} and {@code predicted_per_second}. */
+        void timings(JsonParser p) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return;
+            }
+            Timings.Builder b = Timings.builder();
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                boolean number = value == JsonToken.VALUE_NUMBER_FLOAT || value == JsonToken.VALUE_NUMBER_INT;
+                double rate = number ? p.getDoubleValue() : -1;
+                if (name.equals("prompt_per_second") && rate >= 0 && !Double.isInfinite(rate)) {
+                    b.reportedPromptTokensPerSecond(rate);
+                } else if (name.equals("predicted_per_second") && rate >= 0 && !Double.isInfinite(rate)) {
+                    b.reportedDecodeTokensPerSecond(rate);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            Timings read = b.build();
+            timings = read.hasReportedSpeed() ? read : null;
         }
     }
 

@@ -33,7 +33,7 @@ public final class ChunkStreamReader {
     public StreamedChunk read(byte[] bytes, int offset, int length) {
         String text = framed ? textInFrame(bytes, offset, length) : null;
         if (text != null) {
-            return new StreamedChunk(text, List.of(), null, null, null);
+            return new StreamedChunk(text, List.of(), null, null, null, null);
         }
         ChatCompletionChunks.Reader r = ChatCompletionChunks.parse(bytes, offset, length);
         framed = r.textOnly();

@@ -1,5 +1,6 @@
 package dev.locallm.openai;
 
+import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
 import dev.locallm.tool.ToolCallDelta;
 import java.util.List;
@@ -16,13 +17,16 @@ public final class StreamedChunk {
     private final String finishReason;
     private final Usage usage;
     private final ErrorBody error;
+    private final Timings timings;
 
-    StreamedChunk(String text, List<ToolCallDelta> toolCalls, String finishReason, Usage usage, ErrorBody error) {
+    StreamedChunk(String text, List<ToolCallDelta> toolCalls, String finishReason, Usage usage, ErrorBody error,
+            Timings timings) {
         this.text = text;
         this.toolCalls = List.copyOf(toolCalls);
         this.finishReason = finishReason;
         this.usage = usage;
         this.error = error;
+        this.timings = timings;
     }
 
     /** The text the chunk adds: a chat delta's {@code content}, or a legacy completion's {@code text}; may be empty. */
@@ -46,6 +50,11 @@ public final class StreamedChunk {
     /** The usage, when the chunk carries it. */
     public Optional<Usage> usage() {
         return Optional.ofNullable(usage);
+    }
+
+    /** The server's own speed (llama-server's {@code timings}), when the chunk carries it. */
+    public Optional<Timings> timings() {
+        return Optional.ofNullable(timings);
     }
 
     /** The error, when the chunk is one. */
