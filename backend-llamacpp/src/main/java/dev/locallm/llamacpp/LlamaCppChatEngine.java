@@ -2,11 +2,9 @@ package dev.locallm.llamacpp;
 
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
-import dev.locallm.chat.ChatMessage;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ModelCapabilities;
-import dev.locallm.chat.SystemMessage;
 import dev.locallm.engine.Grammars;
 import dev.locallm.engine.TextGeneration;
 import dev.locallm.engine.grammar.Grammar;
@@ -20,7 +18,6 @@ import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.template.ChatTemplate;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,24 +114,13 @@ final class LlamaCppChatEngine implements ChatEngine {
         if (request.usesTools()) {
             vars.put("tools", ToolPrompt.templateTools(request.tools()));
             String withTools = template.render(request.messages(), vars);
-            prompt = withTools.equals(prompt) ? template.render(withFallbackInstructions(request), Map.of("bos_token",
+            prompt = withTools.equals(prompt) ? template.render(ToolPrompt.withFallbackInstructions(request), Map.of("bos_token",
                     special.bosText(), "eos_token", special.eosText(), "add_generation_prompt", true)) : withTools;
         }
         if (special.addBos() && !special.bosText().isEmpty() && prompt.startsWith(special.bosText())) {
             prompt = prompt.substring(special.bosText().length());
         }
         return prompt;
-    }
-
-    private static List<ChatMessage> withFallbackInstructions(ChatRequest request) {
-        String instructions = ToolPrompt.fallbackInstructions(request.tools());
-        List<ChatMessage> messages = new ArrayList<>(request.messages());
-        if (!messages.isEmpty() && messages.get(0) instanceof SystemMessage system) {
-            messages.set(0, SystemMessage.of(system.text() + "\n\n" + instructions));
-        } else {
-            messages.add(0, SystemMessage.of(instructions));
-        }
-        return messages;
     }
 
     /** How this model writes tool calls, detected from its chat template. */

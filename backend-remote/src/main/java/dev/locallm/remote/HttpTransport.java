@@ -31,14 +31,14 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * HTTP to one OpenAI-compatible server with {@link HttpClient}: JSON requests and streaming ones, timeouts,
- * and retries with exponential backoff and jitter on connection errors, 408, 429 and 5xx (honouring
+ * and retries with exponential backoff and jitter on connection errors, 408, 429, 502, 503 and 504 (honouring
  * {@code Retry-After}), never on other 4xx. Redirects are not followed, so the API key is only ever sent to the
  * configured host; it is never logged. Thread-safe.
  *
  * <p><b>The retry rule for streams.</b> A streamed request is sent again only while the server has not accepted
- * it: the connection failed, or the answer's status line says 408, 429 or 5xx. Once a 2xx status line has arrived
- * the request is never sent again, whatever happens next and whichever thread learns of it first: the events
- * that arrived are read, then the failure ends the stream (the caller sees a
+ * it: the connection failed, or the answer's status line says 408, 429, 502, 503 or 504. Once a 2xx status line
+ * has arrived the request is never sent again, whatever happens next and whichever thread learns of it first: the
+ * events that arrived are read, then the failure ends the stream (the caller sees a
  * {@link dev.locallm.error.StreamInterruptedException} with the text received). So the caller never sees text
  * twice, and a reply the server started is never silently run a second time.
  */
@@ -57,10 +57,12 @@ final class HttpTransport {
     private final HttpClient client;
     private final String base;
     private final RemoteOptions options;
+    private final WireLog wire;
 
     HttpTransport(String baseUrl, RemoteOptions options) {
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.options = options;
+        this.wire = new WireLog(options.wireLog());
         URI uri = URI.create(base);
         if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                 || uri.getHost() == null) {
@@ -82,14 +84,14 @@ final class HttpTransport {
 
     /** GET a JSON document and the server's name for itself, with retries. */
     Document getDocument(String path) {
-        Answer<Object> answer = send(() -> request(path).GET(), jsonHandler(), deadline(), false);
+        Answer<Object> answer = send(() -> request(path).GET(), null, jsonHandler(), deadline(), false);
         return new Document(json(answer.body()), answer.server());
     }
 
     /** POST JSON and read a JSON answer, with retries. */
     JsonNode postJson(String path, JsonNode body) {
         byte[] bytes = JsonMapper.shared().writeValueAsBytes(body);
-        return json(send(() -> post(path, bytes), jsonHandler(), deadline(), false).body());
+        return json(send(() -> post(path, bytes), bytes, jsonHandler(), deadline(), false).body());
     }
 
     /**
@@ -98,19 +100,26 @@ final class HttpTransport {
      */
     EventStream openStream(String path, JsonNode body, long deadlineNanos) {
         byte[] bytes = JsonMapper.shared().writeValueAsBytes(body);
-        return send(() -> post(path, bytes).header("Accept", "text/event-stream"),
+        return send(() -> post(path, bytes).header("Accept", "text/event-stream"), bytes,
                 info -> info.statusCode() / 100 != 2 ? new EventStream(MAX_ERROR_BYTES, true)
                         : new EventStream(MAX_EVENT_BYTES, info.headers().firstValue("Content-Type").orElse("")
                                 .toLowerCase(java.util.Locale.ROOT).startsWith("application/json")),
                 deadlineNanos, true).body();
     }
 
+    /** The wire log of this server's traffic (a no-op unless {@code wire-log} is on). */
+    WireLog wire() {
+        return wire;
+    }
+
     long deadline() {
         return System.nanoTime() + options.totalTimeout().toNanos();
     }
 
+    /** A request for a path under the base URL; {@code /../x} is {@code x} beside it (llama-server's {@code /props}). */
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(options.readTimeout())
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path).normalize())
+                .timeout(options.readTimeout())
                 .header("User-Agent", "LocaLLM");
         if (options.apiKey() != null) {
             b.header("Authorization", "Bearer " + options.apiKey());
@@ -137,17 +146,16 @@ final class HttpTransport {
     }
 
     /** Sends with retries until a 2xx answer, which it returns; throws the typed error otherwise. */
-    private <T> Answer<T> send(java.util.function.Supplier<HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler,
-            long deadlineNanos, boolean stream) {
+    private <T> Answer<T> send(java.util.function.Supplier<HttpRequest.Builder> request, byte[] body,
+            HttpResponse.BodyHandler<T> handler, long deadlineNanos, boolean stream) {
         int attempt = 0;
         while (true) {
             Answer<T> answer;
             try {
-                answer = attempt(request.get(), handler, deadlineNanos, stream);
+                answer = attempt(request.get(), body, handler, deadlineNanos, stream);
             } catch (ConnectionFailed e) {
                 if (attempt >= options.maxRetries()) {
-                    throw new GenerationException("Could not reach " + base + " after " + (attempt + 1)
-                            + " attempt(s): " + e.getMessage(), e.getCause());
+                    throw new RemoteUnreachableException(base, attempt + 1, e.getMessage(), e.getCause());
                 }
                 pause(backoff(attempt, Optional.empty()), deadlineNanos, e.getMessage());
                 attempt++;
@@ -156,9 +164,11 @@ final class HttpTransport {
             if (answer.status() / 100 == 2) {
                 return answer;
             }
+            wire.body(answer.errorBody());
             LocalLmException error = ServerErrors.of(answer.status(), answer.errorBody());
             boolean retryable = error instanceof RemoteServerException r && r.retryable();
             if (!retryable || attempt >= options.maxRetries()) {
+                LOG.debug("{}: attempt {} answered {}: {}", base, attempt + 1, answer.status(), error.getMessage());
                 throw error;
             }
             pause(backoff(attempt, answer.retryAfter()), deadlineNanos, error.getMessage());
@@ -181,23 +191,31 @@ final class HttpTransport {
      * its timeout the read timeout or the time left, whichever is shorter; its {@link EventStream} then reads the
      * body under both timeouts. Any other request waits for its whole body within the total timeout.
      */
-    private <T> Answer<T> attempt(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> handler, long deadlineNanos,
-            boolean stream) throws ConnectionFailed {
+    private <T> Answer<T> attempt(HttpRequest.Builder builder, byte[] body, HttpResponse.BodyHandler<T> handler,
+            long deadlineNanos, boolean stream) throws ConnectionFailed {
         HttpResponse<T> response;
         AcceptedBody<T> accepted = new AcceptedBody<>(handler);
+        long start = System.nanoTime();
         try {
             if (stream) {
                 long left = Math.max(1, deadlineNanos - System.nanoTime());
-                response = client.send(builder.timeout(Duration.ofNanos(Math.min(left,
-                        options.readTimeout().toNanos()))).build(), accepted);
+                HttpRequest request = builder.timeout(Duration.ofNanos(Math.min(left, options.readTimeout().toNanos())))
+                        .build();
+                wire.request(request, body);
+                response = client.send(request, accepted);
             } else {
-                response = whole(builder.build(), handler, deadlineNanos);
+                HttpRequest request = builder.build();
+                wire.request(request, body);
+                response = whole(request, handler, deadlineNanos);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GenerationCancelledException("Interrupted while waiting for " + base, "");
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            throw new ConnectionFailed(e.toString(), e);
+        } catch (HttpConnectTimeoutException e) {
+            throw new ConnectionFailed("no connection within " + options.connectTimeout().toMillis() + " ms", e);
+        } catch (ConnectException e) {
+            throw new ConnectionFailed(e.getMessage() == null ? "the connection was refused"
+                    : "the connection failed (" + e.getMessage() + ")", e);
         } catch (HttpTimeoutException e) {
             throw deadlineNanos - System.nanoTime() <= 0 ? totalTimeout()
                     : new GenerationException("No answer from " + base + " within the read timeout of "
@@ -207,15 +225,19 @@ final class HttpTransport {
                 events.onError(e);
                 return new Answer<>(accepted.status, accepted.body, null, Optional.empty(), "");
             }
-            throw new ConnectionFailed(e.toString(), e);
+            throw new ConnectionFailed("the connection broke before an answer (" + e + ")", e);
         }
+        wire.response(response.statusCode(), response.uri().toString(), response.headers(), start);
         if (response.statusCode() / 100 == 2) {
+            if (wire.enabled() && response.body() instanceof byte[] bytes) {
+                wire.body(bytes);
+            }
             return new Answer<>(response.statusCode(), response.body(), null, Optional.empty(),
                     response.headers().firstValue("Server").orElse(""));
         }
-        Object body = response.body();
-        byte[] bytes = body instanceof byte[] b ? b
-                : body instanceof EventStream events ? events.readAll(options.readTimeout().toNanos(), deadlineNanos)
+        Object answered = response.body();
+        byte[] bytes = answered instanceof byte[] b ? b
+                : answered instanceof EventStream events ? events.readAll(options.readTimeout().toNanos(), deadlineNanos)
                 : new byte[0];
         return new Answer<>(response.statusCode(), null, bytes, response.headers().firstValue("Retry-After"), "");
     }

@@ -35,12 +35,12 @@ final class RemoteChatEngine implements ChatEngine {
     private final Semaphore slots;
     private final Set<RemoteGeneration> running = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Cleared when the server refused {@code stream_options} once: some vLLM builds answer it with a 400. */
-    private volatile boolean streamOptions = true;
+    private final PromptCounter promptCounter;
 
     RemoteChatEngine(RemoteServer server) {
         this.server = server;
         this.slots = new Semaphore(server.options().parallel(), true);
+        this.promptCounter = new PromptCounter(server);
     }
 
     /**
@@ -67,15 +67,13 @@ final class RemoteChatEngine implements ChatEngine {
     public Generation start(ChatRequest request) {
         int characters = request.messages().stream().mapToInt(m -> m.text().length() + MESSAGE_FRAMING).sum();
         return TextGeneration.chat(stream("/chat/completions", false, request.options(), estimate(characters),
-                () -> RequestWriter.chat(request, server.model(), server.dialect(), streamOptions)),
-                request, CALLS_IN_TEXT);
+                () -> RequestWriter.chat(request, server)), request, CALLS_IN_TEXT);
     }
 
     @Override
     public Generation startCompletion(String prompt, GenerationOptions options) {
         return TextGeneration.completion(stream("/completions", true, options, estimate(prompt.length()),
-                () -> RequestWriter.completion(prompt, options, server.model(), server.dialect(), streamOptions)),
-                options);
+                () -> RequestWriter.completion(prompt, options, server)), options);
     }
 
     /** Prompt tokens as estimated from characters (about 4 each), for servers that report no usage. */
@@ -101,21 +99,13 @@ final class RemoteChatEngine implements ChatEngine {
         }
         try {
             long deadline = server.transport().deadline();
-            EventStream events;
-            boolean sentStreamOptions = streamOptions;
-            try {
-                events = server.transport().openStream(path, body.get(), deadline);
-            } catch (RemoteServerException e) {
-                if (!sentStreamOptions || e.status() != 400 || !e.body().contains("stream_options")) {
-                    throw e;
-                }
-                LOG.info("{} refused stream_options; sending without it from now on", server.transport().baseUrl());
-                streamOptions = false;
-                events = server.transport().openStream(path, body.get(), deadline);
-            }
+            ObjectNode request = body.get();
+            int promptTokens = promptCounter.check(path, request, options);
+            EventStream events = server.openStream(path, request, body, deadline);
             RemoteGeneration[] self = new RemoteGeneration[1];
-            RemoteGeneration generation = new RemoteGeneration(events, raw, estimatedPromptTokens,
-                    server.options().readTimeout().toNanos(), deadline, () -> {
+            RemoteGeneration generation = new RemoteGeneration(events, raw,
+                    promptTokens > 0 ? promptTokens : estimatedPromptTokens,
+                    server.options().readTimeout().toNanos(), deadline, server.transport().wire(), () -> {
                         running.remove(self[0]);
                         slots.release();
                     });

@@ -1,11 +1,12 @@
 package dev.locallm.remote;
 
 import dev.locallm.chat.FinishReason;
+import dev.locallm.chat.Timings;
 import dev.locallm.chat.Usage;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.error.StreamInterruptedException;
-import dev.locallm.openai.ChunkStreamReader;
 import dev.locallm.openai.ChatCompletions;
+import dev.locallm.openai.ChunkStreamReader;
 import dev.locallm.openai.StreamedChunk;
 import dev.locallm.spi.Generation;
 import dev.locallm.spi.GenerationEvent;
@@ -33,12 +34,14 @@ final class RemoteGeneration implements Generation {
     private final long readTimeoutNanos;
     private final long deadlineNanos;
     private final Runnable release;
+    private final WireLog wire;
     private final AtomicBoolean released = new AtomicBoolean();
     private final Deque<GenerationEvent> pending = new ArrayDeque<>();
     private final StringBuilder received = new StringBuilder();
     private final ChunkStreamReader chunks = new ChunkStreamReader();
     private String finishReason;
     private Usage usage;
+    private Timings reportedSpeed;
     private volatile boolean finished;
     private volatile boolean cancelled;
     /** The server's index of the call being streamed, or -1. */
@@ -51,7 +54,8 @@ final class RemoteGeneration implements Generation {
     private String pendingArguments = "";
 
     RemoteGeneration(EventStream stream, boolean rawCompletion, int estimatedPromptTokens, long readTimeoutNanos,
-            long deadlineNanos, Runnable release) {
+            long deadlineNanos, WireLog wire, Runnable release) {
+        this.wire = wire;
         this.stream = stream;
         this.estimatedPromptTokens = estimatedPromptTokens;
         this.rawCompletion = rawCompletion;
@@ -100,6 +104,9 @@ final class RemoteGeneration implements Generation {
                 }
                 throw interrupted("the stream ended before the server finished its reply", null);
             }
+            if (wire.enabled()) {
+                wire.event(event.text());
+            }
             if (event.type().equals("error")) {
                 LocalLmException error = ServerErrors.of(500, event.text().strip().getBytes(StandardCharsets.UTF_8));
                 throw interrupted("the server sent an error: " + error.getMessage(), error);
@@ -131,6 +138,7 @@ final class RemoteGeneration implements Generation {
 
     private void read(StreamedChunk chunk) {
         chunk.usage().ifPresent(u -> usage = u);
+        chunk.timings().ifPresent(t -> reportedSpeed = t);
         text(chunk.text());
         if (!rawCompletion) {
             chunk.toolCalls().forEach(this::toolCallDelta);
@@ -181,7 +189,9 @@ final class RemoteGeneration implements Generation {
         if (reason == FinishReason.TOOL_CALLS && calls == 0) {
             reason = FinishReason.STOP;
         }
-        pending.add(usage == null ? GenerationEvent.Finished.of(reason) : GenerationEvent.Finished.of(reason, usage));
+        GenerationEvent.Finished end = usage == null ? GenerationEvent.Finished.of(reason)
+                : GenerationEvent.Finished.of(reason, usage);
+        pending.add(reportedSpeed == null ? end : end.withReportedSpeed(reportedSpeed));
         finished = true;
         releaseOnce();
         return pending.poll();

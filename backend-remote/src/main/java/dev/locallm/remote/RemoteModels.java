@@ -4,6 +4,7 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.error.LocalLmException;
+import dev.locallm.error.ModelLoadException;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.spi.ModelLocation;
 import dev.locallm.tool.ToolChoice;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Tools for remote models that are not a {@link dev.locallm.ChatModel}: {@link #probe} finds out what a server
@@ -24,6 +24,8 @@ public final class RemoteModels {
     private static final String PROBE_SCHEMA = "{\"type\":\"object\",\"properties\":{\"probe_7319\":{\"type\":"
             + "\"integer\",\"enum\":[7319]}},\"required\":[\"probe_7319\"],\"additionalProperties\":false}";
     private static final GenerationOptions PROBE_OPTIONS = GenerationOptions.of(o -> o.maxTokens(48).temperature(0));
+    /** Room for one call in a format as verbose as llama-server's generic one, in a small vocabulary's tokens. */
+    private static final GenerationOptions CALL_OPTIONS = GenerationOptions.of(o -> o.maxTokens(200).temperature(0));
     private static final ToolSpec PROBE_TOOL = ToolSpec.of("record_city", "Records a city name", JsonSchema.parse(
             "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}"));
 
@@ -32,8 +34,11 @@ public final class RemoteModels {
 
     /**
      * Sends a few tiny requests (a handful of tokens each) to the model at {@code uri} (an {@code openai:} URI,
-     * as for {@link dev.locallm.LocalLm#chatModel}) and reports what worked. Never throws for a feature that
-     * fails; throws only when the server cannot be reached at all.
+     * as for {@link dev.locallm.LocalLm#chatModel}) and reports what worked, with a note saying why for each
+     * feature that did not. Never throws for a feature that fails.
+     *
+     * @throws dev.locallm.error.ModelLoadException when the server cannot be reached at all, or does not serve
+     *                                              the model
      */
     public static RemoteCapabilities probe(String uri) {
         return probe(uri, RemoteOptions.builder().build());
@@ -43,19 +48,49 @@ public final class RemoteModels {
     public static RemoteCapabilities probe(String uri, RemoteOptions options) {
         ModelLocation location = ModelLocation.parse(uri);
         RemoteServer server = RemoteServer.open(location, options);
+        try {
+            server.transport().getDocument("/models");
+        } catch (RemoteUnreachableException e) {
+            throw new ModelLoadException(e.getMessage(), e);
+        } catch (LocalLmException e) {
+            // a server without a model list can still be probed
+        }
         List<String> notes = new ArrayList<>();
 
-        Observed text = observe(server, chat(server, ChatRequest.builder().user("Say hello in five words.")), notes,
-                "streaming");
-        Observed calls = observe(server, chat(server, ChatRequest.builder().user("Call the tool.").tools(PROBE_TOOL)
-                .toolChoice(ToolChoice.REQUIRED)), notes, "tools");
-        Observed refused = observe(server, chat(server, ChatRequest.builder().user("Say hello. Do not call any tool.")
-                .tools(PROBE_TOOL).toolChoice(ToolChoice.REQUIRED)), notes, "tool_choice");
+        Observed text = observe(server, ChatRequest.builder().user("Say hello in five words."), notes, "streaming");
+        boolean streaming = text.ok && text.textDeltas > 1;
+        if (text.ok && !streaming) {
+            notes.add("streaming: the reply came in " + text.textDeltas + " text delta(s)");
+        }
+        if (text.ok && !text.usage) {
+            notes.add("usage in stream: none; LocaLLM counts the deltas and estimates the prompt");
+        }
+        Observed calls = observe(server, ChatRequest.builder().user("Call the tool.").tools(PROBE_TOOL)
+                .toolChoice(ToolChoice.REQUIRED).options(CALL_OPTIONS), notes, "tools");
+        Observed refused = observe(server, ChatRequest.builder().user("Say hello. Do not call any tool.")
+                .tools(PROBE_TOOL).toolChoice(ToolChoice.REQUIRED).options(CALL_OPTIONS), notes, "tool_choice");
+        if (!server.traits().sendsTools()) {
+            notes.add("tools: the server takes no tools: " + server.traits().whyNoTools() + "; LocaLLM describes "
+                    + "them in the prompt and recovers calls from the text" + (server.dialect().schemaPlacement()
+                    == Dialect.SchemaPlacement.GBNF ? ", enforcing forced calls with its grammar" : ""));
+        } else {
+            if (calls.ok && calls.toolDeltas == 0) {
+                notes.add("tools: under tool_choice=required the reply had no structured call"
+                        + ("length".equals(calls.finishReason) ? " (cut at " + CALL_OPTIONS.maxTokens().getAsInt()
+                                + " tokens)" : "") + ": " + abbreviate(calls.text.toString()));
+            }
+            if (calls.toolDeltas == 1) {
+                notes.add("streamed tool deltas: " + (server.traits().toolsInStream() ? "the call came in one piece"
+                        : "the server refuses tools in streams; LocaLLM sends them without streaming"));
+            }
+            if (refused.ok && refused.toolDeltas == 0) {
+                notes.add("tool_choice: asked for text under tool_choice=required, the reply was text, so the server "
+                        + "does not enforce the choice; LocaLLM checks it and re-asks");
+            }
+        }
         JsonSchema schema = JsonSchema.parse(PROBE_SCHEMA);
-        Observed structured = observe(server, RequestWriter.chat(ChatRequest.builder().user("Say hello.")
-                .responseFormat(ResponseFormat.jsonSchema("probe", schema)).options(PROBE_OPTIONS).build(),
-                server.model(), server.dialect(), true), notes,
-                "json_schema");
+        Observed structured = observe(server, ChatRequest.builder().user("Say hello.")
+                .responseFormat(ResponseFormat.jsonSchema("probe", schema)), notes, "json_schema");
         boolean enforced = structured.ok && schema.validate(structured.text.toString()).isEmpty();
         if (structured.ok && !enforced) {
             notes.add("json_schema: the reply did not match the schema: " + abbreviate(structured.text.toString()));
@@ -68,13 +103,9 @@ public final class RemoteModels {
             embeddings = false;
             notes.add("embeddings: " + e.getMessage());
         }
-        return new RemoteCapabilities(server.transport().baseUrl(), server.model(), server.dialect(),
-                text.ok && text.textDeltas > 1, text.usage, calls.toolDeltas > 0, calls.toolDeltas > 1,
-                refused.toolDeltas > 0, enforced, embeddings, notes);
-    }
-
-    private static ObjectNode chat(RemoteServer server, ChatRequest.Builder request) {
-        return RequestWriter.chat(request.options(PROBE_OPTIONS).build(), server.model(), server.dialect(), true);
+        return new RemoteCapabilities(server.transport().baseUrl(), server.model(), server.dialect(), streaming,
+                text.usage, calls.toolDeltas > 0, calls.toolDeltas > 1, refused.toolDeltas > 0, enforced, embeddings,
+                notes);
     }
 
     /** What one streamed probe produced. */
@@ -83,22 +114,20 @@ public final class RemoteModels {
         int textDeltas;
         int toolDeltas;
         boolean usage;
+        String finishReason;
         final StringBuilder text = new StringBuilder();
     }
 
-    private static Observed observe(RemoteServer server, ObjectNode body, List<String> notes, String feature) {
+    private static Observed observe(RemoteServer server, ChatRequest.Builder builder, List<String> notes,
+            String feature) {
+        ChatRequest built = builder.build();
+        ChatRequest request = built.options().maxTokens().isPresent() ? built : built.withOptions(PROBE_OPTIONS);
         Observed seen = new Observed();
         long deadline = server.transport().deadline();
         EventStream stream;
         try {
-            try {
-                stream = server.transport().openStream("/chat/completions", body, deadline);
-            } catch (RemoteServerException e) {
-                if (e.status() != 400 || !e.body().contains("stream_options") || body.remove("stream_options") == null) {
-                    throw e;
-                }
-                stream = server.transport().openStream("/chat/completions", body, deadline);
-            }
+            stream = server.openStream("/chat/completions", RequestWriter.chat(request, server),
+                    () -> RequestWriter.chat(request, server), deadline);
         } catch (LocalLmException e) {
             notes.add(feature + ": " + e.getMessage());
             return seen;
@@ -117,7 +146,11 @@ public final class RemoteModels {
                 if (chunk.path("usage").isObject()) {
                     seen.usage = true;
                 }
-                JsonNode delta = chunk.path("choices").path(0).path("delta");
+                JsonNode choice = chunk.path("choices").path(0);
+                if (choice.path("finish_reason").isString()) {
+                    seen.finishReason = choice.get("finish_reason").asString();
+                }
+                JsonNode delta = choice.has("message") ? choice.get("message") : choice.path("delta");
                 if (delta.path("content").isString() && !delta.path("content").asString().isEmpty()) {
                     seen.textDeltas++;
                     seen.text.append(delta.path("content").asString());

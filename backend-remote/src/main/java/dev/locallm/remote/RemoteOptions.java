@@ -18,11 +18,12 @@ import java.util.Objects;
  *   <li>{@code timeout}: seconds the server may stay silent, waiting for the response or between bytes of a
  *       stream; default 60.</li>
  *   <li>{@code total-timeout}: seconds one request may take in all; default 600.</li>
- *   <li>{@code retries}: attempts after the first on connection errors, 408, 429 and 5xx; default 2.</li>
+ *   <li>{@code retries}: attempts after the first on connection errors, 408, 429, 502, 503 and 504; default 2.</li>
  *   <li>{@code repairs}: times a blocking call re-asks after a reply that breaks the schema or tool choice;
  *       default 2.</li>
  *   <li>{@code parallel}: requests sent at once by this model; default 4.</li>
  *   <li>{@code ctx}: the server's context length, when it does not say.</li>
+ *   <li>{@code wire-log}: {@code true} logs each request and answer ({@link Builder#wireLog}).</li>
  * </ul>
  * Immutable and thread-safe.
  */
@@ -39,6 +40,7 @@ public final class RemoteOptions implements BackendOptions {
     private final int contextLength;
     private final Map<String, String> headers;
     private final Duration maxBackoff;
+    private final boolean wireLog;
 
     private RemoteOptions(Builder b) {
         this.apiKey = b.apiKey;
@@ -53,6 +55,7 @@ public final class RemoteOptions implements BackendOptions {
         this.contextLength = b.contextLength;
         this.headers = Map.copyOf(b.headers);
         this.maxBackoff = b.maxBackoff;
+        this.wireLog = b.wireLog;
     }
 
     /** A builder with every default. */
@@ -82,9 +85,15 @@ public final class RemoteOptions implements BackendOptions {
                 case "repairs" -> b.repairAttempts(ModelLocation.wholeNumber(p.getKey(), v));
                 case "parallel" -> b.parallel(ModelLocation.wholeNumber(p.getKey(), v));
                 case "ctx" -> b.contextLength(ModelLocation.wholeNumber(p.getKey(), v));
+                case "wire-log" -> b.wireLog(switch (v) {
+                    case "true" -> true;
+                    case "false" -> false;
+                    default -> throw new InvalidRequestException("wire-log is true or false, got '" + v + "'",
+                            "model");
+                });
                 default -> throw new InvalidRequestException("Unknown parameter '" + p.getKey() + "' for the remote "
                         + "backend; known: model, dialect, api-key-env, timeout, total-timeout, retries, repairs, "
-                        + "parallel, ctx", "model");
+                        + "parallel, ctx, wire-log", "model");
             }
         }
         return b.build();
@@ -105,6 +114,7 @@ public final class RemoteOptions implements BackendOptions {
         b.contextLength = contextLength;
         b.headers.putAll(headers);
         b.maxBackoff = maxBackoff;
+        b.wireLog = wireLog;
         return b;
     }
 
@@ -156,11 +166,15 @@ public final class RemoteOptions implements BackendOptions {
         return maxBackoff;
     }
 
+    boolean wireLog() {
+        return wireLog;
+    }
+
     @Override
     public String toString() {
         return "RemoteOptions[model=" + model + ", dialect=" + dialect + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", readTimeout=" + readTimeout + ", totalTimeout=" + totalTimeout + ", retries=" + maxRetries
-                + ", repairs=" + repairAttempts + ", parallel=" + parallel + "]";
+                + ", repairs=" + repairAttempts + ", parallel=" + parallel + ", wireLog=" + wireLog + "]";
     }
 
     /** Builds {@link RemoteOptions}; not thread-safe. */
@@ -177,8 +191,18 @@ public final class RemoteOptions implements BackendOptions {
         private int contextLength;
         private final Map<String, String> headers = new LinkedHashMap<>();
         private Duration maxBackoff = Duration.ofSeconds(30);
+        private boolean wireLog;
 
         private Builder() {
+        }
+
+        /**
+         * Logs every request and answer at INFO to {@code dev.locallm.remote.wire} (the API key and credential
+         * headers redacted); off by default.
+         */
+        public Builder wireLog(boolean on) {
+            this.wireLog = on;
+            return this;
         }
 
         /** Sent as {@code Authorization: Bearer <key>}; never logged. */

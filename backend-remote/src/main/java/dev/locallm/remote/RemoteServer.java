@@ -5,21 +5,34 @@ import dev.locallm.error.ModelLoadException;
 import dev.locallm.spi.ModelLocation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A remote server as found at open time: its transport, dialect, the model name to use and what it says about
- * that model. Immutable.
+ * A remote server as found at open time: its transport, dialect, the model name to use, its context and what
+ * else it said about itself ({@link ServerTraits}, which also learns what the server refuses later).
  *
  * @param transport     HTTP to the server
  * @param dialect       the server family (never {@link Dialect#AUTO})
  * @param model         the model name sent with each request
- * @param contextLength the context length it reported or the options gave; 0 when unknown
+ * @param contextLength the context of one request as the options gave it or the server reported it; 0 when
+ *                      unknown (the server then decides alone)
  * @param options       the effective options
+ * @param traits        what the server said and refused; shared by every request to it
  */
-record RemoteServer(HttpTransport transport, Dialect dialect, String model, int contextLength, RemoteOptions options) {
+record RemoteServer(HttpTransport transport, Dialect dialect, String model, int contextLength, RemoteOptions options,
+        ServerTraits traits) {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteServer.class);
 
-    /** Connects to the server of a location: lists its models when needed, detects the dialect. */
+    /**
+     * Connects to the server of a location: lists its models when needed, detects the dialect, and asks a
+     * llama-server for its properties.
+     *
+     * @throws ModelLoadException when the server cannot be reached, lists no model, or does not serve the one named
+     */
     static RemoteServer open(ModelLocation location, RemoteOptions given) {
         RemoteOptions options = given.withParameters(location.parameters());
         HttpTransport transport = new HttpTransport(location.path(), options);
@@ -30,35 +43,123 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
                 HttpTransport.Document listing = transport.getDocument("/models");
                 models = listing.json();
                 serverName = listing.server();
+            } catch (RemoteUnreachableException e) {
+                throw new ModelLoadException(e.getMessage(), e);
             } catch (LocalLmException e) {
                 if (options.model() == null) {
                     throw new ModelLoadException("Could not list the models of " + transport.baseUrl()
                             + " to pick one; name it with ?model=NAME (" + e.getMessage() + ")", e);
                 }
+                LOG.debug("{} did not list its models: {}", transport.baseUrl(), e.getMessage());
             }
         }
         List<JsonNode> entries = new ArrayList<>();
         if (models != null && models.path("data").isArray()) {
             models.get("data").forEach(entries::add);
         }
-        String model = options.model();
-        if (model == null) {
-            if (entries.isEmpty() || !entries.get(0).path("id").isString()) {
-                throw new ModelLoadException("The server at " + transport.baseUrl() + " lists no model; name it with "
-                        + "?model=NAME");
-            }
-            model = entries.get(0).get("id").asString();
-        }
-        String wanted = model;
-        JsonNode entry = entries.stream().filter(e -> wanted.equals(e.path("id").asString(""))).findFirst()
-                .orElse(null);
-        if (entry == null && !entries.isEmpty()) {
-            throw new ModelLoadException("The server at " + transport.baseUrl() + " has no model '" + model
-                    + "'; it lists " + entries.stream().map(e -> e.path("id").asString("?")).toList());
-        }
+        JsonNode entry = entry(entries, options.model(), serverName, transport.baseUrl());
+        String model = entry != null ? entry.get("id").asString() : options.model();
         Dialect dialect = options.dialect() != Dialect.AUTO ? options.dialect() : detect(entry, serverName);
-        int context = options.contextLength() > 0 ? options.contextLength() : contextLength(entry);
-        return new RemoteServer(transport, dialect, model, context, options);
+        LOG.debug("{}: dialect {} ({}), model '{}'", transport.baseUrl(), dialect.uriName(),
+                options.dialect() != Dialect.AUTO ? "given" : "detected from owned_by '"
+                        + (entry == null ? "" : entry.path("owned_by").asString("")) + "' and Server header '"
+                        + serverName + "'", model);
+        ServerTraits traits = dialect == Dialect.LLAMA_SERVER ? llamaServerTraits(transport)
+                : new ServerTraits(transport.baseUrl(), 0, null);
+        int context = options.contextLength() > 0 ? options.contextLength()
+                : traits.slotContext() > 0 ? traits.slotContext() : contextLength(entry);
+        LOG.debug("{}: context {} ({}); {}", transport.baseUrl(), context > 0 ? context : "unknown",
+                options.contextLength() > 0 ? "given" : traits.slotContext() > 0 ? "a slot's, from /props"
+                        : context > 0 ? "from /v1/models" : "the server decides", traits);
+        return new RemoteServer(transport, dialect, model, context, options, traits);
+    }
+
+    /**
+     * Opens a stream for a request; when the server refuses part of it in a way {@link ServerTraits.Refusal}
+     * knows, learns that and sends the request again as {@code body} now writes it (a request written before
+     * another one taught the same thing is sent again too; one that comes out the same is not).
+     *
+     * @param request the request, as {@code body} wrote it
+     */
+    EventStream openStream(String path, ObjectNode request, Supplier<ObjectNode> body, long deadline) {
+        ObjectNode sent = request;
+        while (true) {
+            try {
+                return transport.openStream(path, sent, deadline);
+            } catch (RemoteServerException e) {
+                ServerTraits.Refusal refusal = ServerTraits.Refusal.in(e);
+                if (refusal == null) {
+                    throw e;
+                }
+                traits.learn(refusal);
+                ObjectNode again = body.get();
+                if (again.equals(sent)) {
+                    throw e;
+                }
+                sent = again;
+                LOG.debug("{} refused the request ({}); sending it again as it takes it: {}", transport.baseUrl(),
+                        e.getMessage(), traits);
+            }
+        }
+    }
+
+    /**
+     * The listing's entry for the model named (the first one when none is): by its id, else by its file name (a
+     * llama-server lists the path it loaded), else, on a server that serves one model whatever the name
+     * (llama-server), that model. {@code null} when the server listed nothing.
+     *
+     * @throws ModelLoadException when no model is named and none is listed, or the named one is not served
+     */
+    private static JsonNode entry(List<JsonNode> entries, String wanted, String serverName, String baseUrl) {
+        List<JsonNode> named = entries.stream().filter(e -> e.path("id").isString()).toList();
+        if (wanted == null) {
+            if (named.isEmpty()) {
+                throw new ModelLoadException("The server at " + baseUrl + " lists no model; name it with ?model=NAME");
+            }
+            return named.get(0);
+        }
+        if (entries.isEmpty()) {
+            return null;
+        }
+        for (JsonNode e : named) {
+            if (wanted.equals(e.get("id").asString())) {
+                return e;
+            }
+        }
+        List<JsonNode> byFile = named.stream().filter(e -> fileNameMatches(e.get("id").asString(), wanted)).toList();
+        if (byFile.size() == 1) {
+            return byFile.get(0);
+        }
+        if (named.size() == 1 && detect(named.get(0), serverName) == Dialect.LLAMA_SERVER) {
+            LOG.debug("{} serves one model whatever the name; '{}' is '{}'", baseUrl, wanted,
+                    named.get(0).get("id").asString());
+            return named.get(0);
+        }
+        throw new ModelLoadException("The server at " + baseUrl + " has no model '" + wanted + "'; it lists "
+                + named.stream().map(e -> e.get("id").asString()).toList());
+    }
+
+    /** Whether a listed id that is a path names the file {@code wanted}, with or without its extension. */
+    private static boolean fileNameMatches(String id, String wanted) {
+        String file = id.substring(Math.max(id.lastIndexOf('/'), id.lastIndexOf('\\')) + 1);
+        int dot = file.lastIndexOf('.');
+        return file.equals(wanted) || dot > 0 && file.substring(0, dot).equals(wanted);
+    }
+
+    /** What a llama-server says in {@code /props}; nothing when it does not answer (started with props off). */
+    private static ServerTraits llamaServerTraits(HttpTransport transport) {
+        try {
+            JsonNode props = transport.getJson("/../props");
+            JsonNode caps = props.path("chat_template_caps");
+            Boolean callsTools = caps.path("supports_tool_calls").isBoolean()
+                    ? caps.get("supports_tool_calls").asBoolean() : null;
+            LOG.debug("{}: llama-server {}", transport.baseUrl(), props.path("build_info").asString("(no build_info)"));
+            return new ServerTraits(transport.baseUrl(), props.path("default_generation_settings").path("n_ctx")
+                    .asInt(0), callsTools);
+        } catch (LocalLmException e) {
+            LOG.debug("{}: no /props ({})", transport.baseUrl(), e.getMessage());
+            return new ServerTraits(transport.baseUrl(), 0, null);
+        }
     }
 
     /**
@@ -98,7 +199,10 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
         return serverHeader.startsWith("llama.cpp") ? Dialect.LLAMA_SERVER : Dialect.OPENAI;
     }
 
-    /** The context length a models entry reports, in the field each family uses; 0 when none does. */
+    /**
+     * The context length a models entry reports, in the field each family uses; 0 when none does. A model's
+     * training context ({@code meta.n_ctx_train}) is not one: the server may run it with less or more.
+     */
     static int contextLength(JsonNode entry) {
         if (entry == null) {
             return 0;
@@ -109,9 +213,6 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
             }
         }
         JsonNode meta = entry.path("meta");
-        if (meta.path("n_ctx").isIntegralNumber()) {
-            return meta.get("n_ctx").asInt();
-        }
-        return meta.path("n_ctx_train").isIntegralNumber() ? meta.get("n_ctx_train").asInt() : 0;
+        return meta.path("n_ctx").isIntegralNumber() ? meta.get("n_ctx").asInt() : 0;
     }
 }

@@ -8,7 +8,8 @@ import java.util.Optional;
  * named one, and the raw body (at most 64 KB). One subclass per kind of answer says what to do about it:
  * {@link RemoteBadRequestException} (fix the request), {@link RemoteAuthenticationException} (fix the key),
  * {@link RemoteNotFoundException} (fix the model name or URL), {@link RemoteRateLimitException} and
- * {@link RemoteServerErrorException} (try again later: {@link #retryable()}; they were retried first as configured).
+ * {@link RemoteServerErrorException} (a server failure; 408, 502, 503 and 504 are {@link #retryable()}, and those and
+ * 429 were retried first as configured).
  * A prompt too long for the server's context is a {@link dev.locallm.error.ContextLengthExceededException} instead,
  * when its numbers could be read.
  *
@@ -73,6 +74,7 @@ public abstract sealed class RemoteServerException extends GenerationException p
         return body;
     }
 
-    /** Whether the same request may succeed later (a rate limit, a server error, a server timeout). */
+    /** Whether the same request may succeed later: a rate limit (429), a server timeout (408, 504), a server busy or
+     * behind a failing proxy (502, 503). */
     public abstract boolean retryable();
 }

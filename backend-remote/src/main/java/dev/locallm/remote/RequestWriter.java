@@ -2,33 +2,49 @@ package dev.locallm.remote;
 
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
+import dev.locallm.chat.ResponseFormat;
 import dev.locallm.engine.Grammars;
+import dev.locallm.engine.toolcall.ToolCallFormat;
+import dev.locallm.engine.toolcall.ToolPrompt;
 import dev.locallm.openai.ChatCompletionRequests;
 import dev.locallm.openai.Completions;
 import dev.locallm.tool.ToolChoice;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Writes streaming request bodies as a {@link Dialect} wants them: the OpenAI body of the wire module, then what
- * differs per server family (usage in streams, sampling extensions, where a schema or grammar goes, the tools a
- * server that ignores {@code tool_choice} is offered). Stateless.
+ * Writes request bodies as a {@link Dialect} and what the server refused ({@link ServerTraits}) want them: the
+ * OpenAI body of the wire module, then what differs per server family (usage in streams, sampling extensions,
+ * where a schema or grammar goes, the tools a server that ignores {@code tool_choice} is offered). Stateless.
  */
 final class RequestWriter {
     private RequestWriter() {
     }
 
     /**
-     * A streaming chat completion request. For the dialects that take a grammar, the response format goes as
-     * LocaLLM's compiled GBNF grammar (the one it enforces in-process) instead of {@code response_format}.
+     * A chat completion request, streamed unless it carries tools and the server refused tools in streams. For the
+     * dialects that take a grammar, the response format goes as LocaLLM's compiled GBNF grammar (the one it
+     * enforces in-process) instead of {@code response_format}. Tools go in {@code tools} unless the server takes
+     * none ({@link ServerTraits#sendsTools()}): they are then described in the system message, and a forced call is
+     * enforced with LocaLLM's grammar for its Hermes {@code <tool_call>} blocks where the server takes a grammar.
      *
      * @throws dev.locallm.error.UnsupportedSchemaException when such a dialect asks for a grammar that cannot be
      *                                                       compiled
      */
-    static ObjectNode chat(ChatRequest request, String model, Dialect dialect, boolean streamOptions) {
-        ObjectNode body = ChatCompletionRequests.write(request, model);
-        streaming(body, dialect, streamOptions);
+    static ObjectNode chat(ChatRequest request, RemoteServer server) {
+        Dialect dialect = server.dialect();
+        ServerTraits traits = server.traits();
+        if (request.usesTools() && !traits.sendsTools()) {
+            return toolsInPrompt(request, server);
+        }
+        ObjectNode body = ChatCompletionRequests.write(request, server.model());
+        if (request.usesTools() && !traits.toolsInStream()) {
+            body.put("stream", false);
+        } else {
+            streaming(body, dialect, traits.streamOptions());
+        }
         extensions(body, request.options(), dialect);
         ToolChoice choice = request.toolChoice();
         if (request.usesTools() && !dialect.honoursToolChoice()) {
@@ -46,6 +62,32 @@ final class RequestWriter {
                 }
             }
         }
+        placeSchema(body, request, dialect);
+        return body;
+    }
+
+    /**
+     * The request for a server that takes no tools: they are described in the system message (the tool-call
+     * history stays as OpenAI messages), and a forced call is enforced with LocaLLM's grammar where the dialect
+     * takes one.
+     */
+    private static ObjectNode toolsInPrompt(ChatRequest request, RemoteServer server) {
+        boolean forced = request.toolChoice().forcesCall();
+        ChatRequest prompted = request.toBuilder().messages(request.toolChoice().mode() == ToolChoice.Mode.NONE
+                ? request.messages() : ToolPrompt.withFallbackInstructions(request)).tools(List.of())
+                .toolChoice(ToolChoice.AUTO).responseFormat(forced ? ResponseFormat.TEXT : request.responseFormat())
+                .build();
+        ObjectNode body = chat(prompted, server);
+        Dialect.SchemaPlacement placement = server.dialect().schemaPlacement();
+        if (forced && (placement == Dialect.SchemaPlacement.GBNF
+                || placement == Dialect.SchemaPlacement.GRAMMAR_STRING)) {
+            body.put(placement == Dialect.SchemaPlacement.GBNF ? "grammar" : "grammar_string",
+                    Grammars.forRequest(request, ToolCallFormat.HERMES).orElseThrow().toGbnf());
+        }
+        return body;
+    }
+
+    private static void placeSchema(ObjectNode body, ChatRequest request, Dialect dialect) {
         JsonNode responseFormat = body.get("response_format");
         if (responseFormat != null) {
             switch (dialect.schemaPlacement()) {
@@ -64,15 +106,13 @@ final class RequestWriter {
                 }
             }
         }
-        return body;
     }
 
     /** A streaming legacy completion request for a raw prompt. */
-    static ObjectNode completion(String prompt, GenerationOptions options, String model, Dialect dialect,
-            boolean streamOptions) {
-        ObjectNode body = Completions.writeRequest(prompt, options, model);
-        streaming(body, dialect, streamOptions);
-        extensions(body, options, dialect);
+    static ObjectNode completion(String prompt, GenerationOptions options, RemoteServer server) {
+        ObjectNode body = Completions.writeRequest(prompt, options, server.model());
+        streaming(body, server.dialect(), server.traits().streamOptions());
+        extensions(body, options, server.dialect());
         return body;
     }
 

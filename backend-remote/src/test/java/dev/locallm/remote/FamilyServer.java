@@ -40,6 +40,10 @@ final class FamilyServer implements AutoCloseable {
             }
             ScriptedHttpServer.json(ex, 200, models());
         });
+        if (family == Family.LLAMA_SERVER) {
+            http.script("/props", (ex, body) -> ScriptedHttpServer.json(ex, 200, "{\"default_generation_settings\":"
+                    + "{\"n_ctx\":" + CONTEXT + "},\"total_slots\":1,\"build_info\":\"fixture\"}"));
+        }
         http.script("/v1/chat/completions", this::chat);
         http.script("/v1/completions", this::completion);
         http.script("/v1/embeddings", this::embeddings);

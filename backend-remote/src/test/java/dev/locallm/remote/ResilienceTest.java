@@ -12,7 +12,6 @@ import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.error.ContextLengthExceededException;
-import dev.locallm.error.GenerationException;
 import dev.locallm.error.StreamInterruptedException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -127,7 +126,9 @@ class ResilienceTest {
     @org.junit.jupiter.params.provider.CsvSource({"401, RemoteAuthenticationException, false",
         "403, RemoteAuthenticationException, false", "404, RemoteNotFoundException, false",
         "422, RemoteBadRequestException, false", "429, RemoteRateLimitException, true",
-        "500, RemoteServerErrorException, true", "502, RemoteServerErrorException, true"})
+        "500, RemoteServerErrorException, false", "501, RemoteServerErrorException, false",
+        "502, RemoteServerErrorException, true", "503, RemoteServerErrorException, true",
+        "504, RemoteServerErrorException, true", "408, RemoteServerErrorException, true"})
     void eachStatusFamilyHasItsType(int status, String type, boolean retryable) {
         try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
                 (ex, body) -> ScriptedHttpServer.json(ex, status, "{\"error\":{\"message\":\"no\",\"code\":\"c\"}}"));
@@ -149,6 +150,20 @@ class ResilienceTest {
              ChatModel m = model(server, RemoteOptions.builder().maxRetries(3))) {
             assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(RemoteBadRequestException.class,
                     e -> assertThat(e.status()).isEqualTo(400)).hasMessageContaining("temperature too high");
+            assertThat(server.requests("/v1/chat/completions")).hasSize(1);
+        }
+    }
+
+    /** llama-server refuses what it cannot do with a 500 ("Cannot use custom grammar constraints with tools."). */
+    @Test
+    void a500IsNotRetried() {
+        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions",
+                (ex, body) -> ScriptedHttpServer.json(ex, 500, "{\"error\":{\"code\":500,\"message\":\"Cannot use "
+                        + "custom grammar constraints with tools.\",\"type\":\"server_error\"}}"));
+             ChatModel m = model(server, RemoteOptions.builder().maxRetries(3))) {
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOfSatisfying(
+                    RemoteServerErrorException.class, e -> assertThat(e.retryable()).isFalse())
+                    .hasMessageContaining("Cannot use custom grammar");
             assertThat(server.requests("/v1/chat/completions")).hasSize(1);
         }
     }
@@ -268,8 +283,8 @@ class ResilienceTest {
     @Test
     void aConnectionDroppedBeforeTheAnswerIsRetried() throws Exception {
         try (DroppingServer server = new DroppingServer(""); ChatModel m = server.model(2)) {
-            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOf(GenerationException.class)
-                    .isNotInstanceOf(StreamInterruptedException.class).hasMessageContaining("after 3 attempt(s)");
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOf(RemoteUnreachableException.class)
+                    .isNotInstanceOf(StreamInterruptedException.class).hasMessageContaining("(3 attempts)");
             assertThat(server.requests).hasValue(3);
         }
     }
@@ -350,12 +365,34 @@ class ResilienceTest {
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        RemoteOptions options = RemoteOptions.builder().model("m").dialect(Dialect.OPENAI).maxRetries(2)
-                .maxBackoff(Duration.ofMillis(100)).build();
+        RemoteOptions options = RemoteOptions.builder().model("m").dialect(Dialect.OPENAI).contextLength(512)
+                .maxRetries(2).maxBackoff(Duration.ofMillis(100)).build();
         try (ChatModel m = LocalLm.builder().model("openai:http://127.0.0.1:" + port + "/v1").backendOptions(options)
                 .buildChatModel()) {
-            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOf(GenerationException.class)
-                    .hasMessageContaining("after 3 attempt(s)");
+            assertThatThrownBy(() -> m.chat(ChatRequest.of("hi"))).isInstanceOf(RemoteUnreachableException.class)
+                    .hasMessageContaining("(3 attempts)");
+        }
+    }
+
+    @Test
+    void theWireLogShowsRequestsAndAnswersWithCredentialsRedacted() {
+        Logger wire = (Logger) LoggerFactory.getLogger(WireLog.LOGGER);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        wire.addAppender(logs);
+        try (ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions", (ex, b) -> ok(ex));
+             ChatModel m = model(server, RemoteOptions.builder().apiKey("sk-secret-123").header("X-Api-Key", "k-9")
+                     .wireLog(true))) {
+            assertThat(m.chat(ChatRequest.of("hi")).text()).isEqualTo("Hello");
+            List<String> lines = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("--> POST http://127.0.0.1:")
+                    .contains("/v1/chat/completions").contains("Authorization: ██").contains("X-Api-Key: ██")
+                    .contains("\"content\":\"hi\""));
+            assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("<-- 200 "));
+            assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("<-- data: ").contains("Hello"));
+            assertThat(lines).noneMatch(l -> l.contains("sk-secret") || l.contains("k-9"));
+        } finally {
+            wire.detachAppender(logs);
         }
     }
 
@@ -371,7 +408,7 @@ class ResilienceTest {
         try (ScriptedHttpServer other = new ScriptedHttpServer().script("/v1/chat/completions", (ex, b) -> ok(ex));
              ScriptedHttpServer server = new ScriptedHttpServer().script("/v1/chat/completions", (ex, body) -> {
                  if (calls.getAndIncrement() == 0) {
-                     ScriptedHttpServer.json(ex, 500, "{\"error\":\"try again\"}");
+                     ScriptedHttpServer.json(ex, 503, "{\"error\":\"try again\"}");
                  } else {
                      ex.getResponseHeaders().set("Location", other.baseUrl() + "/chat/completions");
                      ex.sendResponseHeaders(307, -1);

@@ -219,6 +219,14 @@ class CliIT {
         Result usage = locallm("chat");
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.stderr()).contains("Missing required option: '--model");
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Result probe = locallm("probe", "--model", "openai:http://127.0.0.1:" + closed + "/v1?model=m&retries=0");
+        assertThat(probe.exitCode()).as("probe of a closed port").isEqualTo(1);
+        assertThat(probe.stderr().strip()).startsWith("locallm: error: The server at http://127.0.0.1:" + closed
+                + "/v1 is unreachable: the connection was refused");
     }
     @Test
     void serveStreamsSseToAnOpenAiRequestAndStopsOnSigterm() throws Exception {

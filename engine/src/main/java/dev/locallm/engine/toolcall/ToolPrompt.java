@@ -1,5 +1,8 @@
 package dev.locallm.engine.toolcall;
 
+import dev.locallm.chat.ChatMessage;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.SystemMessage;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +43,21 @@ public final class ToolPrompt {
             out.add(tool);
         }
         return out;
+    }
+
+    /**
+     * The request's messages with {@link #fallbackInstructions} for its tools at the end of the system message
+     * (a system message is added first when there is none).
+     */
+    public static List<ChatMessage> withFallbackInstructions(ChatRequest request) {
+        String instructions = fallbackInstructions(request.tools());
+        List<ChatMessage> messages = new ArrayList<>(request.messages());
+        if (!messages.isEmpty() && messages.get(0) instanceof SystemMessage system) {
+            messages.set(0, SystemMessage.of(system.text() + "\n\n" + instructions));
+        } else {
+            messages.add(0, SystemMessage.of(instructions));
+        }
+        return messages;
     }
 
     /** Instructions to add to the system message when the chat template shows no tools. */
