@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * whatever is loaded next. Thread-safe.
  */
 final class SharedModels {
+    /** The fewest cells a KV cache gets ({@link #kvCells}). */
+    static final int MIN_KV_CELLS = 4096;
     private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
 
     /** What makes two loads the same native model. */
@@ -113,6 +115,18 @@ final class SharedModels {
         }
     }
 
+    /**
+     * The cells of the KV cache the slots share: the context of a slot times the slots, and at least
+     * {@value #MIN_KV_CELLS}. llama.cpp b4916 puts each batch in one contiguous run of free cells, and defragments
+     * only once 2,048 cells are in use: in a small cache, generations side by side interleave their cells, and a
+     * prompt after them finds no run long enough although half the cache is free ({@link NativeModel} recovers,
+     * but the slots lose their cached prompts and running generations may be dropped). The slots are still held to
+     * the context asked for; the floor costs a few megabytes for the small models that use small contexts.
+     */
+    static int kvCells(int contextPerSlot, int parallel) {
+        return Math.max(MIN_KV_CELLS, contextPerSlot * parallel);
+    }
+
     /** The physical batch (llama.cpp's {@code n_ubatch}) a model is loaded with for a logical batch of this size. */
     static int ubatchSize(int batchSize) {
         return Math.min(batchSize, 512);
@@ -124,7 +138,7 @@ final class SharedModels {
                 .setModel(key.file().toString())
                 .setThreads(key.threads())
                 .setThreadsBatch(key.batchThreads())
-                .setCtxSize(key.contextPerSlot() * key.parallel())
+                .setCtxSize(kvCells(key.contextPerSlot(), key.parallel()))
                 .setBatchSize(key.batchSize())
                 .setUbatchSize(ubatchSize(key.batchSize()))
                 .setParallel(key.parallel())

@@ -28,6 +28,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(120)
 class LlamaCppBackendTest {
@@ -149,35 +151,47 @@ class LlamaCppBackendTest {
         }
     }
 
-    @Test
-    void aLongPromptAfterInterleavedGenerationsFindsRoomInTheKvCache() throws Exception {
-        try (ChatModel model = LocalLm.chatModel("gguf:" + stories() + "?threads=1&parallel=2&ctx=512")) {
-            // given: two generations side by side, whose cells interleave in the shared KV cache and stay there
-            ExecutorService two = Executors.newFixedThreadPool(2);
-            try {
-                CountDownLatch ready = new CountDownLatch(2);
-                List<Future<ChatResponse>> side = new ArrayList<>();
-                for (String word : List.of("Once", "Lily")) {
-                    side.add(two.submit(() -> {
-                        ready.countDown();
-                        ready.await();
-                        return model.chat(ChatRequest.builder().user(word)
-                                .options(o -> o.temperature(1).seed(5).maxTokens(400)).build());
-                    }));
-                }
-                for (Future<ChatResponse> f : side) {
-                    assertThat(f.get(60, TimeUnit.SECONDS).usage().completionTokens()).isEqualTo(400);
-                }
-            } finally {
-                two.shutdown();
-            }
+    /**
+     * Two generations side by side interleave their cells in the KV cache the slots share, one token at a time, and
+     * leave them there (the prompt cache); a prompt after them needs one contiguous run of free cells per batch.
+     * At a context of 512 the cache has its floor of 4,096 cells and the run is there. When the slots fill the cache
+     * (2 slots of 2,048 tokens: 4,096 cells), interleaved cells leave no run for a long prompt: the slots' cells
+     * are cleared and the prompt submitted again, once.
+     */
+    @ParameterizedTest(name = "ctx {0}: {1}-token generations, then {2} sentences: {3} eviction(s)")
+    @CsvSource({"512, 400, 22, 0", "2048, 1900, 50, 1"})
+    void aLongPromptAfterInterleavedGenerationsFindsRoomInTheKvCache(int ctx, int tokens, int sentences,
+            int evicted) throws Exception {
+        try (ChatModel model = LocalLm.chatModel("gguf:" + stories() + "?threads=1&parallel=2&ctx=" + ctx)) {
+            interleave(model, tokens);
             long evictions = NativeModel.evictionsInProcess();
-            // when: a prompt that fits its slot but no contiguous run of free cells
-            ChatResponse response = model.chat(greedy("The cat sat on the mat and looked at the dog. ".repeat(22), 8));
-            // then: the slots' cells were cleared and the prompt submitted again
-            assertThat(NativeModel.evictionsInProcess()).as("evictions").isEqualTo(evictions + 1);
-            assertThat(response.usage().promptTokens()).isBetween(300, 511);
+            ChatResponse response = model.chat(greedy("The cat sat on the mat and looked at the dog. "
+                    .repeat(sentences), 8));
+            assertThat(NativeModel.evictionsInProcess()).as("evictions").isEqualTo(evictions + evicted);
+            assertThat(response.usage().promptTokens()).isBetween(sentences * 12, ctx - 1);
             assertThat(response.usage().completionTokens()).isEqualTo(8);
+        }
+    }
+
+    /** Runs two generations of {@code tokens} tokens side by side, started together. */
+    private static void interleave(ChatModel model, int tokens) throws Exception {
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch ready = new CountDownLatch(2);
+            List<Future<ChatResponse>> side = new ArrayList<>();
+            for (String word : List.of("Once", "Lily")) {
+                side.add(two.submit(() -> {
+                    ready.countDown();
+                    ready.await();
+                    return model.chat(ChatRequest.builder().user(word)
+                            .options(o -> o.temperature(1).seed(5).maxTokens(tokens)).build());
+                }));
+            }
+            for (Future<ChatResponse> f : side) {
+                assertThat(f.get(120, TimeUnit.SECONDS).usage().completionTokens()).isEqualTo(tokens);
+            }
+        } finally {
+            two.shutdown();
         }
     }
 
