@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
  * and at the end, the server's heap after a full GC ({@code jcmd}) and its resident memory are read. The server's
  * own output goes to {@code target/soak-server.log}.
  *
- * <p>Usage: {@code bench/run.sh SoakRun [minutes] [cli jar] [model]}; defaults 30, {@code cli/target/locallm.jar},
- * {@code stories260K-chatml.gguf}.
+ * <p>Usage: {@code bench/run.sh SoakRun [minutes] [cli jar] [model] [serve options...]}; defaults 30,
+ * {@code cli/target/locallm.jar}, {@code stories260K-chatml.gguf}; further arguments go to {@code serve} (such as
+ * {@code --ctx 2048}).
  */
 public final class SoakRun {
     private static final Pattern BASE_URL = Pattern.compile("OpenAI base URL: (http://\\S+)/v1");
@@ -72,9 +74,11 @@ public final class SoakRun {
         int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         Path jar = Path.of(args.length > 1 ? args[1] : "cli/target/locallm.jar");
         Path modelFile = args.length > 2 ? Path.of(args[2]) : BenchModels.shared("stories260K-chatml.gguf");
-        Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toString(), "serve", "-m", modelFile.toString(), "--embedding-model",
-                modelFile.toString(), "--parallel", "2", "--port", "0").redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx512m", "-jar", jar.toString(), "serve", "-m", modelFile.toString(),
+                "--embedding-model", modelFile.toString(), "--parallel", "2", "--port", "0"));
+        command.addAll(Arrays.asList(args).subList(Math.min(3, args.length), args.length));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
         String base = null;
         InputStream out = server.getInputStream();
         StringBuilder line = new StringBuilder();
@@ -95,13 +99,17 @@ public final class SoakRun {
             throw new IllegalStateException("the server did not start");
         }
         String name = modelFile.getFileName().toString().replace(".gguf", "");
+        int status = 0;
         try {
             new SoakRun(base, name, name).run(server, minutes);
+        } catch (Exception e) {
+            status = 1;
+            System.out.println("FAILED: " + e.getMessage() + "; the server's output is in " + log.toAbsolutePath());
         } finally {
             server.destroy();
             server.waitFor(30, TimeUnit.SECONDS);
         }
-        System.exit(0);
+        System.exit(status);
     }
 
     private void run(Process server, int minutes) throws Exception {
@@ -124,6 +132,10 @@ public final class SoakRun {
         long windowTokens = 0;
         while (System.nanoTime() < end) {
             Thread.sleep(1000);
+            if (!server.isAlive()) {
+                throw new IllegalStateException(String.format("the server process ended (exit code %d) after %.1f "
+                        + "minutes", server.exitValue(), (System.nanoTime() - start) / 6e10));
+            }
             if (System.nanoTime() > nextWindow) {
                 long requests = latencies.values().stream().mapToLong(List::size).sum();
                 System.out.printf("%3.0f min: %.1f requests/s, %.1f completion tokens/s in the last 5 minutes%n",
