@@ -12,12 +12,12 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Checks that a request fits a llama-server's slot before it is sent, with the server's own template and
- * tokenizer: llama-server b4980 and its era cut a prompt that does not fit without saying so (its log says "input
- * truncated"; the reply says nothing), so the check has to come first. A request whose size in bytes, with room for
- * what a template adds, fits for certain is sent without asking; any other is rendered with
- * {@code /apply-template} and counted with {@code /tokenize}, two loopback round trips. Other families, and a
- * llama-server whose context is unknown, decide alone. Thread-safe.
+ * Checks that a request fits the server's context before it is sent, with the server's own template and
+ * tokenizer, where the server offers them: llama-server ({@code /apply-template}, then {@code /tokenize}) and vLLM
+ * ({@code /tokenize} with the messages). llama-server b4980 and its era cut a prompt that does not fit without
+ * saying so (its log says "input truncated"; the reply says nothing), so the check has to come first. A request
+ * whose size in bytes, with room for what a template adds, fits for certain is sent without asking. Other
+ * families, and a server whose context is unknown, decide alone. Thread-safe.
  */
 final class PromptCounter {
     private static final Logger LOG = LoggerFactory.getLogger(PromptCounter.class);
@@ -39,7 +39,8 @@ final class PromptCounter {
      */
     int check(String path, ObjectNode request, GenerationOptions options) {
         int context = server.contextLength();
-        if (server.dialect() != Dialect.LLAMA_SERVER || context <= 0 || unavailable.get()) {
+        if (server.dialect() != Dialect.LLAMA_SERVER && server.dialect() != Dialect.VLLM || context <= 0
+                || unavailable.get()) {
             return 0;
         }
         int reply = options.maxTokens().orElse(1);
@@ -58,21 +59,7 @@ final class PromptCounter {
 
     private int count(boolean chat, ObjectNode request) {
         try {
-            String prompt;
-            if (chat) {
-                ObjectNode templated = request.deepCopy();
-                templated.remove("stream");
-                templated.remove("stream_options");
-                prompt = server.transport().postJson("/../apply-template", templated).path("prompt").asString("");
-            } else {
-                prompt = request.path("prompt").asString("");
-            }
-            ObjectNode tokenize = JsonMapper.shared().createObjectNode().put("content", prompt)
-                    .put("add_special", true);
-            JsonNode tokens = server.transport().postJson("/../tokenize", tokenize).path("tokens");
-            LOG.debug("{}: the prompt is {} tokens ({} bytes)", server.transport().baseUrl(), tokens.size(),
-                    prompt.getBytes(StandardCharsets.UTF_8).length);
-            return tokens.size();
+            return server.dialect() == Dialect.VLLM ? countByVllm(chat, request) : countByLlamaServer(chat, request);
         } catch (LocalLmException e) {
             if (e instanceof RemoteNotFoundException && unavailable.compareAndSet(false, true)) {
                 LOG.info("{} cannot count prompts ({}); prompts that do not fit are left to the server",
@@ -82,5 +69,40 @@ final class PromptCounter {
             }
             return 0;
         }
+    }
+
+    /** vLLM's {@code /tokenize} applies the chat template itself and answers {@code count}. */
+    private int countByVllm(boolean chat, ObjectNode request) {
+        ObjectNode ask = JsonMapper.shared().createObjectNode().put("model", server.model());
+        if (chat) {
+            ask.set("messages", request.get("messages"));
+            ask.put("add_generation_prompt", true);
+            if (request.has("tools")) {
+                ask.set("tools", request.get("tools"));
+            }
+        } else {
+            ask.set("prompt", request.get("prompt"));
+        }
+        int count = server.transport().postJson("/../tokenize", ask).path("count").asInt(0);
+        LOG.debug("{}: the prompt is {} tokens", server.transport().baseUrl(), count);
+        return count;
+    }
+
+    /** llama-server renders the prompt with {@code /apply-template} and counts it with {@code /tokenize}. */
+    private int countByLlamaServer(boolean chat, ObjectNode request) {
+        String prompt;
+        if (chat) {
+            ObjectNode templated = request.deepCopy();
+            templated.remove("stream");
+            templated.remove("stream_options");
+            prompt = server.transport().postJson("/../apply-template", templated).path("prompt").asString("");
+        } else {
+            prompt = request.path("prompt").asString("");
+        }
+        ObjectNode tokenize = JsonMapper.shared().createObjectNode().put("content", prompt).put("add_special", true);
+        JsonNode tokens = server.transport().postJson("/../tokenize", tokenize).path("tokens");
+        LOG.debug("{}: the prompt is {} tokens ({} bytes)", server.transport().baseUrl(), tokens.size(),
+                prompt.getBytes(StandardCharsets.UTF_8).length);
+        return tokens.size();
     }
 }

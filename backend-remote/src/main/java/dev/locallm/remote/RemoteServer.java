@@ -3,12 +3,17 @@ package dev.locallm.remote;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.error.ModelLoadException;
 import dev.locallm.spi.ModelLocation;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -25,6 +30,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 record RemoteServer(HttpTransport transport, Dialect dialect, String model, int contextLength, RemoteOptions options,
         ServerTraits traits) {
+    private static final Pattern NUM_CTX = Pattern.compile("(?m)^\\s*num_ctx\\s+(\\d+)");
     private static final Logger LOG = LoggerFactory.getLogger(RemoteServer.class);
 
     /**
@@ -64,12 +70,16 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
                 options.dialect() != Dialect.AUTO ? "given" : "detected from owned_by '"
                         + (entry == null ? "" : entry.path("owned_by").asString("")) + "' and Server header '"
                         + serverName + "'", model);
-        ServerTraits traits = dialect == Dialect.LLAMA_SERVER ? llamaServerTraits(transport)
-                : new ServerTraits(transport.baseUrl(), 0, null);
+        ServerTraits traits = switch (dialect) {
+            case LLAMA_SERVER -> llamaServerTraits(transport);
+            case OLLAMA -> new ServerTraits(transport.baseUrl(), ollamaContext(transport, model), null);
+            case LM_STUDIO -> new ServerTraits(transport.baseUrl(), lmStudioContext(transport, model), null);
+            default -> new ServerTraits(transport.baseUrl(), 0, null);
+        };
         int context = options.contextLength() > 0 ? options.contextLength()
-                : traits.slotContext() > 0 ? traits.slotContext() : contextLength(entry);
+                : traits.reportedContext() > 0 ? traits.reportedContext() : contextLength(entry);
         LOG.debug("{}: context {} ({}); {}", transport.baseUrl(), context > 0 ? context : "unknown",
-                options.contextLength() > 0 ? "given" : traits.slotContext() > 0 ? "a slot's, from /props"
+                options.contextLength() > 0 ? "given" : traits.reportedContext() > 0 ? "the server's own"
                         : context > 0 ? "from /v1/models" : "the server decides", traits);
         return new RemoteServer(transport, dialect, model, context, options, traits);
     }
@@ -144,6 +154,39 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
         String file = id.substring(Math.max(id.lastIndexOf('/'), id.lastIndexOf('\\')) + 1);
         int dot = file.lastIndexOf('.');
         return file.equals(wanted) || dot > 0 && file.substring(0, dot).equals(wanted);
+    }
+
+    /**
+     * The context an Ollama model runs with when its Modelfile sets one ({@code num_ctx} in {@code /api/show}'s
+     * parameters); 0 otherwise: Ollama then uses its own default (2,048 or 4,096 tokens depending on the release,
+     * or {@code OLLAMA_CONTEXT_LENGTH}), which no endpoint reports, and cuts longer prompts without a word.
+     */
+    private static int ollamaContext(HttpTransport transport, String model) {
+        try {
+            JsonNode show = transport.postJson("/../api/show", JsonMapper.shared().createObjectNode()
+                    .put("model", model));
+            Matcher m = NUM_CTX.matcher(show.path("parameters").asString(""));
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            LOG.info("{}: Ollama runs '{}' with its default context, which it does not report and past which it "
+                    + "cuts prompts without a word; set num_ctx in the Modelfile, or ctx= here, to have prompts "
+                    + "checked", transport.baseUrl(), model);
+        } catch (LocalLmException | NumberFormatException e) {
+            LOG.debug("{}: no /api/show ({})", transport.baseUrl(), e.getMessage());
+        }
+        return 0;
+    }
+
+    /** The context LM Studio loaded the model with ({@code /api/v0/models/ID}); 0 when it does not say. */
+    private static int lmStudioContext(HttpTransport transport, String model) {
+        try {
+            JsonNode info = transport.getJson("/../api/v0/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8));
+            return info.path("loaded_context_length").asInt(info.path("max_context_length").asInt(0));
+        } catch (LocalLmException e) {
+            LOG.debug("{}: no /api/v0/models ({})", transport.baseUrl(), e.getMessage());
+            return 0;
+        }
     }
 
     /** What a llama-server says in {@code /props}; nothing when it does not answer (started with props off). */

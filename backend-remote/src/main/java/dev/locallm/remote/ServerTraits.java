@@ -6,7 +6,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What LocaLLM knows about one server beyond its {@link Dialect}: what it said about itself when the model was
- * opened (llama-server's {@code /props}: the context of a slot, whether the chat template can call tools), and
+ * opened (the context a request gets: llama-server's slot from {@code /props}, Ollama's {@code num_ctx}, LM Studio's
+ * loaded context; whether a llama-server's chat template can call tools), and
  * what it refused since. A refusal is learned once, from the error answer, and every later request is written
  * the way the server takes it: without {@code stream_options}, tools without streaming, or tools in the prompt
  * with LocaLLM's grammar. Thread-safe: learned facts only ever go from "yes" to "no".
@@ -52,7 +53,7 @@ final class ServerTraits {
     }
 
     private final String server;
-    private final int slotContext;
+    private final int reportedContext;
     private final Boolean templateCallsTools;
     private volatile boolean streamOptions = true;
     private volatile boolean toolsInStream = true;
@@ -60,19 +61,19 @@ final class ServerTraits {
 
     /**
      * @param server             the base URL, for the log
-     * @param slotContext        the context of one of the server's slots as it reported it; 0 when unknown
+     * @param reportedContext    the context a request gets, as the server reported it; 0 when unknown
      * @param templateCallsTools whether the server said its chat template can call tools; {@code null} when it did
      *                           not say (llama-server b4980 and other families)
      */
-    ServerTraits(String server, int slotContext, Boolean templateCallsTools) {
+    ServerTraits(String server, int reportedContext, Boolean templateCallsTools) {
         this.server = server;
-        this.slotContext = slotContext;
+        this.reportedContext = reportedContext;
         this.templateCallsTools = templateCallsTools;
     }
 
-    /** The context of one slot as the server reported it; 0 when it did not. */
-    int slotContext() {
-        return slotContext;
+    /** The context a request gets, as the server reported it; 0 when it did not. */
+    int reportedContext() {
+        return reportedContext;
     }
 
     /** Whether {@code stream_options} may be sent. */
@@ -122,7 +123,7 @@ final class ServerTraits {
 
     @Override
     public String toString() {
-        return "slot context " + (slotContext > 0 ? slotContext : "unknown") + ", template calls tools "
+        return "context " + (reportedContext > 0 ? reportedContext : "unknown") + ", template calls tools "
                 + (templateCallsTools == null ? "unknown" : templateCallsTools) + ", stream_options " + streamOptions
                 + ", tools in stream " + toolsInStream + ", tools " + tools;
     }
