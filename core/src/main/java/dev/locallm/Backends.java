@@ -3,6 +3,7 @@ package dev.locallm;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.spi.BackendProvider;
 import dev.locallm.spi.ModelLocation;
+import dev.locallm.spi.ModelSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,15 +13,16 @@ import java.util.ServiceLoader;
 import java.util.TreeSet;
 
 /**
- * Finds the {@link BackendProvider} for a model location with {@link ServiceLoader}: the given class loader
- * first, then LocaLLM's own. Stateless; thread-safe.
+ * Finds the {@link ModelSource} and the {@link BackendProvider} for a model location with {@link ServiceLoader}:
+ * the given class loader first, then LocaLLM's own. Stateless; thread-safe.
  */
 final class Backends {
     /** Where the backend for a well-known scheme lives, for error messages. */
     private static final Map<String, String> KNOWN_SCHEMES = Map.of(
             "gguf", "the llama.cpp backend, dev.locallm:locallm-backend-llamacpp",
             "onnx", "the ONNX Runtime backend, dev.locallm:locallm-backend-onnx",
-            "openai", "the remote backend, dev.locallm:locallm-backend-remote");
+            "openai", "the remote backend, dev.locallm:locallm-backend-remote",
+            "hf", "the Hugging Face Hub source, dev.locallm:locallm-hub");
 
     private Backends() {
     }
@@ -44,6 +46,27 @@ final class Backends {
             throw new BackendUnavailableException("A LocaLLM backend on the class path failed to start: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code location} itself, or what the {@link ModelSource} of its scheme resolves it to (visible from
+     * {@code loader} or LocaLLM's class loader).
+     */
+    static ModelLocation resolve(ModelLocation location, ClassLoader loader) {
+        for (ClassLoader l : loader == null ? List.of(Backends.class.getClassLoader())
+                : List.of(loader, Backends.class.getClassLoader())) {
+            try {
+                for (ModelSource source : ServiceLoader.load(ModelSource.class, l)) {
+                    if (source.schemes().contains(location.scheme())) {
+                        return source.resolve(location);
+                    }
+                }
+            } catch (ServiceConfigurationError e) {
+                throw new BackendUnavailableException("A LocaLLM model source on the class path failed to start: "
+                        + e.getMessage(), e);
+            }
+        }
+        return location;
     }
 
     /**

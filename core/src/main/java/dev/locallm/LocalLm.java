@@ -24,7 +24,9 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Locations are {@code scheme:target} ({@code gguf:/path/model.gguf}; query parameters such as
- * {@code ?threads=4} set backend options) or a plain path that a backend recognises by its extension.
+ * {@code ?threads=4} set backend options) or a plain path that a backend recognises by its extension. A location
+ * that names a model rather than a file ({@code hf:ORG/REPO/FILE.gguf}, with {@code dev.locallm:locallm-hub}) is
+ * first resolved to a file by its {@link dev.locallm.spi.ModelSource}, downloading it when it is not cached.
  * Backends are found with {@link java.util.ServiceLoader}, first through the thread's context class loader,
  * then through LocaLLM's own. Static methods are thread-safe; a {@link Builder} is not.
  *
@@ -109,11 +111,13 @@ public final class LocalLm {
             return backendOptions != null ? backendOptions : provider.defaultOptions();
         }
 
+        /** The location, resolved by its {@link dev.locallm.spi.ModelSource} when its scheme has one. */
         private ModelLocation location() {
             if (location == null) {
                 throw new InvalidRequestException("no model location set: call model(...) first", "model");
             }
-            return ModelLocation.parse(location);
+            return Backends.resolve(ModelLocation.parse(location),
+                    classLoader != null ? classLoader : Thread.currentThread().getContextClassLoader());
         }
 
         private BackendProvider provider(ModelLocation where) {

@@ -25,5 +25,15 @@ class LocalLmTest {
                 .hasMessageContaining("A .gguf file needs the llama.cpp backend");
         assertThatThrownBy(() -> LocalLm.embeddingModel("openai:http://localhost/v1"))
                 .hasMessageContaining("locallm-backend-remote");
+        assertThatThrownBy(() -> LocalLm.chatModel("hf:org/repo/m.gguf"))
+                .hasMessageContaining("dev.locallm:locallm-hub");
+    }
+
+    /** A location a model source serves is resolved before a backend is looked for. */
+    @Test
+    void aModelSourceResolvesItsSchemeFirst() {
+        assertThatThrownBy(() -> LocalLm.chatModel("renamed:m.gguf?threads=2"))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("the model 'foo:/resolved/m.gguf?threads=2'");
     }
 }
