@@ -1,5 +1,6 @@
 package dev.locallm.architecture;
 
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.Dependency;
@@ -18,8 +19,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-
 /**
  * The arrows of ARCHITECTURE.md, checked on the main classes of every module: modules depend only on the modules
  * below them, the user API and SPI on nothing but themselves, no package is split over two modules, and no
@@ -35,6 +34,7 @@ class ArchitectureTest {
             "testkit", Set.of("core"),
             "backend-llamacpp", Set.of("core", "engine", "template"),
             "backend-remote", Set.of("core", "engine", "openai"),
+            "hub", Set.of("core"),
             "server", Set.of("core", "openai"),
             "cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-remote"));
     /** The packages of the user API and the SPI: they use nothing of LocaLLM outside themselves. */

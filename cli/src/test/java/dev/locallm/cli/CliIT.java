@@ -209,6 +209,52 @@ class CliIT {
         assertThat(JSON.readTree(calls.get(0).at("/function/arguments").asString()).has("city")).isTrue();
     }
 
+    /**
+     * A model named on the Hub: a loopback server answers the Hub's HEAD (commit, sha256, size) and serves the file;
+     * the jar downloads it into the cache the environment names and chats exactly as with the file's path.
+     */
+    @Test
+    void aModelNamedOnTheHubIsDownloadedOnceAndChatsLikeTheFile() throws Exception {
+        String model = TestModels.require(TestModels.STORIES_CHATML).toString();
+        byte[] bytes = Files.readAllBytes(Path.of(model));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(bytes));
+        com.sun.net.httpserver.HttpServer hub = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.atomic.AtomicInteger downloads = new java.util.concurrent.atomic.AtomicInteger();
+        hub.createContext("/", ex -> {
+            if (ex.getRequestMethod().equals("HEAD")) {
+                ex.getResponseHeaders().set("X-Repo-Commit", "a".repeat(40));
+                ex.getResponseHeaders().set("X-Linked-Etag", "\"" + sha + "\"");
+                ex.getResponseHeaders().set("X-Linked-Size", Integer.toString(bytes.length));
+                ex.sendResponseHeaders(200, -1);
+            } else {
+                downloads.incrementAndGet();
+                ex.sendResponseHeaders(200, bytes.length);
+                ex.getResponseBody().write(bytes);
+            }
+            ex.close();
+        });
+        hub.start();
+        try {
+            Map<String, String> env = Map.of("HF_ENDPOINT", "http://127.0.0.1:" + hub.getAddress().getPort(),
+                    "HF_HUB_CACHE", workDir.resolve("hf-cache").toString());
+            Path none = Files.writeString(workDir.resolve("in.txt"), "");
+            String name = "hf:karpathy/tinyllamas/stories260K-chatml.gguf";
+            Result byName = locallm(env, none, "chat", "--model", name, "--prompt", "Hello", "-n", "12",
+                    "--temperature", "0");
+            Result again = locallm(env, none, "chat", "--model", name, "--prompt", "Hello", "-n", "12",
+                    "--temperature", "0");
+            Result byPath = locallm("chat", "--model", model, "--prompt", "Hello", "-n", "12", "--temperature", "0");
+            assertThat(byName.exitCode()).as(byName.stderr()).isZero();
+            assertThat(byName.stdout()).isNotBlank().isEqualTo(byPath.stdout()).isEqualTo(again.stdout());
+            assertThat(downloads.get()).as("downloads").isEqualTo(1);
+            assertThat(workDir.resolve("hf-cache/models--karpathy--tinyllamas/blobs/" + sha)).exists();
+        } finally {
+            hub.stop(0);
+        }
+    }
+
     @Test
     void badArgumentsAreOneClearLine() throws Exception {
         Result r = locallm("chat", "--model", "/nowhere/model.gguf", "--prompt", "hi");

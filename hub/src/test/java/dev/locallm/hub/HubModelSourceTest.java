@@ -1,0 +1,172 @@
+package dev.locallm.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.ChatModel;
+import dev.locallm.LocalLm;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.spi.ModelLocation;
+import dev.locallm.testkit.TestModels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code hf:} names against a loopback Hub and CDN ({@link FakeHub}): the cache laid out as
+ * {@code huggingface_hub} documents it, the token kept from the CDN, resumption after a cut, checksums, locks,
+ * offline mode, and the errors a user meets.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HubModelSourceTest {
+    private static final byte[] MODEL = new byte[300_000];
+
+    static {
+        new Random(7).nextBytes(MODEL);
+    }
+
+    @TempDir
+    Path cache;
+
+    private final FakeHub hub = new FakeHub().file("org/repo/model.gguf", MODEL);
+
+    @AfterEach
+    void stop() {
+        hub.close();
+    }
+
+    private HubModelSource source(String... extra) {
+        Map<String, String> env = new HashMap<>(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE",
+                cache.toString()));
+        for (int i = 0; i < extra.length; i += 2) {
+            env.put(extra[i], extra[i + 1]);
+        }
+        return new HubModelSource(env);
+    }
+
+    private static ModelLocation hf(String name) {
+        return ModelLocation.parse("hf:" + name);
+    }
+
+    @Test
+    void aFileIsDownloadedIntoTheSharedCacheLayoutAndTheTokenNeverGoesToTheCdn() throws Exception {
+        ModelLocation resolved = source("HF_TOKEN", "hf_secret").resolve(hf("org/repo/model.gguf?threads=2"));
+
+        String sha = FakeHub.sha256(MODEL);
+        Path repo = cache.resolve("models--org--repo");
+        Path snapshot = repo.resolve("snapshots").resolve(FakeHub.COMMIT).resolve("model.gguf");
+        assertThat(resolved.scheme()).isEqualTo("gguf");
+        assertThat(resolved.path()).isEqualTo(snapshot.toAbsolutePath().toString());
+        assertThat(resolved.parameters()).containsEntry("threads", "2");
+        assertThat(Files.isSymbolicLink(snapshot)).isTrue();
+        assertThat(Files.readSymbolicLink(snapshot).toString()).isEqualTo("../../blobs/" + sha);
+        assertThat(Files.readAllBytes(repo.resolve("blobs").resolve(sha))).isEqualTo(MODEL);
+        assertThat(Files.readString(repo.resolve("refs").resolve("main"), StandardCharsets.UTF_8))
+                .isEqualTo(FakeHub.COMMIT);
+        assertThat(cache.resolve(".locks").resolve("models--org--repo").resolve(sha + ".lock")).exists();
+        try (var blobs = Files.list(repo.resolve("blobs"))) {
+            assertThat(blobs.map(p -> p.getFileName().toString())).containsExactly(sha);
+        }
+        assertThat(hub.on("hub", "HEAD")).singleElement().satisfies(r ->
+                assertThat(r.headers().get("Authorization")).containsExactly("Bearer hf_secret"));
+        assertThat(hub.on("cdn", "GET")).singleElement().satisfies(r ->
+                assertThat(r.headers()).doesNotContainKey("Authorization"));
+    }
+
+    /** The resolved location opens in the llama.cpp backend like any gguf: location. */
+    @Test
+    void aModelNamedOnTheHubChatsLikeALocalOne() throws Exception {
+        byte[] stories = Files.readAllBytes(TestModels.require(TestModels.STORIES_CHATML));
+        hub.file("karpathy/tinyllamas/stories260K-chatml.gguf", stories);
+        ModelLocation resolved = source().resolve(hf("karpathy/tinyllamas/stories260K-chatml.gguf?threads=1"));
+        try (ChatModel model = LocalLm.chatModel(resolved.uri());
+             ChatModel local = LocalLm.chatModel("gguf:" + TestModels.require(TestModels.STORIES_CHATML)
+                     + "?threads=1")) {
+            ChatRequest request = ChatRequest.builder().user("Tell me a story")
+                    .options(o -> o.temperature(0).maxTokens(16)).build();
+            assertThat(model.chat(request).text()).isNotBlank().isEqualTo(local.chat(request).text());
+        }
+    }
+
+    @Test
+    void aCachedFileIsNotDownloadedAgainAndOfflineModeAsksNobody() {
+        HubModelSource online = source();
+        ModelLocation first = online.resolve(hf("org/repo/model.gguf"));
+        ModelLocation again = online.resolve(hf("org/repo/model.gguf"));
+        assertThat(again).isEqualTo(first);
+        assertThat(hub.on("cdn", "GET")).hasSize(1);
+        int asked = hub.requests.size();
+        assertThat(source("HF_HUB_OFFLINE", "1").resolve(hf("org/repo/model.gguf"))).isEqualTo(first);
+        assertThat(source("HF_HUB_OFFLINE", "1").resolve(hf("org/repo/model.gguf@" + FakeHub.COMMIT)))
+                .isEqualTo(first);
+        assertThat(hub.requests).hasSize(asked);
+    }
+
+    @Test
+    void aDownloadCutHalfwayContinuesWhereItStopped() throws Exception {
+        hub.cutsLeft = 1;
+        ModelLocation resolved = source().resolve(hf("org/repo/model.gguf"));
+        assertThat(Files.readAllBytes(Path.of(resolved.path()))).isEqualTo(MODEL);
+        List<FakeHub.Request> gets = hub.on("cdn", "GET");
+        assertThat(gets).hasSize(2);
+        assertThat(gets.get(0).headers()).doesNotContainKey("Range");
+        assertThat(gets.get(1).headers().get("Range")).singleElement().asString().startsWith("bytes=")
+                .isNotEqualTo("bytes=0-");
+    }
+
+    @Test
+    void aFileThatDoesNotMatchItsChecksumIsRemovedNeverUsed() {
+        hub.wrongChecksum("org/repo/model.gguf");
+        assertThatThrownBy(() -> source().resolve(hf("org/repo/model.gguf")))
+                .isInstanceOf(ModelDownloadException.class).hasMessageContaining("does not match the Hub's checksum")
+                .hasMessageContaining("it was removed");
+        assertThat(cache.resolve("models--org--repo").resolve("blobs")).isEmptyDirectory();
+        assertThat(cache.resolve("models--org--repo").resolve("snapshots")).doesNotExist();
+    }
+
+    @Test
+    void twoThreadsDownloadTheFileOnce() throws Exception {
+        HubModelSource shared = source();
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            Future<ModelLocation> a = two.submit(() -> shared.resolve(hf("org/repo/model.gguf")));
+            Future<ModelLocation> b = two.submit(() -> shared.resolve(hf("org/repo/model.gguf")));
+            assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo(b.get(30, TimeUnit.SECONDS));
+        } finally {
+            two.shutdown();
+        }
+        assertThat(hub.on("cdn", "GET")).hasSize(1);
+    }
+
+    @Test
+    void eachRefusalSaysWhatToDo() {
+        hub.gated = true;
+        assertThatThrownBy(() -> source().resolve(hf("org/repo/model.gguf"))).isInstanceOf(ModelDownloadException.class)
+                .hasMessageContaining("401").hasMessageContaining("gated or private").hasMessageContaining("HF_TOKEN");
+        hub.gated = false;
+        assertThatThrownBy(() -> source().resolve(hf("org/other/model.gguf")))
+                .hasMessageContaining("there is no repository org/other");
+        assertThatThrownBy(() -> source().resolve(hf("org/repo/model.gguf@v9")))
+                .hasMessageContaining("has no revision 'v9'");
+        assertThatThrownBy(() -> source().resolve(hf("org/repo/modle.gguf")))
+                .hasMessageContaining("has no file 'modle.gguf'");
+        assertThatThrownBy(() -> source("HF_HUB_OFFLINE", "1").resolve(hf("org/repo/model.gguf")))
+                .hasMessageContaining("HF_HUB_OFFLINE is set").hasMessageContaining("not in the cache");
+        assertThatThrownBy(() -> source().resolve(hf("org/repo")))
+                .hasMessageContaining("hf:ORG/REPO/FILE.gguf[@REVISION]");
+        assertThatThrownBy(() -> source("HF_ENDPOINT", "http://127.0.0.1:1").resolve(hf("org/repo/model.gguf")))
+                .isInstanceOf(ModelDownloadException.class).hasMessageContaining("not in the cache");
+    }
+}
