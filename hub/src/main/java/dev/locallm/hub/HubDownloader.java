@@ -24,6 +24,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,17 +46,30 @@ import org.slf4j.LoggerFactory;
 final class HubDownloader {
     private static final Logger LOG = LoggerFactory.getLogger(HubDownloader.class);
     private static final int ATTEMPTS = 3;
+    /** Bytes between two progress reports. */
+    private static final long PROGRESS_STEP = 1 << 20;
     private static final Map<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "locallm-hub-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final URI endpoint;
     private final String token;
     private final HubCache cache;
     private final HttpClient client;
+    private final Duration timeout;
 
+    /**
+     * @param timeout how long the Hub may take to answer, and a download may go without a byte
+     *                ({@code HF_HUB_DOWNLOAD_TIMEOUT}, as {@code huggingface_hub} names it)
+     */
     HubDownloader(URI endpoint, String token, HubCache cache, Duration timeout) {
         this.endpoint = endpoint;
         this.token = token;
         this.cache = cache;
+        this.timeout = timeout;
         this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(timeout)
                 .build();
     }
@@ -63,7 +82,7 @@ final class HubDownloader {
      *
      * @throws ModelDownloadException when the Hub refuses it, the network or the disk fails, or it does not match
      */
-    Path fetch(HubName name) {
+    Path fetch(HubName name, DownloadListener listener) {
         Metadata meta;
         try {
             meta = metadata(name);
@@ -80,7 +99,7 @@ final class HubDownloader {
         if (!Files.isRegularFile(snapshot)) {
             Path blob = cache.blob(name.repo(), meta.etag());
             if (!Files.isRegularFile(blob)) {
-                download(name, meta, blob);
+                download(name, meta, blob, listener);
             }
             link(snapshot, blob);
         }
@@ -93,7 +112,7 @@ final class HubDownloader {
     private Metadata metadata(HubName name) throws IOException {
         URI resolve = endpoint.resolve("/" + name.repo() + "/resolve/" + name.revision() + "/" + name.file());
         HttpResponse<Void> head = send(HttpRequest.newBuilder(resolve).method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity"), true,
+                HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity").timeout(timeout), true,
                 HttpResponse.BodyHandlers.discarding());
         int status = head.statusCode();
         if (status == 401 || status == 403) {
@@ -142,7 +161,7 @@ final class HubDownloader {
         return e.replace("\"", "");
     }
 
-    private void download(HubName name, Metadata meta, Path blob) {
+    private void download(HubName name, Metadata meta, Path blob, DownloadListener listener) {
         Path lockFile = cache.lock(name.repo(), meta.etag());
         ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
         local.lock();
@@ -158,7 +177,7 @@ final class HubDownloader {
                 IOException last = null;
                 for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                     try {
-                        receive(meta, incomplete);
+                        receive(meta, incomplete, listener);
                         last = null;
                         break;
                     } catch (ConnectException e) {
@@ -194,12 +213,12 @@ final class HubDownloader {
     }
 
     /** Receives the body into {@code incomplete}, continuing what is there with a Range request. */
-    private void receive(Metadata meta, Path incomplete) throws IOException {
+    private void receive(Metadata meta, Path incomplete, DownloadListener listener) throws IOException {
         long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
         if (meta.size() >= 0 && have == meta.size()) {
             return;
         }
-        HttpRequest.Builder get = HttpRequest.newBuilder(meta.location()).GET();
+        HttpRequest.Builder get = HttpRequest.newBuilder(meta.location()).GET().timeout(timeout);
         if (have > 0) {
             get.header("Range", "bytes=" + have + "-");
         }
@@ -216,14 +235,50 @@ final class HubDownloader {
             response.body().close();
             throw new IOException("the download answered " + status);
         }
-        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(incomplete,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-            in.transferTo(out);
+        long done = append ? have : 0;
+        InputStream in = response.body();
+        AtomicLong lastByte = new AtomicLong(System.nanoTime());
+        AtomicBoolean stalled = new AtomicBoolean();
+        long period = Math.max(50, timeout.toMillis() / 4);
+        ScheduledFuture<?> watch = WATCHDOG.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastByte.get() > timeout.toNanos() && stalled.compareAndSet(false, true)) {
+                closeQuietly(in);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        try (in; OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] buffer = new byte[1 << 16];
+            long reported = done;
+            listener.progress(done, meta.size());
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                lastByte.set(System.nanoTime());
+                out.write(buffer, 0, n);
+                done += n;
+                if (done - reported >= PROGRESS_STEP) {
+                    listener.progress(done, meta.size());
+                    reported = done;
+                }
+            }
+            listener.progress(done, meta.size());
+        } catch (IOException e) {
+            throw stalled.get() ? new IOException("no data for " + timeout.toSeconds() + " s", e) : e;
+        } finally {
+            watch.cancel(false);
+        }
+        if (stalled.get()) {
+            throw new IOException("no data for " + timeout.toSeconds() + " s");
         }
         if (meta.size() >= 0 && Files.size(incomplete) < meta.size()) {
             throw new IOException("the connection ended after " + Files.size(incomplete) + " of " + meta.size()
                     + " bytes");
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // the read that was waiting fails, which is the point
         }
     }
 

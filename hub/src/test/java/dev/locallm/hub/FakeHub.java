@@ -34,6 +34,7 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, String> claimedSha = new ConcurrentHashMap<>();
     volatile boolean gated;
     volatile int cutsLeft;
+    volatile int stallsLeft;
 
     FakeHub() {
         hub.createContext("/", this::hub);
@@ -138,6 +139,17 @@ final class FakeHub implements AutoCloseable {
         int length = bytes.length - from;
         ex.sendResponseHeaders(range != null ? 206 : 200, length);
         OutputStream out = ex.getResponseBody();
+        if (stallsLeft > 0) {
+            stallsLeft--;
+            out.write(bytes, from, length / 2);
+            out.flush();
+            try {
+                Thread.sleep(120_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("stalled on purpose");
+        }
         if (cutsLeft > 0) {
             cutsLeft--;
             out.write(bytes, from, length / 2);

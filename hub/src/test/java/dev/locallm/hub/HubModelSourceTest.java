@@ -101,6 +101,30 @@ class HubModelSourceTest {
     }
 
     @Test
+    void aDownloadReportsItsProgressAndTheCacheListsWhatItHolds() {
+        HuggingFaceHub hub = HuggingFaceHub.from(Map.of("HF_ENDPOINT", this.hub.endpoint(), "HF_HUB_CACHE",
+                cache.toString()));
+        List<long[]> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Path file = hub.download("hf:org/repo/model.gguf", (bytes, total) -> seen.add(new long[] {bytes, total}));
+        assertThat(seen).isNotEmpty().allSatisfy(p -> assertThat(p[1]).isEqualTo(MODEL.length));
+        assertThat(seen.get(seen.size() - 1)[0]).isEqualTo(MODEL.length);
+        assertThat(seen).extracting(p -> p[0]).isSorted();
+        assertThat(hub.cachedFiles()).singleElement().satisfies(f -> {
+            assertThat(f.repo()).isEqualTo("org/repo");
+            assertThat(f.file()).isEqualTo("model.gguf");
+            assertThat(f.commit()).isEqualTo(FakeHub.COMMIT);
+            assertThat(f.refs()).containsExactly("main");
+            assertThat(f.size()).isEqualTo(MODEL.length);
+            assertThat(f.path()).isEqualTo(file);
+            assertThat(f.name()).isEqualTo("hf:org/repo/model.gguf@main");
+        });
+        seen.clear();
+        assertThat(hub.download("org/repo/model.gguf", (bytes, total) -> seen.add(new long[] {bytes, total})))
+                .isEqualTo(file);
+        assertThat(seen).as("nothing downloaded the second time").isEmpty();
+    }
+
+    @Test
     void aCachedFileIsNotDownloadedAgainAndOfflineModeAsksNobody() {
         HubModelSource online = source();
         ModelLocation first = online.resolve(hf("org/repo/model.gguf"));
@@ -124,6 +148,19 @@ class HubModelSourceTest {
         assertThat(gets.get(0).headers()).doesNotContainKey("Range");
         assertThat(gets.get(1).headers().get("Range")).singleElement().asString().startsWith("bytes=")
                 .isNotEqualTo("bytes=0-");
+    }
+
+    /**
+     * A CDN that stops sending (for two minutes, past this class's time limit) is given up after
+     * HF_HUB_DOWNLOAD_TIMEOUT, and the download continued.
+     */
+    @Test
+    void aDownloadThatStallsIsContinuedAfterTheTimeout() throws Exception {
+        hub.stallsLeft = 1;
+        ModelLocation resolved = source("HF_HUB_DOWNLOAD_TIMEOUT", "1").resolve(hf("org/repo/model.gguf"));
+        assertThat(Files.readAllBytes(Path.of(resolved.path()))).isEqualTo(MODEL);
+        assertThat(hub.on("cdn", "GET")).hasSize(2);
+        assertThat(hub.on("cdn", "GET").get(1).headers()).containsKey("Range");
     }
 
     @Test

@@ -1,0 +1,142 @@
+package dev.locallm.hub;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The Hugging Face Hub and its local cache, configured from the environment as {@code huggingface_hub} reads it:
+ * {@code HF_ENDPOINT} (default {@code https://huggingface.co}), {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}
+ * ({@code 1} or {@code true}: only the cache), {@code HF_HUB_DOWNLOAD_TIMEOUT} (seconds the Hub may take to
+ * answer, and a download may go without a byte; 10), {@code HF_HUB_CACHE} and {@code HF_HOME} (see {@link HubCache} for
+ * the layout, shared with Python tools). {@link dev.locallm.LocalLm} uses it for {@code hf:} locations; use it
+ * directly to download ahead of time with progress, or to list what is cached:
+ *
+ * <pre>{@code
+ * Path file = HuggingFaceHub.fromEnvironment().download("hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/"
+ *         + "qwen2.5-0.5b-instruct-q4_k_m.gguf", (bytes, total) -> System.out.printf("%d/%d%n", bytes, total));
+ * }</pre>
+ *
+ * Immutable and thread-safe; downloads of the same file, from any thread or process, happen once.
+ */
+public final class HuggingFaceHub {
+    private final Map<String, String> env;
+    private final HubCache cache;
+
+    private HuggingFaceHub(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+        this.cache = HubCache.from(this.env);
+    }
+
+    /** The Hub and cache the process environment names. */
+    public static HuggingFaceHub fromEnvironment() {
+        return new HuggingFaceHub(System.getenv());
+    }
+
+    /** The Hub and cache these variables name (as the environment would). */
+    static HuggingFaceHub from(Map<String, String> env) {
+        return new HuggingFaceHub(env);
+    }
+
+    /** The cache folder. */
+    public Path cacheRoot() {
+        return cache.root();
+    }
+
+    /** Whether only the cache is used ({@code HF_HUB_OFFLINE}). */
+    public boolean offline() {
+        String v = env.getOrDefault("HF_HUB_OFFLINE", "").strip().toLowerCase(Locale.ROOT);
+        return v.equals("1") || v.equals("true") || v.equals("yes") || v.equals("on");
+    }
+
+    /**
+     * The file a name names, in the cache: downloaded first when it is not there (or its branch moved on).
+     *
+     * @param name     {@code hf:ORG/REPO/FILE[@REVISION]} (the {@code hf:} and a query are optional)
+     * @param listener told how the download advances; not called when nothing is downloaded
+     * @throws ModelDownloadException when the file cannot be had, saying why and what to do
+     */
+    public Path download(String name, DownloadListener listener) {
+        String bare = name.startsWith("hf:") ? name.substring(3) : name;
+        int query = bare.indexOf('?');
+        return fetch(HubName.parse(query < 0 ? bare : bare.substring(0, query)), listener);
+    }
+
+    Path fetch(HubName name, DownloadListener listener) {
+        if (offline()) {
+            return cache.cached(name).orElseThrow(() -> new ModelDownloadException("HF_HUB_OFFLINE is set and hf:"
+                    + name + " is not in the cache at " + cache.root() + "; download it once with the network on"));
+        }
+        String endpoint = env.getOrDefault("HF_ENDPOINT", "https://huggingface.co");
+        String token = env.get("HF_TOKEN");
+        return new HubDownloader(URI.create(endpoint.endsWith("/") ? endpoint : endpoint + "/"),
+                token == null || token.isBlank() ? null : token.strip(), cache, timeout()).fetch(name, listener);
+    }
+
+    /** {@code HF_HUB_DOWNLOAD_TIMEOUT} seconds, 10 by default as in {@code huggingface_hub}. */
+    private Duration timeout() {
+        String v = env.getOrDefault("HF_HUB_DOWNLOAD_TIMEOUT", "10").strip();
+        try {
+            double seconds = Double.parseDouble(v);
+            return Duration.ofMillis(Math.max(1, (long) (seconds * 1000)));
+        } catch (NumberFormatException e) {
+            throw new dev.locallm.error.InvalidRequestException("HF_HUB_DOWNLOAD_TIMEOUT is a number of seconds, "
+                    + "got '" + v + "'", "HF_HUB_DOWNLOAD_TIMEOUT");
+        }
+    }
+
+    /** Every file in the cache's snapshots, by repository and path; those whose blob is missing are left out. */
+    public List<CachedFile> cachedFiles() {
+        List<CachedFile> out = new ArrayList<>();
+        if (!Files.isDirectory(cache.root())) {
+            return out;
+        }
+        try (Stream<Path> repos = Files.list(cache.root())) {
+            for (Path repoDir : repos.filter(p -> p.getFileName().toString().startsWith("models--")).sorted()
+                    .toList()) {
+                String repo = repoDir.getFileName().toString().substring("models--".length()).replace("--", "/");
+                Path snapshots = repoDir.resolve("snapshots");
+                if (!Files.isDirectory(snapshots)) {
+                    continue;
+                }
+                try (Stream<Path> files = Files.walk(snapshots)) {
+                    for (Path f : files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+                        Path relative = snapshots.relativize(f);
+                        String commit = relative.getName(0).toString();
+                        out.add(new CachedFile(repo, relative.subpath(1, relative.getNameCount()).toString()
+                                .replace('\\', '/'), commit, refsTo(repoDir, commit), Files.size(f), f));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not list the cache at " + cache.root(), e);
+        }
+        return out;
+    }
+
+    private static List<String> refsTo(Path repoDir, String commit) throws IOException {
+        Path refs = repoDir.resolve("refs");
+        if (!Files.isDirectory(refs)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(refs)) {
+            for (Path ref : files.filter(Files::isRegularFile).sorted().toList()) {
+                if (Files.readString(ref, StandardCharsets.UTF_8).strip().equals(commit)) {
+                    names.add(refs.relativize(ref).toString().replace('\\', '/'));
+                }
+            }
+        }
+        return names;
+    }
+}
