@@ -36,7 +36,7 @@ class ArchitectureTest {
             "backend-remote", Set.of("core", "engine", "openai"),
             "hub", Set.of("core"),
             "server", Set.of("core", "openai"),
-            "cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-remote"));
+            "cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-remote", "hub"));
     /** The packages of the user API and the SPI: they use nothing of LocaLLM outside themselves. */
     private static final Set<String> API_AND_SPI = Set.of("dev.locallm.error", "dev.locallm.schema",
             "dev.locallm.tool", "dev.locallm.chat", "dev.locallm.stream", "dev.locallm.spi");

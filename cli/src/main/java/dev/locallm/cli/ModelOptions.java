@@ -1,6 +1,7 @@
 package dev.locallm.cli;
 
 import dev.locallm.LocalLm;
+import dev.locallm.hub.HuggingFaceHub;
 import dev.locallm.llamacpp.LlamaCppOptions;
 import dev.locallm.spi.ModelLocation;
 import picocli.CommandLine.Option;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH|URI",
-            description = "A GGUF file, or a model URI such as gguf:/models/m.gguf?threads=2.")
+            description = "A GGUF file, or a model URI such as gguf:/models/m.gguf?threads=2 or "
+                    + "hf:ORG/REPO/FILE.gguf (downloaded into the Hugging Face cache on first use).")
     String model;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (llama.cpp). Default: ${DEFAULT-VALUE}.")
@@ -33,7 +35,13 @@ final class ModelOptions {
     LocalLm.Builder builder(java.util.function.Consumer<LlamaCppOptions.Builder> llamaOptions) {
         LocalLm.Builder builder = LocalLm.builder().model(model);
         ModelLocation location = ModelLocation.parse(model);
-        boolean gguf = location.scheme().equals("gguf") || location.path().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
+        if (location.scheme().equals("hf")) {
+            try (DownloadProgressBar bar = new DownloadProgressBar(model)) {
+                HuggingFaceHub.fromEnvironment().download(model, bar);
+            }
+        }
+        boolean gguf = location.scheme().equals("gguf") || location.scheme().equals("hf")
+                || location.path().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
         if (gguf) {
             LlamaCppOptions.Builder options = LlamaCppOptions.builder();
             if (threads != null) {

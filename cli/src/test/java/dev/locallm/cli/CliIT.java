@@ -214,7 +214,7 @@ class CliIT {
      * the jar downloads it into the cache the environment names and chats exactly as with the file's path.
      */
     @Test
-    void aModelNamedOnTheHubIsDownloadedOnceAndChatsLikeTheFile() throws Exception {
+    void aModelNamedOnTheHubIsDownloadedOnceAndChatsLikeTheFileAndIsListed() throws Exception {
         String model = TestModels.require(TestModels.STORIES_CHATML).toString();
         byte[] bytes = Files.readAllBytes(Path.of(model));
         String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
@@ -248,8 +248,20 @@ class CliIT {
             Result byPath = locallm("chat", "--model", model, "--prompt", "Hello", "-n", "12", "--temperature", "0");
             assertThat(byName.exitCode()).as(byName.stderr()).isZero();
             assertThat(byName.stdout()).isNotBlank().isEqualTo(byPath.stdout()).isEqualTo(again.stdout());
+            Result pull = locallm(env, none, "pull", name);
+            Result models = locallm(env, none, "models");
             assertThat(downloads.get()).as("downloads").isEqualTo(1);
             assertThat(workDir.resolve("hf-cache/models--karpathy--tinyllamas/blobs/" + sha)).exists();
+            assertThat(pull.exitCode()).as(pull.stderr()).isZero();
+            assertThat(pull.stdout().strip()).isEqualTo(workDir.resolve("hf-cache/models--karpathy--tinyllamas/"
+                    + "snapshots/" + "a".repeat(40) + "/stories260K-chatml.gguf").toString());
+            assertThat(models.stdout()).contains("hf:karpathy/tinyllamas/stories260K-chatml.gguf@main")
+                    .contains(String.format(java.util.Locale.ROOT, "%.1f MB", bytes.length / 1e6));
+            Result gated = locallm(Map.of("HF_ENDPOINT", "http://127.0.0.1:" + hub.getAddress().getPort(),
+                    "HF_HUB_CACHE", workDir.resolve("other-cache").toString(), "HF_HUB_OFFLINE", "1"), none, "pull",
+                    name);
+            assertThat(gated.exitCode()).isEqualTo(1);
+            assertThat(gated.stderr().strip()).startsWith("locallm: error: HF_HUB_OFFLINE is set");
         } finally {
             hub.stop(0);
         }
