@@ -89,7 +89,7 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        LocalLmCommand.configureLogging(model.verbose);
+        model.verbose.apply();
         GenerationOptions.Builder options = GenerationOptions.builder();
         if (maxTokens != null) {
             options.maxTokens(maxTokens);

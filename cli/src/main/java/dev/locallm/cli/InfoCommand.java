@@ -1,8 +1,5 @@
 package dev.locallm.cli;
 
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.llamacpp.gguf.GgufTensor;
 import dev.locallm.spi.ModelLocation;
@@ -11,9 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code locallm info}: prints a GGUF file's metadata as JSON, read in Java without loading the model. Long
@@ -29,15 +29,15 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--full", description = "Print every array element and every tensor.")
     boolean full;
 
-    @Option(names = {"-v", "--verbose"}, description = "Show stack traces.")
-    boolean verbose;
+    @CommandLine.Mixin
+    VerboseOption verbose;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        LocalLmCommand.configureLogging(verbose);
+        verbose.apply();
         GgufFile gguf = GgufFile.read(Path.of(ModelLocation.parse(model).path()));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("file", gguf.path().toAbsolutePath().normalize().toString());

@@ -23,8 +23,8 @@ final class ModelOptions {
     @Option(names = "--gpu-layers", paramLabel = "N", description = "Layers to offload to a GPU (needs a GPU build).")
     Integer gpuLayers;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log what happens and show stack traces.")
-    boolean verbose;
+    @picocli.CommandLine.Mixin
+    VerboseOption verbose;
 
     /** A builder for the model, with llama.cpp options when the model is a GGUF file. */
     LocalLm.Builder builder() {

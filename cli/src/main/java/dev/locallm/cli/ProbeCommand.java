@@ -21,15 +21,15 @@ final class ProbeCommand implements Callable<Integer> {
             description = "A remote model, such as openai:http://127.0.0.1:11434/v1?model=qwen2.5:0.5b.")
     String model;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log what happens and show stack traces.")
-    boolean verbose;
+    @CommandLine.Mixin
+    VerboseOption verbose;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        LocalLmCommand.configureLogging(verbose);
+        verbose.apply();
         RemoteCapabilities c = RemoteModels.probe(model);
         ObjectNode out = JsonMapper.shared().createObjectNode().put("server", c.baseUrl()).put("model", c.model())
                 .put("dialect", c.dialect().uriName()).put("streaming", c.streaming())

@@ -17,15 +17,15 @@ final class PullCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "hf:ORG/REPO/FILE.gguf[@REVISION]")
     String name;
 
-    @CommandLine.Option(names = {"-v", "--verbose"}, description = "Log what happens and show stack traces.")
-    boolean verbose;
+    @CommandLine.Mixin
+    VerboseOption verbose;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        LocalLmCommand.configureLogging(verbose);
+        verbose.apply();
         Path file;
         try (DownloadProgressBar bar = new DownloadProgressBar(name)) {
             file = HuggingFaceHub.fromEnvironment().download(name, bar);

@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code locallm serve}: serves a model over the OpenAI API until the process is stopped. The server listens
@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        LocalLmCommand.configureLogging(model.verbose);
+        model.verbose.apply();
         if (parallel < 1 || queue < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--parallel must be >= 1, --queue >= 0");
         }
