@@ -48,13 +48,6 @@ public final class RemoteModels {
     public static RemoteCapabilities probe(String uri, RemoteOptions options) {
         ModelLocation location = ModelLocation.parse(uri);
         RemoteServer server = RemoteServer.open(location, options);
-        try {
-            server.transport().getDocument("/models");
-        } catch (RemoteUnreachableException e) {
-            throw new ModelLoadException(e.getMessage(), e);
-        } catch (LocalLmException e) {
-            // a server without a model list can still be probed
-        }
         List<String> notes = new ArrayList<>();
 
         Observed text = observe(server, ChatRequest.builder().user("Say hello in five words."), notes, "streaming");
@@ -128,6 +121,8 @@ public final class RemoteModels {
         try {
             stream = server.openStream("/chat/completions", RequestWriter.chat(request, server),
                     () -> RequestWriter.chat(request, server), deadline);
+        } catch (RemoteUnreachableException e) {
+            throw new ModelLoadException(e.getMessage(), e);
         } catch (LocalLmException e) {
             notes.add(feature + ": " + e.getMessage());
             return seen;

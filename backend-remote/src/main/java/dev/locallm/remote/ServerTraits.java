@@ -1,6 +1,8 @@
 package dev.locallm.remote;
 
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * loaded context; whether a llama-server's chat template can call tools), and
  * what it refused since. A refusal is learned once, from the error answer, and every later request is written
  * the way the server takes it: without {@code stream_options}, tools without streaming, or tools in the prompt
- * with LocaLLM's grammar. Thread-safe: learned facts only ever go from "yes" to "no".
+ * with LocaLLM's grammar. Thread-safe: a refusal, once learned, stays learned.
  */
 final class ServerTraits {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTraits.class);
@@ -55,9 +57,7 @@ final class ServerTraits {
     private final String server;
     private final int reportedContext;
     private final Boolean templateCallsTools;
-    private volatile boolean streamOptions = true;
-    private volatile boolean toolsInStream = true;
-    private volatile boolean tools = true;
+    private final Set<Refusal> refused = ConcurrentHashMap.newKeySet();
 
     /**
      * @param server             the base URL, for the log
@@ -78,12 +78,12 @@ final class ServerTraits {
 
     /** Whether {@code stream_options} may be sent. */
     boolean streamOptions() {
-        return streamOptions;
+        return !refused.contains(Refusal.STREAM_OPTIONS);
     }
 
     /** Whether a request with tools may be streamed. */
     boolean toolsInStream() {
-        return toolsInStream;
+        return !refused.contains(Refusal.TOOLS_IN_STREAM);
     }
 
     /**
@@ -92,12 +92,12 @@ final class ServerTraits {
      * then ignores them without a word).
      */
     boolean sendsTools() {
-        return tools && !Boolean.FALSE.equals(templateCallsTools);
+        return !refused.contains(Refusal.TOOLS) && !Boolean.FALSE.equals(templateCallsTools);
     }
 
     /** Why {@link #sendsTools()} is false, in words; empty when it is true. */
     String whyNoTools() {
-        if (!tools) {
+        if (refused.contains(Refusal.TOOLS)) {
             return "it refused them (llama-server without --jinja)";
         }
         return Boolean.FALSE.equals(templateCallsTools)
@@ -105,18 +105,8 @@ final class ServerTraits {
     }
 
     /** Learns a refusal, logged at INFO the first time. */
-    synchronized void learn(Refusal refusal) {
-        boolean changed = switch (refusal) {
-            case STREAM_OPTIONS -> streamOptions;
-            case TOOLS_IN_STREAM -> toolsInStream;
-            case TOOLS -> tools;
-        };
-        switch (refusal) {
-            case STREAM_OPTIONS -> streamOptions = false;
-            case TOOLS_IN_STREAM -> toolsInStream = false;
-            case TOOLS -> tools = false;
-        }
-        if (changed) {
+    void learn(Refusal refusal) {
+        if (refused.add(refusal)) {
             LOG.info("{} {}", server, refusal.consequence);
         }
     }
@@ -124,7 +114,6 @@ final class ServerTraits {
     @Override
     public String toString() {
         return "context " + (reportedContext > 0 ? reportedContext : "unknown") + ", template calls tools "
-                + (templateCallsTools == null ? "unknown" : templateCallsTools) + ", stream_options " + streamOptions
-                + ", tools in stream " + toolsInStream + ", tools " + tools;
+                + (templateCallsTools == null ? "unknown" : templateCallsTools) + ", refused " + refused;
     }
 }
