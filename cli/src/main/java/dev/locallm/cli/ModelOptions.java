@@ -33,14 +33,14 @@ final class ModelOptions {
 
     /** {@link #builder()} with more llama.cpp options set by {@code llamaOptions} (for a GGUF model). */
     LocalLm.Builder builder(java.util.function.Consumer<LlamaCppOptions.Builder> llamaOptions) {
-        LocalLm.Builder builder = LocalLm.builder().model(model);
         ModelLocation location = ModelLocation.parse(model);
         if (location.scheme().equals("hf")) {
             try (DownloadProgressBar bar = new DownloadProgressBar(model)) {
-                HuggingFaceHub.fromEnvironment().download(model, bar);
+                location = HuggingFaceHub.fromEnvironment().resolve(location, bar);
             }
         }
-        boolean gguf = location.scheme().equals("gguf") || location.scheme().equals("hf")
+        LocalLm.Builder builder = LocalLm.builder().model(location.uri());
+        boolean gguf = location.scheme().equals("gguf")
                 || location.path().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
         if (gguf) {
             LlamaCppOptions.Builder options = LlamaCppOptions.builder();

@@ -1,10 +1,7 @@
 package dev.locallm.hub;
 
-import dev.locallm.error.ModelLoadException;
 import dev.locallm.spi.ModelLocation;
 import dev.locallm.spi.ModelSource;
-import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,7 +13,7 @@ import java.util.Set;
  * environment it was made with; thread-safe.
  */
 public final class HubModelSource implements ModelSource {
-    private final Map<String, String> env;
+    private final HuggingFaceHub hub;
 
     /** A source that reads the process environment. */
     public HubModelSource() {
@@ -24,7 +21,7 @@ public final class HubModelSource implements ModelSource {
     }
 
     HubModelSource(Map<String, String> env) {
-        this.env = Map.copyOf(env);
+        this.hub = HuggingFaceHub.from(env);
     }
 
     @Override
@@ -34,14 +31,6 @@ public final class HubModelSource implements ModelSource {
 
     @Override
     public ModelLocation resolve(ModelLocation location) {
-        HubName name = HubName.parse(location.path());
-        Path file = HuggingFaceHub.from(env).fetch(name, new LoggedProgress(name.toString()));
-        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
-            throw new ModelLoadException("hf:" + name + " is not a .gguf file; name one of the repository's GGUF "
-                    + "files (ONNX model folders are not supported yet)");
-        }
-        String query = location.target().indexOf('?') < 0 ? ""
-                : location.target().substring(location.target().indexOf('?'));
-        return ModelLocation.parse("gguf:" + file.toAbsolutePath() + query);
+        return hub.resolve(location, new LoggedProgress(location.path()));
     }
 }

@@ -1,5 +1,7 @@
 package dev.locallm.hub;
 
+import dev.locallm.error.ModelLoadException;
+import dev.locallm.spi.ModelLocation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -70,6 +72,25 @@ public final class HuggingFaceHub {
         String bare = name.startsWith("hf:") ? name.substring(3) : name;
         int query = bare.indexOf('?');
         return fetch(HubName.parse(query < 0 ? bare : bare.substring(0, query)), listener);
+    }
+
+    /**
+     * The {@code gguf:} location of the cached file an {@code hf:ORG/REPO/FILE.gguf[@REVISION]} location names, with
+     * the same query parameters; downloaded first when it is not there.
+     *
+     * @throws ModelDownloadException when the file cannot be had
+     * @throws dev.locallm.error.ModelLoadException when the name is not of a GGUF file
+     */
+    public ModelLocation resolve(ModelLocation location, DownloadListener listener) {
+        HubName name = HubName.parse(location.path());
+        Path file = fetch(name, listener);
+        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            throw new ModelLoadException("hf:" + name + " is not a .gguf file; name one of the repository's GGUF "
+                    + "files (ONNX model folders are not supported yet)");
+        }
+        int query = location.target().indexOf('?');
+        return ModelLocation.parse("gguf:" + file.toAbsolutePath() + (query < 0 ? "" : location.target()
+                .substring(query)));
     }
 
     Path fetch(HubName name, DownloadListener listener) {
