@@ -15,7 +15,7 @@ import picocli.CommandLine;
 @Command(name = "locallm", mixinStandardHelpOptions = true, versionProvider = LocalLmCommand.Version.class,
         description = "Run large language models locally.",
         subcommands = {ChatCommand.class, ServeCommand.class, ProbeCommand.class, InfoCommand.class,
-                PullCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
+                PullCommand.class, ModelsCommand.class, BatchCommand.class, CommandLine.HelpCommand.class})
 public final class LocalLmCommand implements Runnable {
 
     /** Exit code for a failure the user can fix (bad model, bad option value). */

@@ -287,6 +287,71 @@ class CliIT {
                 + "/v1 is unreachable: the connection was refused");
     }
     @Test
+    void aBatchKilledMidRunIsCompletedByRunningItAgainWithEachIdOnce() throws Exception {
+        String model = TestModels.require(TestModels.STORIES_CHATML).toString();
+        int requests = 200;
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            lines.add("{\"custom_id\":\"req-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+                    + "\"body\":{\"model\":\"stories\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"Tell story " + i + "\"}]}}");
+        }
+        Path input = Files.write(workDir.resolve("requests.jsonl"), lines);
+        Path output = workDir.resolve("results.jsonl");
+        String[] args = {"batch", "--model", model, "--threads", "1", "--ctx", "512", "--parallel", "2",
+                "--input", input.toString(), "--output", output.toString()};
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", System.getProperty("locallm.cli.jar")));
+        command.addAll(List.of(args));
+        Process first = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(workDir.resolve("first.out").toFile())
+                .redirectError(workDir.resolve("first.err").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PROCESS_LIMIT_S);
+            while (resultLines(output) < 5 && first.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        } finally {
+            first.destroyForcibly();
+        }
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        long beforeKill = resultLines(output);
+        assertThat(beforeKill).as("results when killed (%s)", Files.readString(workDir.resolve("first.err")))
+                .isBetween(5L, requests - 1L);
+
+        Result second = locallm(Map.of(), Files.writeString(workDir.resolve("in.txt"), ""), args);
+
+        assertThat(second.exitCode()).as(second.stderr()).isZero();
+        List<JsonNode> results = new ArrayList<>();
+        for (String line : Files.readAllLines(output)) {
+            results.add(JSON.readTree(line));
+        }
+        assertThat(results).hasSize(requests);
+        assertThat(results.stream().map(r -> r.get("custom_id").asString()).distinct().count()).isEqualTo(requests);
+        assertThat(results).allSatisfy(r -> {
+            assertThat(r.at("/response/status_code").asInt()).isEqualTo(200);
+            assertThat(r.at("/response/body/usage/completion_tokens").asInt()).isBetween(1, 64);
+        });
+        assertThat(second.stdout()).startsWith("Done: " + (requests - beforeKill) + " answered, 0 failed, " + beforeKill
+                + " skipped");
+    }
+
+    /** Complete lines in a results file (a line being written when the process died has no newline yet). */
+    private static long resultLines(Path output) throws IOException {
+        if (!Files.exists(output)) {
+            return 0;
+        }
+        byte[] bytes = Files.readAllBytes(output);
+        long lines = 0;
+        for (byte b : bytes) {
+            if (b == '\n') {
+                lines++;
+            }
+        }
+        return lines;
+    }
+
+    @Test
     void serveStreamsSseToAnOpenAiRequestAndStopsOnSigterm() throws Exception {
         String model = TestModels.require(TestModels.STORIES_CHATML).toString();
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",

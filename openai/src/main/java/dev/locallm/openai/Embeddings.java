@@ -1,5 +1,6 @@
 package dev.locallm.openai;
 
+import dev.locallm.EmbeddingModel;
 import dev.locallm.error.InvalidRequestException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,6 +59,16 @@ public final class Embeddings {
     public static ObjectNode writeRequest(String model, String input) {
         return JsonMapper.shared().createObjectNode().put("model", model).put("input", input)
                 .put("encoding_format", "float");
+    }
+
+    /**
+     * Embeds a request's inputs with the model and writes the answer; the prompt tokens in its usage are estimated
+     * (about four characters a token, at least one per input).
+     */
+    public static ObjectNode answer(EmbeddingRequest request, EmbeddingModel model) {
+        List<float[]> vectors = model.embedAll(request.inputs());
+        int tokens = request.inputs().stream().mapToInt(s -> Math.max(1, s.length() / 4)).sum();
+        return write(request.model(), vectors, request.base64(), tokens);
     }
 
     /** The answer: a list of {@code embedding} objects, and the prompt tokens as usage. */

@@ -4,14 +4,10 @@ import dev.locallm.ChatModel;
 import dev.locallm.EmbeddingModel;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatResponse;
-import dev.locallm.error.ContextLengthExceededException;
-import dev.locallm.error.GenerationCancelledException;
-import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.error.ModelBusyException;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
-import dev.locallm.error.UnsupportedSchemaException;
 import dev.locallm.openai.ChatCompletionRequest;
 import dev.locallm.openai.ChatCompletionRequests;
 import dev.locallm.openai.CompletionRequest;
@@ -19,7 +15,7 @@ import dev.locallm.openai.Completions;
 import dev.locallm.openai.EmbeddingRequest;
 import dev.locallm.openai.Embeddings;
 import dev.locallm.openai.ErrorBodies;
-import dev.locallm.openai.ErrorBody;
+import dev.locallm.openai.HttpError;
 import dev.locallm.openai.RequestLimits;
 import dev.locallm.stream.ChatStream;
 import java.io.IOException;
@@ -305,9 +301,7 @@ final class OpenAiHandler extends Handler.Abstract {
         if (model == null) {
             throw modelNotFound(r.model(), server.embeddingModels().keySet());
         }
-        List<float[]> vectors = model.embedAll(r.inputs());
-        int tokens = r.inputs().stream().mapToInt(s -> Math.max(1, s.length() / 4)).sum();
-        return Embeddings.write(r.model(), vectors, r.base64(), tokens);
+        return Embeddings.answer(r, model);
     }
 
     /**
@@ -427,40 +421,15 @@ final class OpenAiHandler extends Handler.Abstract {
         if (e instanceof ApiError a) {
             return a;
         }
-        if (e instanceof ContextLengthExceededException c) {
-            return new ApiError(400, ErrorBody.builder("invalid_request_error", c.getMessage()).param("messages")
-                    .code(ErrorBody.CONTEXT_LENGTH_EXCEEDED)
-                    .contextLength(c.promptTokens(), c.contextLength(), c.requestedCompletionTokens()).build());
-        }
-        if (e instanceof TruncatedOutputException t) {
-            return ApiError.invalid(t.getMessage() + "; raise max_completion_tokens, or send \"truncation\": "
-                    + "\"close_json\" to have it closed", "max_completion_tokens", "output_truncated");
-        }
+        HttpError error = HttpError.of(e);
         if (e instanceof StructuredOutputException s) {
             LOG.warn("The model's output broke the requested format: {} {}", s.getMessage(), s.errors());
-            return new ApiError(500, "server_error", s.getMessage() + ": " + s.errors(), null, "invalid_model_output");
-        }
-        if (e instanceof UnsupportedSchemaException u) {
-            return new ApiError(400, ErrorBody.builder("invalid_request_error", u.getMessage())
-                    .param(u.parameter().isEmpty() ? "response_format" : u.parameter()).code(ErrorBody.UNSUPPORTED_SCHEMA)
-                    .unsupportedSchema(u.keyword(), u.pointer(), u.reason()).build());
-        }
-        if (e instanceof InvalidRequestException i) {
-            return ApiError.invalid(i.getMessage(), i.parameter().isEmpty() ? null : i.parameter());
-        }
-        if (e instanceof IllegalStateException) {
-            return new ApiError(503, "server_error", "The model is not available: " + e.getMessage(), null, null);
-        }
-        if (e instanceof ModelBusyException) {
+        } else if (e instanceof ModelBusyException) {
             LOG.warn("{}", e.getMessage());
-            return new ApiError(503, "server_error", e.getMessage(), null, "overloaded");
+        } else if (error.status() == 500) {
+            LOG.error("Request failed", e);
         }
-        if (e instanceof GenerationCancelledException) {
-            return new ApiError(503, "server_error", e.getMessage(), null, "cancelled");
-        }
-        LOG.error("Request failed", e);
-        return new ApiError(500, "server_error", e instanceof LocalLmException ? e.getMessage()
-                : "Internal error: " + e.getClass().getSimpleName(), null, null);
+        return new ApiError(error.status(), error.body());
     }
 
     /** Answers with the error, after {@link #dropUnreadBody}. */
