@@ -40,8 +40,12 @@ record RemoteServer(HttpTransport transport, Dialect dialect, String model, int 
      * @throws ModelLoadException when the server cannot be reached, lists no model, or does not serve the one named
      */
     static RemoteServer open(ModelLocation location, RemoteOptions given) {
-        RemoteOptions options = given.withParameters(location.parameters());
-        HttpTransport transport = new HttpTransport(location.path(), options);
+        return open(location.path(), given.withParameters(location.parameters()));
+    }
+
+    /** {@link #open(ModelLocation, RemoteOptions)} for a base URL and options with the location's parameters. */
+    static RemoteServer open(String baseUrl, RemoteOptions options) {
+        HttpTransport transport = new HttpTransport(baseUrl, options);
         JsonNode models = null;
         String serverName = "";
         if (options.model() == null || options.dialect() == Dialect.AUTO || options.contextLength() == 0) {
