@@ -14,7 +14,8 @@ import picocli.CommandLine;
 @Command(name = "pull", description = "Download a model from the Hugging Face Hub into its cache; print its path.")
 final class PullCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "NAME", description = "hf:ORG/REPO/FILE.gguf[@REVISION]")
+    @Parameters(paramLabel = "NAME", description = "hf:ORG/REPO/FILE.gguf[@REVISION], or "
+            + "hf:ORG/REPO[@REVISION][?include=GLOB,GLOB] for a model folder")
     String name;
 
     @CommandLine.Mixin

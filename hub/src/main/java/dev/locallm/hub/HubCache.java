@@ -55,7 +55,10 @@ record HubCache(Path root) {
         return root.resolve(".locks").resolve(folder(repo)).resolve(etag + ".lock");
     }
 
-    /** The cached file for a name, through its branch reference or its commit, if it is there. */
+    /**
+     * The cached file for a name, through its branch reference or its commit, if it is there; for a repository, its
+     * snapshot folder.
+     */
     Optional<Path> cached(HubName name) {
         String commit = name.revision();
         Path ref = ref(name.repo(), name.revision());
@@ -67,6 +70,7 @@ record HubCache(Path root) {
             return Optional.empty();
         }
         Path file = snapshot(name.repo(), commit, name.file());
-        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+        boolean there = name.namesRepository() ? Files.isDirectory(file) : Files.isRegularFile(file);
+        return there ? Optional.of(file) : Optional.empty();
     }
 }

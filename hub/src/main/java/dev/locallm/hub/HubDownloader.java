@@ -12,14 +12,18 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +35,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Downloads one file from the Hugging Face Hub into a {@link HubCache}, the way {@code huggingface_hub} does: a
@@ -115,6 +123,28 @@ final class HubDownloader {
                 HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity").timeout(timeout), true,
                 HttpResponse.BodyHandlers.discarding());
         int status = head.statusCode();
+        refuseUnavailable(name, head);
+        String commit = head.headers().firstValue("X-Repo-Commit").orElse(null);
+        String etag = head.headers().firstValue("X-Linked-Etag").or(() -> head.headers().firstValue("ETag"))
+                .map(HubDownloader::bareEtag).orElse(null);
+        long size = head.headers().firstValue("X-Linked-Size").or(() -> head.headers().firstValue("Content-Length"))
+                .map(Long::parseLong).orElse(-1L);
+        if (commit == null || etag == null) {
+            throw new ModelDownloadException("The Hub's answer for hf:" + name + " has no "
+                    + (commit == null ? "X-Repo-Commit" : "ETag") + " header; is " + endpoint + " a Hugging Face Hub?");
+        }
+        URI location = status / 100 == 3 ? head.headers().firstValue("Location").map(resolve::resolve).orElse(resolve)
+                : resolve;
+        return new Metadata(commit, etag, size, location);
+    }
+
+    /**
+     * Throws what a refusal of the Hub means: 401 or 403 a gated or private repository, 404 which part of the name
+     * is wrong ({@code X-Error-Code}), anything else but 2xx and 3xx an {@link IOException} (the Hub is unwell: the
+     * cache may serve).
+     */
+    private void refuseUnavailable(HubName name, HttpResponse<?> answer) throws IOException {
+        int status = answer.statusCode();
         if (status == 401 || status == 403) {
             throw new ModelDownloadException("The Hub answered " + status + " for hf:" + name + ": the repository "
                     + name.repo() + " is gated or private. " + (token == null
@@ -124,7 +154,7 @@ final class HubDownloader {
                             + endpoint.resolve("/" + name.repo()) + " with that account."));
         }
         if (status == 404) {
-            String code = head.headers().firstValue("X-Error-Code").orElse("");
+            String code = answer.headers().firstValue("X-Error-Code").orElse("");
             String what = switch (code) {
                 case "RepoNotFound" -> "there is no repository " + name.repo();
                 case "RevisionNotFound" -> "the repository " + name.repo() + " has no revision '" + name.revision()
@@ -138,18 +168,79 @@ final class HubDownloader {
         if (status / 100 != 2 && status / 100 != 3) {
             throw new IOException("the Hub answered " + status);
         }
-        String commit = head.headers().firstValue("X-Repo-Commit").orElse(null);
-        String etag = head.headers().firstValue("X-Linked-Etag").or(() -> head.headers().firstValue("ETag"))
-                .map(HubDownloader::bareEtag).orElse(null);
-        long size = head.headers().firstValue("X-Linked-Size").or(() -> head.headers().firstValue("Content-Length"))
-                .map(Long::parseLong).orElse(-1L);
-        if (commit == null || etag == null) {
-            throw new ModelDownloadException("The Hub's answer for hf:" + name + " has no "
-                    + (commit == null ? "X-Repo-Commit" : "ETag") + " header; is " + endpoint + " a Hugging Face Hub?");
+    }
+
+    /** A repository at a revision, as the Hub lists it: its commit, and each file's path and size. */
+    private record Listing(String commit, Map<String, Long> sizes) { }
+
+    private Listing listing(HubName name) throws IOException {
+        URI uri = endpoint.resolve("/api/models/" + name.repo() + "/revision/" + name.revision() + "?blobs=true");
+        HttpResponse<byte[]> answer = send(HttpRequest.newBuilder(uri).header("Accept", "application/json")
+                .timeout(timeout), true, HttpResponse.BodyHandlers.ofByteArray());
+        refuseUnavailable(name, answer);
+        JsonNode root;
+        try {
+            root = JsonMapper.shared().readTree(answer.body());
+        } catch (JacksonException e) {
+            throw new ModelDownloadException("The Hub's listing of hf:" + name + " is not JSON; is " + endpoint
+                    + " a Hugging Face Hub?");
         }
-        URI location = status / 100 == 3 ? head.headers().firstValue("Location").map(resolve::resolve).orElse(resolve)
-                : resolve;
-        return new Metadata(commit, etag, size, location);
+        if (!root.path("sha").isString() || !root.path("siblings").isArray()) {
+            throw new ModelDownloadException("The Hub's listing of hf:" + name + " has no sha or siblings; is "
+                    + endpoint + " a Hugging Face Hub?");
+        }
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        for (JsonNode sibling : root.get("siblings")) {
+            sizes.put(sibling.path("rfilename").asString(), sibling.path("size").asLong(-1));
+        }
+        return new Listing(root.get("sha").asString(), sizes);
+    }
+
+    /**
+     * A repository's files that match {@code include} (globs as {@code huggingface-cli download --include} takes
+     * them), in the cache under one snapshot folder, which is returned; each downloaded first when it is not there.
+     * The listener sees the bytes of all of them against their total.
+     *
+     * @throws ModelDownloadException when the Hub refuses the repository, no file matches, or a file fails
+     */
+    Path fetchRepository(HubName name, List<String> include, DownloadListener listener) {
+        Listing listing;
+        try {
+            listing = listing(name);
+        } catch (IOException e) {
+            Optional<Path> cached = cache.cached(name);
+            if (cached.isPresent()) {
+                LOG.warn("The Hub could not be reached ({}); using the cached {}", e.getMessage(), cached.get());
+                return cached.get();
+            }
+            throw new ModelDownloadException("Could not reach " + endpoint + " for hf:" + name + " and it is not in "
+                    + "the cache at " + cache.root() + ": " + e.getMessage(), e);
+        }
+        List<PathMatcher> globs = include.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g))
+                .toList();
+        List<String> wanted = listing.sizes().keySet().stream()
+                .filter(f -> globs.stream().anyMatch(g -> g.matches(Path.of(f)))).toList();
+        if (wanted.isEmpty()) {
+            throw new ModelDownloadException("No file of hf:" + name + " matches " + String.join(",", include)
+                    + "; its files: " + listing.sizes().keySet().stream().limit(30).collect(Collectors.joining(", "))
+                    + (listing.sizes().size() > 30 ? ", ..." : "") + " (choose with ?include=GLOB,GLOB)");
+        }
+        long total = wanted.stream().mapToLong(f -> Math.max(0, listing.sizes().get(f))).sum();
+        long done = 0;
+        for (String file : wanted) {
+            long before = done;
+            Path path = fetch(name.file(file, listing.commit()), (bytes, size) -> listener.progress(before + bytes,
+                    total));
+            try {
+                done += Files.size(path);
+            } catch (IOException e) {
+                done += Math.max(0, listing.sizes().get(file));
+            }
+        }
+        if (!name.revisionIsCommit()) {
+            writeRef(name, listing.commit());
+        }
+        return cache.snapshot(name.repo(), listing.commit(), "");
     }
 
     /** An ETag without the quotes and weak marker the Hub puts around it. */

@@ -3,11 +3,12 @@ package dev.locallm.hub;
 import dev.locallm.error.InvalidRequestException;
 
 /**
- * A file on the Hugging Face Hub as an {@code hf:} location names it: {@code ORG/REPO/PATH/TO/FILE[@REVISION]},
- * the revision a branch, tag or commit ({@code main} when absent). Immutable.
+ * A file on the Hugging Face Hub as an {@code hf:} location names it, {@code ORG/REPO/PATH/TO/FILE[@REVISION]}, or a
+ * whole repository, {@code ORG/REPO[@REVISION]} (a model folder, such as an ONNX export); the revision a branch,
+ * tag or commit ({@code main} when absent). Immutable.
  *
  * @param repo     {@code ORG/REPO}
- * @param file     the file's path in the repository
+ * @param file     the file's path in the repository; empty for the repository itself
  * @param revision the branch, tag or commit
  */
 record HubName(String repo, String file, String revision) {
@@ -27,13 +28,24 @@ record HubName(String repo, String file, String revision) {
             name = name.substring(0, at);
         }
         String[] parts = name.split("/", 3);
-        if (parts.length < 3 || parts[0].isBlank() || parts[1].isBlank() || parts[2].isBlank() || revision.isBlank()
-                || name.contains("..") || name.startsWith("/")) {
-            throw new InvalidRequestException("An hf: location names a file in a repository: "
-                    + "hf:ORG/REPO/FILE.gguf[@REVISION], such as hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/"
-                    + "qwen2.5-0.5b-instruct-q4_k_m.gguf; got 'hf:" + path + "'", "model");
+        if (parts.length < 2 || parts[0].isBlank() || parts[1].isBlank() || (parts.length == 3 && parts[2].isBlank())
+                || revision.isBlank() || name.contains("..") || name.startsWith("/")) {
+            throw new InvalidRequestException("An hf: location names a file in a repository, "
+                    + "hf:ORG/REPO/FILE.gguf[@REVISION] (such as hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/"
+                    + "qwen2.5-0.5b-instruct-q4_k_m.gguf), or a model folder, hf:ORG/REPO[@REVISION]; got 'hf:" + path
+                    + "'", "model");
         }
-        return new HubName(parts[0] + "/" + parts[1], parts[2], revision);
+        return new HubName(parts[0] + "/" + parts[1], parts.length == 3 ? parts[2] : "", revision);
+    }
+
+    /** Whether this names a whole repository (a model folder) rather than one file. */
+    boolean namesRepository() {
+        return file.isEmpty();
+    }
+
+    /** One file of this repository at a commit. */
+    HubName file(String path, String commit) {
+        return new HubName(repo, path, commit);
     }
 
     /** Whether the revision is a full commit hash (then no branch reference is written). */
@@ -43,6 +55,6 @@ record HubName(String repo, String file, String revision) {
 
     @Override
     public String toString() {
-        return repo + "/" + file + "@" + revision;
+        return repo + (file.isEmpty() ? "" : "/" + file) + "@" + revision;
     }
 }

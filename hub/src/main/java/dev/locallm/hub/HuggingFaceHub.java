@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -62,46 +64,68 @@ public final class HuggingFaceHub {
     }
 
     /**
-     * The file a name names, in the cache: downloaded first when it is not there (or its branch moved on).
+     * The files a backend reads from a model folder when {@code hf:ORG/REPO} names no file and no {@code include}
+     * parameter chooses: the top-level configuration and tokenizer files and ONNX graphs with their external data.
+     */
+    public static final List<String> MODEL_FOLDER_FILES = List.of("*.json", "*.onnx", "*.onnx.data", "*.onnx_data",
+            "*.txt", "*.model", "*.tiktoken", "*.jinja");
+
+    /**
+     * The file a name names, in the cache: downloaded first when it is not there (or its branch moved on). A name
+     * of a whole repository gives its snapshot folder, with the files the {@code include} parameter's globs match
+     * (comma-separated, as {@code huggingface-cli download --include} takes them; {@link #MODEL_FOLDER_FILES} when
+     * absent).
      *
-     * @param name     {@code hf:ORG/REPO/FILE[@REVISION]} (the {@code hf:} and a query are optional)
-     * @param listener told how the download advances; not called when nothing is downloaded
+     * @param name     {@code hf:ORG/REPO/FILE[@REVISION]} or {@code hf:ORG/REPO[@REVISION][?include=GLOB,GLOB]}
+     *                 (the {@code hf:} and other query parameters are optional)
+     * @param listener told how the download advances (all files of a folder against their total); not called
+     *                 when nothing is downloaded
      * @throws ModelDownloadException when the file cannot be had, saying why and what to do
      */
     public Path download(String name, DownloadListener listener) {
-        String bare = name.startsWith("hf:") ? name.substring(3) : name;
-        int query = bare.indexOf('?');
-        return fetch(HubName.parse(query < 0 ? bare : bare.substring(0, query)), listener);
+        ModelLocation location = ModelLocation.parse(name.startsWith("hf:") ? name : "hf:" + name);
+        return fetch(HubName.parse(location.path()), include(location), listener);
+    }
+
+    private static List<String> include(ModelLocation location) {
+        String include = location.parameters().get("include");
+        return include == null ? MODEL_FOLDER_FILES : Arrays.stream(include.split(",")).map(String::strip)
+                .filter(g -> !g.isEmpty()).toList();
     }
 
     /**
-     * The {@code gguf:} location of the cached file an {@code hf:ORG/REPO/FILE.gguf[@REVISION]} location names, with
-     * the same query parameters; downloaded first when it is not there.
+     * The location of what an {@code hf:} location names, in the cache, with the same query parameters (less
+     * {@code include}); downloaded first when it is not there: {@code gguf:FILE} for
+     * {@code hf:ORG/REPO/FILE.gguf[@REVISION]}, {@code onnx:FOLDER} for a model folder {@code hf:ORG/REPO[@REVISION]}
+     * (see {@link #download}).
      *
      * @throws ModelDownloadException when the file cannot be had
-     * @throws dev.locallm.error.ModelLoadException when the name is not of a GGUF file
+     * @throws dev.locallm.error.ModelLoadException when the name is of a file that is not GGUF
      */
     public ModelLocation resolve(ModelLocation location, DownloadListener listener) {
         HubName name = HubName.parse(location.path());
-        Path file = fetch(name, listener);
-        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+        Path path = fetch(name, include(location), listener);
+        if (!name.namesRepository() && !path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
             throw new ModelLoadException("hf:" + name + " is not a .gguf file; name one of the repository's GGUF "
-                    + "files (ONNX model folders are not supported yet)");
+                    + "files, or the repository (hf:" + name.repo() + ") for an ONNX model folder");
         }
-        int query = location.target().indexOf('?');
-        return ModelLocation.parse("gguf:" + file.toAbsolutePath() + (query < 0 ? "" : location.target()
-                .substring(query)));
+        String query = location.parameters().entrySet().stream().filter(p -> !p.getKey().equals("include"))
+                .map(p -> p.getKey() + "=" + p.getValue()).collect(Collectors.joining("&"));
+        return ModelLocation.parse((name.namesRepository() ? "onnx:" : "gguf:") + path.toAbsolutePath()
+                + (query.isEmpty() ? "" : "?" + query));
     }
 
-    Path fetch(HubName name, DownloadListener listener) {
+    private Path fetch(HubName name, List<String> include, DownloadListener listener) {
         if (offline()) {
             return cache.cached(name).orElseThrow(() -> new ModelDownloadException("HF_HUB_OFFLINE is set and hf:"
                     + name + " is not in the cache at " + cache.root() + "; download it once with the network on"));
         }
         String endpoint = env.getOrDefault("HF_ENDPOINT", "https://huggingface.co");
         String token = env.get("HF_TOKEN");
-        return new HubDownloader(URI.create(endpoint.endsWith("/") ? endpoint : endpoint + "/"),
-                token == null || token.isBlank() ? null : token.strip(), cache, timeout()).fetch(name, listener);
+        HubDownloader downloader = new HubDownloader(URI.create(endpoint.endsWith("/") ? endpoint : endpoint + "/"),
+                token == null || token.isBlank() ? null : token.strip(), cache, timeout());
+        return name.namesRepository() ? downloader.fetchRepository(name, include, listener)
+                : downloader.fetch(name, listener);
     }
 
     /** {@code HF_HUB_DOWNLOAD_TIMEOUT} seconds, 10 by default as in {@code huggingface_hub}. */

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -14,6 +15,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A loopback server that answers like the Hugging Face Hub for LFS files, and a second one that plays its CDN:
@@ -89,6 +94,14 @@ final class FakeHub implements AutoCloseable {
         requests.add(new Request("hub", ex.getRequestMethod(), ex.getRequestURI().getPath(),
                 Map.copyOf(ex.getRequestHeaders())));
         String path = ex.getRequestURI().getPath();
+        if (path.startsWith("/api/models/") && path.contains("/paths-info/")) {
+            pathsInfo(ex, path);
+            return;
+        }
+        if (path.startsWith("/api/models/") && path.contains("/revision/")) {
+            revision(ex, path);
+            return;
+        }
         String[] parts = path.substring(1).split("/", 5);
         if (parts.length < 5 || !parts[2].equals("resolve")) {
             ex.sendResponseHeaders(404, -1);
@@ -120,6 +133,69 @@ final class FakeHub implements AutoCloseable {
         ex.close();
     }
 
+    /**
+     * The Hub's {@code GET /api/models/ORG/REPO/revision/REVISION?blobs=true}: the commit ({@code sha}) and the
+     * repository's files ({@code siblings}) with their sizes and LFS ids; 401 when gated, 404 with the Hub's
+     * {@code X-Error-Code} for an unknown repository or revision.
+     */
+    private void revision(HttpExchange ex, String path) throws IOException {
+        String repo = path.substring("/api/models/".length(), path.indexOf("/revision/"));
+        String revision = path.substring(path.indexOf("/revision/") + "/revision/".length());
+        List<String> inRepo = files.keySet().stream().filter(k -> k.startsWith(repo + "/")).sorted().toList();
+        if (gated && ex.getRequestHeaders().getFirst("Authorization") == null) {
+            ex.getResponseHeaders().set("X-Error-Code", "GatedRepo");
+            ex.sendResponseHeaders(401, -1);
+        } else if (inRepo.isEmpty()) {
+            ex.getResponseHeaders().set("X-Error-Code", "RepoNotFound");
+            ex.sendResponseHeaders(404, -1);
+        } else if (!revision.equals("main") && !revision.equals(COMMIT)) {
+            ex.getResponseHeaders().set("X-Error-Code", "RevisionNotFound");
+            ex.sendResponseHeaders(404, -1);
+        } else {
+            ObjectNode answer = JsonMapper.shared().createObjectNode().put("id", repo).put("sha", COMMIT);
+            ArrayNode siblings = answer.putArray("siblings");
+            for (String key : inRepo) {
+                byte[] bytes = files.get(key);
+                ObjectNode sibling = siblings.addObject().put("rfilename", key.substring(repo.length() + 1))
+                        .put("size", bytes.length);
+                sibling.putObject("lfs").put("sha256", sha256(bytes)).put("size", bytes.length)
+                        .put("pointerSize", 134);
+            }
+            byte[] json = answer.toString().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, json.length);
+            ex.getResponseBody().write(json);
+        }
+        ex.close();
+    }
+
+    /**
+     * The Hub's {@code POST /api/models/ORG/REPO/paths-info/REVISION} (what huggingface.js asks before a download):
+     * each file's git and LFS ids, size, and the last commit that touched it (here the repository's one commit).
+     */
+    private void pathsInfo(HttpExchange ex, String path) throws IOException {
+        String repo = path.substring("/api/models/".length(), path.indexOf("/paths-info/"));
+        JsonNode body = JsonMapper.shared().readTree(ex.getRequestBody().readAllBytes());
+        ArrayNode answer = JsonMapper.shared().createArrayNode();
+        for (JsonNode wanted : body.path("paths")) {
+            byte[] bytes = files.get(repo + "/" + wanted.asString());
+            if (bytes == null) {
+                continue;
+            }
+            ObjectNode entry = answer.addObject().put("type", "file").put("path", wanted.asString())
+                    .put("oid", sha256(wanted.asString().getBytes(StandardCharsets.UTF_8)).substring(0, 40))
+                    .put("size", bytes.length);
+            entry.putObject("lfs").put("oid", sha256(bytes)).put("size", bytes.length).put("pointerSize", 134);
+            entry.putObject("lastCommit").put("id", COMMIT).put("title", "Upload").put("date",
+                    "2026-11-30T12:00:00.000Z");
+        }
+        byte[] json = answer.toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, json.length);
+        ex.getResponseBody().write(json);
+        ex.close();
+    }
+
     private void cdn(HttpExchange ex) throws IOException {
         requests.add(new Request("cdn", ex.getRequestMethod(), ex.getRequestURI().getPath(),
                 Map.copyOf(ex.getRequestHeaders())));
@@ -130,13 +206,16 @@ final class FakeHub implements AutoCloseable {
             return;
         }
         int from = 0;
+        int to = bytes.length - 1;
         String range = ex.getRequestHeaders().getFirst("Range");
-        if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
-            from = Integer.parseInt(range.substring(6, range.length() - 1));
-            ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/"
-                    + bytes.length);
+        if (range != null && range.startsWith("bytes=")) {
+            String[] ends = range.substring(6).split("-", -1);
+            from = Integer.parseInt(ends[0]);
+            to = ends[1].isEmpty() ? to : Math.min(to, Integer.parseInt(ends[1]));
+            ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + bytes.length);
         }
-        int length = bytes.length - from;
+        ex.getResponseHeaders().set("ETag", "\"" + sha256(bytes) + "\"");
+        int length = to + 1 - from;
         ex.sendResponseHeaders(range != null ? 206 : 200, length);
         OutputStream out = ex.getResponseBody();
         if (stallsLeft > 0) {

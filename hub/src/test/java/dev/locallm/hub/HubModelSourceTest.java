@@ -11,6 +11,7 @@ import dev.locallm.testkit.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +125,66 @@ class HubModelSourceTest {
         assertThat(seen).as("nothing downloaded the second time").isEmpty();
     }
 
+    /** An ONNX export as the Hub holds one: configuration, tokenizer, graph and its data, and files besides. */
+    private void onnxRepository() {
+        hub.file("org/onnx/config.json", "{\"model_type\":\"llama\"}".getBytes(StandardCharsets.UTF_8))
+                .file("org/onnx/tokenizer.json", "{}".getBytes(StandardCharsets.UTF_8))
+                .file("org/onnx/model.onnx", Arrays.copyOf(MODEL, 70_000))
+                .file("org/onnx/model.onnx_data", Arrays.copyOfRange(MODEL, 70_000, 250_000))
+                .file("org/onnx/README.md", "# a model".getBytes(StandardCharsets.UTF_8))
+                .file("org/onnx/onnx/model_q4.onnx", Arrays.copyOf(MODEL, 40_000));
+    }
+
+    @Test
+    void aRepositoryNameDownloadsTheFilesOfAModelFolderIntoOneSnapshot() throws Exception {
+        onnxRepository();
+        List<long[]> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HuggingFaceHub hub = HuggingFaceHub.from(Map.of("HF_ENDPOINT", this.hub.endpoint(), "HF_HUB_CACHE",
+                cache.toString()));
+
+        Path folder = hub.download("hf:org/onnx", (bytes, total) -> seen.add(new long[] {bytes, total}));
+
+        Path snapshot = cache.resolve("models--org--onnx/snapshots/" + FakeHub.COMMIT);
+        assertThat(folder).isEqualTo(snapshot);
+        try (var files = Files.walk(folder)) {
+            assertThat(files.filter(f -> !Files.isDirectory(f)).map(f -> folder.relativize(f).toString()))
+                    .containsExactlyInAnyOrder("config.json", "tokenizer.json", "model.onnx", "model.onnx_data");
+        }
+        assertThat(Files.readAllBytes(folder.resolve("model.onnx_data")))
+                .isEqualTo(Arrays.copyOfRange(MODEL, 70_000, 250_000));
+        assertThat(Files.isSymbolicLink(folder.resolve("model.onnx"))).isTrue();
+        assertThat(Files.readString(cache.resolve("models--org--onnx/refs/main"))).isEqualTo(FakeHub.COMMIT);
+        long total = 2 + "{\"model_type\":\"llama\"}".length() + 250_000;
+        assertThat(seen).isNotEmpty().allSatisfy(p -> assertThat(p[1]).isEqualTo(total));
+        assertThat(seen).extracting(p -> p[0]).isSorted();
+        assertThat(seen.get(seen.size() - 1)[0]).isEqualTo(total);
+
+        ModelLocation chosen = source().resolve(hf("org/onnx?include=*.json,onnx/*&threads=2"));
+        assertThat(chosen.scheme()).isEqualTo("onnx");
+        assertThat(chosen.parameters()).isEqualTo(Map.of("threads", "2"));
+        assertThat(Path.of(chosen.path()).resolve("onnx/model_q4.onnx")).isRegularFile();
+        int asked = this.hub.requests.size();
+        assertThat(source("HF_HUB_OFFLINE", "1").resolve(hf("org/onnx"))).isEqualTo(ModelLocation.parse("onnx:"
+                + snapshot.toAbsolutePath()));
+        assertThat(this.hub.requests).as("offline").hasSize(asked);
+    }
+
+    @Test
+    void aRepositoryWithoutTheFilesAskedForOrUnknownIsAClearError() {
+        onnxRepository();
+        assertThatThrownBy(() -> source().resolve(hf("org/onnx?include=*.safetensors")))
+                .isInstanceOf(ModelDownloadException.class)
+                .hasMessageContaining("No file of hf:org/onnx@main matches *.safetensors; its files: README.md, "
+                        + "config.json, model.onnx, model.onnx_data, onnx/model_q4.onnx, tokenizer.json");
+        assertThatThrownBy(() -> source().resolve(hf("org/nothing")))
+                .isInstanceOf(ModelDownloadException.class).hasMessageContaining("there is no repository org/nothing");
+        assertThatThrownBy(() -> source().resolve(hf("org/onnx@v9")))
+                .isInstanceOf(ModelDownloadException.class).hasMessageContaining("has no revision 'v9'");
+        assertThatThrownBy(() -> source().resolve(hf("org/onnx/README.md")))
+                .isInstanceOf(dev.locallm.error.ModelLoadException.class)
+                .hasMessageContaining("or the repository (hf:org/onnx) for an ONNX model folder");
+    }
+
     @Test
     void aCachedFileIsNotDownloadedAgainAndOfflineModeAsksNobody() {
         HubModelSource online = source();
@@ -201,8 +262,11 @@ class HubModelSourceTest {
                 .hasMessageContaining("has no file 'modle.gguf'");
         assertThatThrownBy(() -> source("HF_HUB_OFFLINE", "1").resolve(hf("org/repo/model.gguf")))
                 .hasMessageContaining("HF_HUB_OFFLINE is set").hasMessageContaining("not in the cache");
+        assertThatThrownBy(() -> source().resolve(hf("org")))
+                .hasMessageContaining("hf:ORG/REPO/FILE.gguf[@REVISION]")
+                .hasMessageContaining("hf:ORG/REPO[@REVISION]");
         assertThatThrownBy(() -> source().resolve(hf("org/repo")))
-                .hasMessageContaining("hf:ORG/REPO/FILE.gguf[@REVISION]");
+                .hasMessageContaining("No file of hf:org/repo@main matches *.json,*.onnx");
         assertThatThrownBy(() -> source("HF_ENDPOINT", "http://127.0.0.1:1").resolve(hf("org/repo/model.gguf")))
                 .isInstanceOf(ModelDownloadException.class).hasMessageContaining("not in the cache");
     }
