@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@code parallel} requests (one value for all, or one per server); a request goes to the server with the most free
  * slots among those up (in turns among equals), and waits while every server that is up is full.
  *
- * <p>A server that cannot be reached or answers with a server error when a request starts is taken out, and the
- * request goes to the next one; one whose stream breaks off is taken out too (the request fails with
+ * <p>A server that cannot be reached or answers with a server error when a request starts, and then does not
+ * answer for its model list either, is taken out, and the request goes to the next one; one whose stream breaks off is taken out too (the request fails with
  * {@link StreamInterruptedException}, which callers such as the batch runner send again). A server taken out is
  * asked for its model list every second and comes back when it answers. When no server is up, a request waits up to
  * the connect timeout for one to come back, then fails with {@link RemoteUnreachableException} naming each server's
@@ -177,9 +177,10 @@ final class ServerPool implements ChatEngine {
                 if (m.engine == null) {
                     up = connect(m);
                 } else {
-                    m.probe.getJson("/models");
-                    bringBack(m, m.engine);
-                    up = true;
+                    up = answers(m);
+                    if (up) {
+                        bringBack(m, m.engine);
+                    }
                 }
                 if (up) {
                     LOG.info("{} answers; in the pool", m.baseUrl);
@@ -276,19 +277,38 @@ final class ServerPool implements ChatEngine {
         return run(engine -> engine.startCompletion(prompt, generationOptions));
     }
 
-    /** Starts the generation on a free server; one that fails to start it is taken out and the next one tried. */
+    /**
+     * Starts the generation on a free server. One that fails to start it is asked for its model list: when it
+     * answers (the failure was a kept-alive connection the server had closed, say), the request is sent again; when
+     * not, the server is taken out and the next one tried.
+     */
     private Generation run(Function<RemoteChatEngine, Generation> start) {
+        int sentAgain = 0;
         while (true) {
             Member m = acquire();
             try {
                 return new PooledGeneration(start.apply(m.engine), m);
             } catch (RemoteUnreachableException | RemoteServerErrorException e) {
                 release(m);
-                takeOut(m, e);
+                if (sentAgain < members.size() && answers(m)) {
+                    sentAgain++;
+                    LOG.debug("{} failed a request but answers; sending it again: {}", m.baseUrl, e.getMessage());
+                } else {
+                    takeOut(m, e);
+                }
             } catch (RuntimeException e) {
                 release(m);
                 throw e;
             }
+        }
+    }
+
+    private static boolean answers(Member m) {
+        try {
+            m.probe.getJson("/models");
+            return true;
+        } catch (LocalLmException e) {
+            return false;
         }
     }
 

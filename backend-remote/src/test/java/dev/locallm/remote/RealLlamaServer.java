@@ -77,8 +77,14 @@ final class RealLlamaServer implements AutoCloseable {
      * current builds cap a slot: the model's {@code llama.context_length} is raised to 4,096 for them.
      */
     static RealLlamaServer start(Binary binary, Path model) throws IOException, InterruptedException {
+        return start(binary, model, 0, binary.name() + (binary.jinja() ? "-jinja" : "-plain"));
+    }
+
+    /** {@link #start(Binary, Path)} on this port (0: any free one), logging to {@code target/real-servers/NAME.log}. */
+    static RealLlamaServer start(Binary binary, Path model, int port, String logName)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(binary.path().toString(), "-m", model.toString(), "--host",
-                "127.0.0.1", "--port", "0", "-c", "8192", "-np", "2", "-t", "2",
+                "127.0.0.1", "--port", Integer.toString(port), "-c", "8192", "-np", "2", "-t", "2",
                 "--override-kv", "llama.context_length=int:4096"));
         if (binary.jinja()) {
             command.add("--jinja");
@@ -86,14 +92,14 @@ final class RealLlamaServer implements AutoCloseable {
             command.add("--no-jinja");
         }
         Path dir = Files.createDirectories(Path.of("target", "real-servers"));
-        Path log = dir.resolve(binary.name() + (binary.jinja() ? "-jinja" : "-plain") + ".log");
+        Path log = dir.resolve(logName + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> copy(process, log, port), "llama-server-output");
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        Thread reader = new Thread(() -> copy(process, log, listening), "llama-server-output");
         reader.setDaemon(true);
         reader.start();
         try {
-            return new RealLlamaServer(process, port.get(120, TimeUnit.SECONDS), log);
+            return new RealLlamaServer(process, listening.get(120, TimeUnit.SECONDS), log);
         } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
             process.destroyForcibly();
             throw new IllegalStateException(binary + " did not start listening; see " + log.toAbsolutePath(), e);
@@ -131,6 +137,20 @@ final class RealLlamaServer implements AutoCloseable {
     /** The OpenAI base URL, ending in {@code /v1}. */
     String baseUrl() {
         return "http://127.0.0.1:" + port + "/v1";
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Generations the server has started, from its log ({@code launch_slot_} lines, in every build). */
+    long tasksStarted() throws IOException {
+        return log().lines().filter(l -> l.contains("launch_slot_")).count();
+    }
+
+    /** Kills the process at once (SIGKILL), as a crash would end it. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     /** The server's output so far. */

@@ -30,8 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A chat model spread over two of LocaLLM's own servers on loopback ports, each serving the real stories260K model
- * with no queue (a request beyond its slots would get 503), told apart by their request counts.
+ * A chat model spread over two of LocaLLM's own servers on loopback ports, each serving the real stories260K model,
+ * told apart by their request counts. Each server's queue is as long as its slots: a server frees its admission a
+ * moment after the client has read the end of an answer, so the pool's next request may come before; more than
+ * twice a server's slots at once gets 503.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ServerPoolTest {
@@ -45,8 +47,8 @@ class ServerPoolTest {
         String model = TestModels.require(TestModels.STORIES_CHATML).toString();
         twoSlots = LocalLm.chatModel("gguf:" + model + "?threads=1&ctx=1024&parallel=2");
         oneSlot = LocalLm.chatModel("gguf:" + model + "?threads=1&ctx=1024&parallel=1");
-        a = LocalLmServer.builder().chatModel("stories", twoSlots).port(0).queueSize(0).build().start();
-        b = LocalLmServer.builder().chatModel("stories", oneSlot).port(0).queueSize(0).build().start();
+        a = LocalLmServer.builder().chatModel("stories", twoSlots).port(0).queueSize(2).build().start();
+        b = LocalLmServer.builder().chatModel("stories", oneSlot).port(0).queueSize(1).build().start();
     }
 
     @AfterAll
