@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * slots among those up (in turns among equals), and waits while every server that is up is full.
  *
  * <p>A server that cannot be reached or answers with a server error when a request starts, and then does not
- * answer for its model list either, is taken out, and the request goes to the next one; one whose stream breaks off is taken out too (the request fails with
- * {@link StreamInterruptedException}, which callers such as the batch runner send again). A server taken out is
+ * answer for its model list either, is taken out, and the request goes to the next one; one whose stream breaks off
+ * is taken out too (the request fails with {@link StreamInterruptedException}, which callers such as the batch
+ * runner send again). A server taken out is
  * asked for its model list every second and comes back when it answers. When no server is up, a request waits up to
  * the connect timeout for one to come back, then fails with {@link RemoteUnreachableException} naming each server's
  * failure. Servers are not retried one by one ({@code retries} is 0 for each): the pool is the retry policy.
