@@ -95,13 +95,7 @@ final class HubDownloader {
         try {
             meta = metadata(name);
         } catch (IOException e) {
-            Optional<Path> cached = cache.cached(name);
-            if (cached.isPresent()) {
-                LOG.warn("The Hub could not be reached ({}); using the cached {}", e.getMessage(), cached.get());
-                return cached.get();
-            }
-            throw new ModelDownloadException("Could not reach " + endpoint + " for hf:" + name + " and it is not in "
-                    + "the cache at " + cache.root() + ": " + e.getMessage(), e);
+            return cachedWhenUnreachable(name, e);
         }
         Path snapshot = cache.snapshot(name.repo(), meta.commit(), name.file());
         if (!Files.isRegularFile(snapshot)) {
@@ -115,6 +109,17 @@ final class HubDownloader {
             writeRef(name, meta.commit());
         }
         return snapshot;
+    }
+
+    /** What the cache holds for a name when the Hub cannot be reached (with a warning); else why neither serves. */
+    private Path cachedWhenUnreachable(HubName name, IOException e) {
+        Optional<Path> cached = cache.cached(name);
+        if (cached.isPresent()) {
+            LOG.warn("The Hub could not be reached ({}); using the cached {}", e.getMessage(), cached.get());
+            return cached.get();
+        }
+        throw new ModelDownloadException("Could not reach " + endpoint + " for hf:" + name + " and it is not in "
+                + "the cache at " + cache.root() + ": " + e.getMessage(), e);
     }
 
     private Metadata metadata(HubName name) throws IOException {
@@ -208,13 +213,7 @@ final class HubDownloader {
         try {
             listing = listing(name);
         } catch (IOException e) {
-            Optional<Path> cached = cache.cached(name);
-            if (cached.isPresent()) {
-                LOG.warn("The Hub could not be reached ({}); using the cached {}", e.getMessage(), cached.get());
-                return cached.get();
-            }
-            throw new ModelDownloadException("Could not reach " + endpoint + " for hf:" + name + " and it is not in "
-                    + "the cache at " + cache.root() + ": " + e.getMessage(), e);
+            return cachedWhenUnreachable(name, e);
         }
         List<PathMatcher> globs = include.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g))
                 .toList();
