@@ -1,13 +1,13 @@
 package dev.locallm.remote;
 
-import dev.locallm.error.GenerationException;
+import dev.locallm.error.ModelUnavailableException;
 
 /**
  * No answer could be had from the server at all: the connection was refused, timed out or broke before a status
  * line, on every attempt ({@code retries} after the first). Nothing about the request is wrong; the server is down,
  * elsewhere, or unreachable from here. Immutable.
  */
-public final class RemoteUnreachableException extends GenerationException {
+public final class RemoteUnreachableException extends ModelUnavailableException {
     private static final long serialVersionUID = 1L;
 
     private final String baseUrl;

@@ -5,7 +5,6 @@ import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ModelCapabilities;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
-import dev.locallm.error.LocalLmException;
 import dev.locallm.error.ModelLoadException;
 import dev.locallm.error.StreamInterruptedException;
 import dev.locallm.schema.SchemaAssertion;
@@ -34,10 +33,11 @@ import org.slf4j.LoggerFactory;
  * {@code parallel} requests (one value for all, or one per server); a request goes to the server with the most free
  * slots among those up (in turns among equals), and waits while every server that is up is full.
  *
- * <p>A server that cannot be reached or answers with a server error when a request starts, and then does not
- * answer for its model list either, is taken out, and the request goes to the next one; one whose stream breaks off
- * is taken out too (the request fails with {@link StreamInterruptedException}, which callers such as the batch
- * runner send again). A server taken out is
+ * <p>A server that cannot be reached or says it is unwell (502, 503, 504) when a request starts, and then does
+ * not answer for its model list either, is taken out, and the request goes to the next one (at most once more than
+ * there are servers); a 500, 501 or 4xx is the request's own failure and is thrown as it is. A server whose stream
+ * breaks off is taken out too (the request fails with {@link StreamInterruptedException}, which callers such as
+ * the batch runner send again). A server taken out is
  * asked for its model list every second and comes back when it answers. When no server is up, a request waits up to
  * the connect timeout for one to come back, then fails with {@link RemoteUnreachableException} naming each server's
  * failure. Servers are not retried one by one ({@code retries} is 0 for each): the pool is the retry policy.
@@ -143,12 +143,14 @@ final class ServerPool implements ChatEngine {
         return given;
     }
 
-    /** Opens a member's server; a member that cannot be reached stays down. Whether it is up. */
+    /**
+     * Opens a member's server and asks it for its model list (opening alone asks nothing when the location names
+     * the model, dialect and context); a member that cannot be reached stays down. Whether it is up.
+     */
     private boolean connect(Member m) {
+        RemoteChatEngine engine;
         try {
-            RemoteChatEngine engine = new RemoteChatEngine(RemoteServer.open(m.baseUrl, m.options));
-            bringBack(m, engine);
-            return true;
+            engine = new RemoteChatEngine(RemoteServer.open(m.baseUrl, m.options));
         } catch (ModelLoadException e) {
             if (!(e.getCause() instanceof RemoteUnreachableException)) {
                 throw e;
@@ -159,6 +161,18 @@ final class ServerPool implements ChatEngine {
             LOG.debug("{} cannot be reached: {}", m.baseUrl, e.getMessage());
             return false;
         }
+        synchronized (this) {
+            m.engine = engine;
+        }
+        String silent = silence(m);
+        if (silent != null) {
+            synchronized (this) {
+                m.failure = silent;
+            }
+            return false;
+        }
+        bringBack(m, engine);
+        return true;
     }
 
     private synchronized void bringBack(Member m, RemoteChatEngine engine) {
@@ -178,7 +192,7 @@ final class ServerPool implements ChatEngine {
                 if (m.engine == null) {
                     up = connect(m);
                 } else {
-                    up = answers(m);
+                    up = silence(m) == null;
                     if (up) {
                         bringBack(m, m.engine);
                     }
@@ -186,7 +200,7 @@ final class ServerPool implements ChatEngine {
                 if (up) {
                     LOG.info("{} answers; in the pool", m.baseUrl);
                 }
-            } catch (LocalLmException e) {
+            } catch (RuntimeException e) {
                 LOG.debug("{} is still down: {}", m.baseUrl, e.getMessage());
             }
         }
@@ -279,37 +293,41 @@ final class ServerPool implements ChatEngine {
     }
 
     /**
-     * Starts the generation on a free server. One that fails to start it is asked for its model list: when it
-     * answers (the failure was a kept-alive connection the server had closed, say), the request is sent again; when
-     * not, the server is taken out and the next one tried.
+     * Starts the generation on a free server. A server that cannot be reached, or answers that it is unwell (502,
+     * 503, 504, 408, 429), is asked for its model list: when it answers (the failure was a kept-alive connection the
+     * server had closed, say), the request is sent again; when not, the server is taken out and the next one tried.
+     * Any other refusal (a 500 or 501 is how servers refuse what they cannot do, a 4xx) is the request's, and is
+     * thrown as it is. A request is tried at most once more than there are servers; then its last failure is thrown.
      */
     private Generation run(Function<RemoteChatEngine, Generation> start) {
-        int sentAgain = 0;
-        while (true) {
+        for (int attempt = 1; ; attempt++) {
             Member m = acquire();
             try {
                 return new PooledGeneration(start.apply(m.engine), m);
-            } catch (RemoteUnreachableException | RemoteServerErrorException e) {
+            } catch (RuntimeException e) {
                 release(m);
-                if (sentAgain < members.size() && answers(m)) {
-                    sentAgain++;
+                boolean serversFault = e instanceof RemoteUnreachableException
+                        || e instanceof RemoteServerException r && r.retryable();
+                if (!serversFault || attempt > members.size()) {
+                    throw e;
+                }
+                String silent = silence(m);
+                if (silent == null) {
                     LOG.debug("{} failed a request but answers; sending it again: {}", m.baseUrl, e.getMessage());
                 } else {
                     takeOut(m, e);
                 }
-            } catch (RuntimeException e) {
-                release(m);
-                throw e;
             }
         }
     }
 
-    private static boolean answers(Member m) {
+    /** Why a server does not answer for its model list; {@code null} when it answers. */
+    private static String silence(Member m) {
         try {
             m.probe.getJson("/models");
-            return true;
-        } catch (LocalLmException e) {
-            return false;
+            return null;
+        } catch (RuntimeException e) {
+            return e.getMessage();
         }
     }
 
@@ -346,7 +364,7 @@ final class ServerPool implements ChatEngine {
         public GenerationEvent next() {
             try {
                 return generation.next();
-            } catch (StreamInterruptedException | RemoteUnreachableException | RemoteServerErrorException e) {
+            } catch (StreamInterruptedException | RemoteUnreachableException e) {
                 takeOut(member, e);
                 throw e;
             }

@@ -5,6 +5,7 @@ import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.LocalLmException;
 import dev.locallm.error.ModelBusyException;
+import dev.locallm.error.ModelUnavailableException;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
 import dev.locallm.error.UnsupportedSchemaException;
@@ -13,17 +14,17 @@ import dev.locallm.error.UnsupportedSchemaException;
  * An error as the OpenAI API answers it: an HTTP status and an {@link ErrorBody}. {@link #of} maps LocaLLM's
  * exceptions the one way the server and the batch runner answer them. Immutable.
  *
- * @param status the HTTP status: 4xx when the request is the cause, 503 when the model is busy, cancelled or
- *     closed, 500 otherwise
+ * @param status the HTTP status: 4xx when the request is the cause, 503 when the model is busy, cancelled, closed
+ *     or unreachable, 500 otherwise
  * @param body the error body
  */
 public record HttpError(int status, ErrorBody body) {
 
     /**
      * The status and body that answer a failed request: the request's own faults (bad parameters, a prompt that
-     * does not fit, an unsupported schema, output cut short) as 400 with the parameter and code; a busy, cancelled
-     * or closed model as 503; a model whose output broke the requested format, and anything else, as 500 (with
-     * the message of a {@link LocalLmException}, only the class name of anything else).
+     * does not fit, an unsupported schema, output cut short) as 400 with the parameter and code; a busy, cancelled,
+     * closed or unreachable model as 503; a model whose output broke the requested format, and anything else, as
+     * 500 (with the message of a {@link LocalLmException}, only the class name of anything else).
      */
     public static HttpError of(RuntimeException e) {
         if (e instanceof ContextLengthExceededException c) {
@@ -52,6 +53,9 @@ public record HttpError(int status, ErrorBody body) {
         }
         if (e instanceof ModelBusyException) {
             return serverError(503, e.getMessage(), "overloaded");
+        }
+        if (e instanceof ModelUnavailableException) {
+            return serverError(503, e.getMessage(), "model_unavailable");
         }
         if (e instanceof GenerationCancelledException) {
             return serverError(503, e.getMessage(), "cancelled");
