@@ -3,6 +3,8 @@ package dev.locallm.batch;
 import dev.locallm.ChatModel;
 import dev.locallm.EmbeddingModel;
 import dev.locallm.openai.RequestLimits;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -18,9 +20,10 @@ import java.util.Objects;
  * gets a line with {@code "response": null} and {@code "error": {"code", "message", "line"}}.
  *
  * <p><b>Nothing lost, nothing twice.</b> Results are appended and flushed line by line as they come (in the order
- * requests finish). Running the same job again after a crash, a {@code kill -9} or {@link #cancel()} skips every
- * {@code custom_id} already in the output (a torn last line is cut off and its request sent again) and answers the
- * rest. Each {@code custom_id} gets one line; a later input line with the same id is reported, not sent.
+ * requests finish). Running the same job again after a crash, a {@code kill -9}, {@link #cancel()} or a stop
+ * because the model stopped answering skips every {@code custom_id} already in the output (a torn last line is cut
+ * off and its request sent again) and answers the rest. Each {@code custom_id} gets one line; a later input line
+ * with the same id is reported, not sent. The output is locked while a job writes it.
  *
  * <pre>{@code
  * try (ChatModel model = LocalLm.chatModel("gguf:/models/qwen2.5-0.5b-instruct-q4_k_m.gguf?parallel=4")) {
@@ -42,16 +45,18 @@ public interface BatchJob {
      * Runs the job to its end: every request answered, or the job cancelled.
      *
      * @return the counts of this run
-     * @throws BatchException when the input cannot be read, or the output cannot be read back or written (results
-     *     written until then stay)
+     * @throws BatchException when the input cannot be read; the output cannot be read back or written, is not a
+     *     results file, or is being written by another job; or the model stopped answering (unavailable, closed,
+     *     still busy after retries): results written until then stay, and running the job again completes it
      * @throws IllegalStateException when the job has run already
      */
     BatchSummary run();
 
     /**
      * Stops the job: no new request is sent, running generations are cancelled and write no result (a later run
-     * sends them again), and {@link #run()} returns with {@link BatchSummary#cancelled()} set. Safe to call from any
-     * thread, at any time, more than once.
+     * sends them again; a request that completes meanwhile, such as an embedding call, still writes its own), and
+     * {@link #run()} returns with {@link BatchSummary#cancelled()} set once the requests in flight have ended. Safe
+     * to call from any thread, at any time, more than once.
      */
     void cancel();
 
@@ -134,10 +139,21 @@ public interface BatchJob {
             if (chatModel == null && embeddingModel == null) {
                 throw new IllegalStateException("a batch job needs a chat model, an embedding model or both");
             }
-            if (input.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
+            if (sameFile(input, output)) {
                 throw new IllegalStateException("the output must not be the input file: " + input);
             }
             return new BatchRunner(this);
+        }
+
+        private static boolean sameFile(Path a, Path b) {
+            try {
+                if (Files.exists(a) && Files.exists(b)) {
+                    return Files.isSameFile(a, b);
+                }
+            } catch (IOException e) {
+                return false;
+            }
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
         }
     }
 }

@@ -23,7 +23,10 @@ public record BatchProgress(long total, long skipped, long succeeded, long faile
         return skipped + succeeded + failed;
     }
 
-    /** Requests still to be answered. */
+    /**
+     * Requests still to be answered; after a cancelled run, lines not read yet count as left even when an earlier
+     * run answered them.
+     */
     public long remaining() {
         return Math.max(0, total - done() - duplicates);
     }

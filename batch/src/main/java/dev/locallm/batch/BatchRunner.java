@@ -6,6 +6,7 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelBusyException;
+import dev.locallm.error.ModelUnavailableException;
 import dev.locallm.error.StreamInterruptedException;
 import dev.locallm.openai.ChatCompletionRequest;
 import dev.locallm.openai.ChatCompletionRequests;
@@ -41,7 +42,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -50,11 +50,14 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code concurrency} workers (it waits while all are busy, so memory holds only the requests in flight and the
  * set of ids seen); workers answer it as the OpenAI-compatible server would and append the result. A request that
  * a model dropped ({@link ModelBusyException}) or whose stream broke off ({@link StreamInterruptedException}, a
- * server that died) is sent again, up to {@value #ATTEMPTS} times in all.
+ * server that died) is sent again after a pause, up to {@value #ATTEMPTS} times in all. The first failure that is
+ * not a request's own (the results file cannot be written, the model is unavailable) cancels the job, and
+ * {@link #run()} throws it once every request in flight has ended.
  */
 final class BatchRunner implements BatchJob {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
     private static final int ATTEMPTS = 3;
+    private static final long RETRY_PAUSE_MS = 250;
 
     private final ChatModel chatModel;
     private final EmbeddingModel embeddingModel;
@@ -76,6 +79,7 @@ final class BatchRunner implements BatchJob {
     private final AtomicLong skipped = new AtomicLong();
     private final List<String> duplicateIds = new ArrayList<>();
     private long startNanos;
+    private int answeredBefore;
 
     BatchRunner(BatchJob.Builder b) {
         this.chatModel = b.chatModel;
@@ -101,15 +105,47 @@ final class BatchRunner implements BatchJob {
             t.setDaemon(true);
             return t;
         });
+        try (ResultsFile results = ResultsFile.open(output)) {
+            answeredBefore = results.answeredCount();
+            try {
+                readAndDispatch(results, workers);
+            } catch (IOException | UncheckedIOException e) {
+                fail(new BatchException("Cannot read the batch input " + input + ": " + e.getMessage(), e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel();
+            } catch (RuntimeException e) {
+                fail(e);
+            } finally {
+                awaitWorkers(workers);
+            }
+        }
+        if (fatal.get() != null) {
+            throw fatal.get();
+        }
+        BatchProgress progress = progress();
+        BatchSummary summary = new BatchSummary(progress, duplicateIds, cancelled.get() && progress.remaining() > 0,
+                output);
+        LOG.info("Batch {}: {} answered, {} failed, {} skipped (answered before), {} duplicates, {} left", input,
+                progress.succeeded(), progress.failed(), progress.skipped(), progress.duplicates(),
+                progress.remaining());
+        return summary;
+    }
+
+    /**
+     * Reads the input line by line on the caller's thread and hands each request to a worker, waiting while all
+     * are busy; lines that are not requests get their error line here.
+     */
+    private void readAndDispatch(ResultsFile results, ExecutorService workers) throws IOException,
+            InterruptedException {
         Semaphore free = new Semaphore(concurrency);
-        try (ResultsFile results = ResultsFile.open(output);
-                BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
             LOG.info("Batch {} -> {}: {} requests, {} answered before, {} at once", input, output, total,
-                    results.answeredCount(), concurrency);
+                    answeredBefore, concurrency);
             Set<String> seen = new HashSet<>();
             long number = 0;
             boolean announced = false;
-            for (String text; !stopping() && (text = reader.readLine()) != null;) {
+            for (String text; !cancelled.get() && (text = reader.readLine()) != null;) {
                 number++;
                 if (text.isBlank()) {
                     continue;
@@ -133,16 +169,16 @@ final class BatchRunner implements BatchJob {
                     continue;
                 }
                 free.acquire();
-                if (stopping()) {
+                if (cancelled.get()) {
                     free.release();
                     break;
                 }
                 workers.execute(() -> {
                     try {
                         answer(line, results);
-                    } catch (RuntimeException e) {
-                        fatal.compareAndSet(null, e);
-                        cancel();
+                    } catch (Throwable t) {
+                        fail(t instanceof RuntimeException r ? r
+                                : new BatchException("Request '" + line.customId() + "' failed: " + t, t));
                     } finally {
                         free.release();
                     }
@@ -151,28 +187,32 @@ final class BatchRunner implements BatchJob {
             if (!announced) {
                 notify(() -> listener.started(progress()));
             }
-            workers.shutdown();
-            while (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
-                LOG.trace("Waiting for {} requests in flight", concurrency - free.availablePermits());
+        }
+    }
+
+    /** Waits until every request in flight has ended; an interrupt cancels them, and the wait goes on. */
+    private void awaitWorkers(ExecutorService workers) {
+        workers.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (workers.awaitTermination(1, TimeUnit.SECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+                cancel();
             }
-        } catch (IOException | UncheckedIOException e) {
-            cancel();
-            throw new BatchException("Cannot read the batch input " + input + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            cancel();
-        } finally {
-            workers.shutdownNow();
         }
-        if (fatal.get() != null) {
-            throw fatal.get();
-        }
-        BatchSummary summary = new BatchSummary(progress(), duplicateIds, cancelled.get() && progress().remaining() > 0,
-                output);
-        LOG.info("Batch {}: {} answered, {} failed, {} skipped (answered before), {} duplicates, {} left", input,
-                summary.progress().succeeded(), summary.progress().failed(), summary.progress().skipped(),
-                summary.progress().duplicates(), summary.progress().remaining());
-        return summary;
+    }
+
+    /** Ends the job with this failure (the first one wins): nothing more is sent, and {@link #run()} throws it. */
+    private void fail(RuntimeException e) {
+        fatal.compareAndSet(null, e);
+        cancel();
     }
 
     @Override
@@ -180,10 +220,6 @@ final class BatchRunner implements BatchJob {
         if (cancelled.compareAndSet(false, true)) {
             running.forEach(ChatStream::close);
         }
-    }
-
-    private boolean stopping() {
-        return cancelled.get();
     }
 
     private long countRequests() {
@@ -203,14 +239,16 @@ final class BatchRunner implements BatchJob {
         notify(() -> listener.duplicate(id, number));
     }
 
-    /** Answers one request, sending it again when the model dropped it, and appends its result line. */
-    private void answer(BatchLine line, ResultsFile results) {
+    /**
+     * Answers one request, sending it again when the model dropped it, and appends its result line. A failure of
+     * the model rather than the request (unavailable, closed, still busy or breaking off after {@value #ATTEMPTS}
+     * attempts) writes nothing and stops the job: running it again sends the request again.
+     */
+    private void answer(BatchLine line, ResultsFile results) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
+            Answer answer;
             try {
-                Answer answer = execute(line);
-                ObjectNode result = resultLine(line.customId(), 200, answer.body);
-                record(results, result, true, answer.promptTokens, answer.completionTokens);
-                return;
+                answer = execute(line);
             } catch (RuntimeException e) {
                 if (cancelled.get()) {
                     return;
@@ -218,7 +256,14 @@ final class BatchRunner implements BatchJob {
                 boolean dropped = e instanceof ModelBusyException || e instanceof StreamInterruptedException;
                 if (dropped && attempt < ATTEMPTS) {
                     LOG.debug("Sending '{}' again ({}): {}", line.customId(), attempt, e.getMessage());
+                    Thread.sleep(RETRY_PAUSE_MS * attempt);
                     continue;
+                }
+                if (dropped || modelUnavailable(e)) {
+                    fail(new BatchException("The batch stopped at request '" + line.customId() + "' (line "
+                            + line.number() + "): " + e.getMessage() + ". The results so far are in " + output
+                            + "; run the job again to complete it", e));
+                    return;
                 }
                 HttpError error = HttpError.of(e);
                 if (error.status() >= 500) {
@@ -228,7 +273,16 @@ final class BatchRunner implements BatchJob {
                         0, 0);
                 return;
             }
+            record(results, resultLine(line.customId(), 200, answer.body), true, answer.promptTokens,
+                    answer.completionTokens);
+            return;
         }
+    }
+
+    /** Whether a failure is the model's, not the request's: it cannot answer now, or was closed. */
+    private static boolean modelUnavailable(RuntimeException e) {
+        return e instanceof ModelUnavailableException || e instanceof GenerationCancelledException
+                || e instanceof IllegalStateException;
     }
 
     private record Answer(ObjectNode body, long promptTokens, long completionTokens) {
@@ -282,13 +336,16 @@ final class BatchRunner implements BatchJob {
         }
     }
 
+    /** Appends a result line and tells the listener, in the order lines are written. */
     private void record(ResultsFile results, ObjectNode result, boolean success, long prompt, long completion) {
-        results.append(result);
-        (success ? succeeded : failed).incrementAndGet();
-        promptTokens.addAndGet(prompt);
-        completionTokens.addAndGet(completion);
-        BatchProgress progress = progress();
-        notify(() -> listener.progressed(progress));
+        synchronized (results) {
+            results.append(result);
+            (success ? succeeded : failed).incrementAndGet();
+            promptTokens.addAndGet(prompt);
+            completionTokens.addAndGet(completion);
+            BatchProgress progress = progress();
+            notify(() -> listener.progressed(progress));
+        }
     }
 
     private static ObjectNode resultLine(String customId, int status, ObjectNode body) {

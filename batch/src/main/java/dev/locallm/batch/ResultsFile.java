@@ -1,9 +1,13 @@
 package dev.locallm.batch;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,37 +22,64 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The output of a batch job: what an earlier run wrote (the {@code custom_id}s answered, and the input lines
- * reported without one), and appending new result lines, one write and flush each. Opening it cuts off a torn last
- * line (a process killed while writing), so appending always starts on a line of its own. Thread-safe.
+ * The output of a batch job, held with an exclusive lock for as long as it is open (two jobs never append to one
+ * file): what an earlier run wrote (the {@code custom_id}s answered, and the input lines reported without one), and
+ * appending new result lines, one write each. Opening it checks every line first and changes nothing in a file that
+ * is not a results file; then a torn last line (a process killed while writing it) is cut off. A write that fails
+ * is cut back, so the file never holds half a line followed by others. Thread-safe.
  */
 final class ResultsFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResultsFile.class);
+    /** How every line this class writes starts: a line cut short is recognised by it. */
+    private static final String LINE_START = "{\"id\":\"batch_req_";
 
     private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
     private final Set<String> answered = new HashSet<>();
     private final Set<Long> reportedLines = new HashSet<>();
-    private final OutputStream out;
+    /** Whether the last line is whole but has no newline yet (written by hand, say). */
+    private boolean needsNewline;
 
-    private ResultsFile(Path path) throws IOException {
+    private ResultsFile(Path path, FileChannel channel, FileLock lock) {
         this.path = path;
-        if (Files.exists(path)) {
-            cutTornLine();
-            readAnswered();
-        }
-        Path parent = path.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        this.out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+        this.channel = channel;
+        this.lock = lock;
     }
 
+    /**
+     * Opens (or creates) the output, locks it, and reads what it holds.
+     *
+     * @throws BatchException when another job holds it, it cannot be read, or it is not a results file
+     */
     static ResultsFile open(Path path) {
+        FileChannel channel = null;
         try {
-            return new ResultsFile(path);
-        } catch (IOException | UncheckedIOException e) {
-            throw new BatchException("Cannot read or open the batch output " + path + ": " + e.getMessage(), e);
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new BatchException("Another batch job is writing to " + path + "; wait until it ends, or give "
+                        + "this one another output");
+            }
+            ResultsFile file = new ResultsFile(path, channel, lock);
+            file.readBack();
+            return file;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            if (e instanceof BatchException b) {
+                throw b;
+            }
+            throw new BatchException("Cannot open or read the batch output " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -66,78 +97,128 @@ final class ResultsFile implements AutoCloseable {
         return answered.size();
     }
 
-    /** Appends one result line and flushes it to the operating system. */
+    /**
+     * Appends one result line and hands it to the operating system (a process killed afterwards loses nothing).
+     *
+     * @throws BatchException when it cannot be written; the file is cut back to where it was
+     */
     synchronized void append(ObjectNode result) {
-        byte[] line = (JsonMapper.shared().writeValueAsString(result) + "\n").getBytes(StandardCharsets.UTF_8);
+        String text = (needsNewline ? "\n" : "") + JsonMapper.shared().writeValueAsString(result) + "\n";
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        long end = -1;
         try {
-            out.write(line);
-            out.flush();
+            end = channel.size();
+            channel.position(end);
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            needsNewline = false;
         } catch (IOException e) {
+            if (end >= 0) {
+                try {
+                    channel.truncate(end);
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
             throw new BatchException("Cannot write to the batch output " + path + ": " + e.getMessage(), e);
         }
     }
 
-    private void cutTornLine() throws IOException {
-        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
-            long length = file.length();
-            long end = length;
-            while (end > 0) {
-                file.seek(end - 1);
-                if (file.read() == '\n') {
-                    break;
-                }
-                end--;
-            }
-            if (end < length) {
-                LOG.warn("The last line of {} was cut off ({} bytes, a run that stopped while writing); "
-                        + "its request runs again", path, length - end);
-                file.setLength(end);
-            }
+    /**
+     * Reads every line back: each must be a result line (a JSON object with {@code custom_id} and {@code response}
+     * or {@code error}) except a last line without a newline that starts as this class writes lines: that one is
+     * cut off unless it is whole.
+     */
+    private void readBack() throws IOException {
+        long size = channel.size();
+        if (size == 0) {
+            return;
         }
-    }
-
-    private void readAnswered() throws IOException {
+        boolean endsWithNewline = lastByte() == '\n';
+        BufferedReader reader = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel.position(0)),
+                StandardCharsets.UTF_8));
         long number = 0;
-        try (var lines = Files.lines(path, StandardCharsets.UTF_8)) {
-            for (String line : (Iterable<String>) lines::iterator) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
+        String line = reader.readLine();
+        while (line != null) {
+            String next = reader.readLine();
+            number++;
+            boolean last = next == null;
+            if (!line.isBlank()) {
+                JsonNode result = resultLine(line);
+                if (result == null && last && !endsWithNewline && line.startsWith(LINE_START)) {
+                    cutTornLine(size);
+                    return;
                 }
-                JsonNode result = parse(line, number);
-                JsonNode id = result.get("custom_id");
-                if (id != null && id.isString()) {
-                    answered.add(id.asString());
-                } else if (result.path("error").path("line").canConvertToLong()) {
-                    reportedLines.add(result.path("error").path("line").asLong());
-                } else {
-                    throw notResults(number, "it has neither a custom_id nor an error with the input line");
+                if (result == null) {
+                    throw new BatchException("The batch output " + path + " is not a results file (line " + number
+                            + " is not a result line with custom_id and response or error); give an output file of "
+                            + "its own, or remove it to start again");
                 }
+                remember(result);
             }
+            line = next;
         }
+        needsNewline = !endsWithNewline;
     }
 
-    private JsonNode parse(String line, long number) {
+    private int lastByte() throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        channel.read(one, channel.size() - 1);
+        return one.get(0);
+    }
+
+    /** The result line this text is, or {@code null}. */
+    private static JsonNode resultLine(String text) {
         try {
-            JsonNode result = JsonMapper.shared().readTree(line);
-            if (result != null && result.isObject()) {
-                return result;
-            }
+            JsonNode node = JsonMapper.shared().readTree(text);
+            boolean result = node != null && node.isObject() && node.has("custom_id")
+                    && (node.has("response") || node.has("error"));
+            return result ? node : null;
         } catch (JacksonException e) {
-            throw notResults(number, "it is not JSON");
+            return null;
         }
-        throw notResults(number, "it is not a JSON object");
     }
 
-    private BatchException notResults(long number, String why) {
-        return new BatchException("The batch output " + path + " is not a results file (line " + number + ": " + why
-                + "); give an output file of its own, or remove it to start again");
+    private void remember(JsonNode result) {
+        JsonNode id = result.get("custom_id");
+        if (id.isString()) {
+            answered.add(id.asString());
+        } else if (result.path("error").path("line").canConvertToLong()) {
+            reportedLines.add(result.path("error").path("line").asLong());
+        }
+    }
+
+    private void cutTornLine(long size) throws IOException {
+        long end = size;
+        while (end > 0) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, end - 1);
+            if (one.get(0) == '\n') {
+                break;
+            }
+            end--;
+        }
+        LOG.warn("The last line of {} was cut off ({} bytes, from a run that stopped while writing it); its request "
+                + "runs again", path, size - end);
+        channel.truncate(end);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("Closing {}: {}", channel, e.getMessage());
+            }
+        }
     }
 
     @Override
     public synchronized void close() {
         try {
-            out.close();
+            lock.release();
+            channel.close();
         } catch (IOException e) {
             throw new BatchException("Cannot close the batch output " + path + ": " + e.getMessage(), e);
         }

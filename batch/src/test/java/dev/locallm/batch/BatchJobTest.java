@@ -252,13 +252,66 @@ class BatchJobTest {
     @Test
     void anOutputThatIsNotAResultsFileIsRefusedAndLeftAsItWas() throws IOException {
         Path input = input(List.of(chatLine("a", "Hello", 4)));
-        Path output = Files.writeString(dir.resolve("notes.jsonl"), "{\"custom_id\":\"a\"}\nmy notes\n{}\n");
+        String notes = "{\"custom_id\":\"a\",\"response\":null,\"error\":{\"code\":\"x\"}}\nmy notes\n{}";
+        Path output = Files.writeString(dir.resolve("notes.jsonl"), notes);
+        Path oneLine = Files.writeString(dir.resolve("one.json"), "{\"custom_id\":\"a\",\"url\":\"/v1/chat\"}");
 
         assertThatThrownBy(() -> BatchJob.builder().chatModel(chat).input(input).output(output).build().run())
                 .isInstanceOf(BatchException.class)
-                .hasMessageContaining("is not a results file (line 2: it is not JSON)");
-        assertThat(Files.readString(output)).isEqualTo("{\"custom_id\":\"a\"}\nmy notes\n{}\n");
+                .hasMessageContaining("is not a results file (line 2 is not a result line");
+        assertThatThrownBy(() -> BatchJob.builder().chatModel(chat).input(input).output(oneLine).build().run())
+                .isInstanceOf(BatchException.class).hasMessageContaining("(line 1 is not a result line");
+        assertThat(Files.readString(output)).isEqualTo(notes);
+        assertThat(Files.readString(oneLine)).isEqualTo("{\"custom_id\":\"a\",\"url\":\"/v1/chat\"}");
         assertThatThrownBy(() -> BatchJob.builder().chatModel(chat).input(input).output(input).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("must not be the input");
+    }
+
+    @Test
+    void anOutputAnotherJobWritesIsRefused() throws Exception {
+        Path input = input(IntStream.range(0, 4).mapToObj(i -> chatLine("w" + i, "Tale " + i, 48)).toList());
+        Path output = dir.resolve("shared.jsonl");
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch checked = new java.util.concurrent.CountDownLatch(1);
+        BatchJob first = BatchJob.builder().chatModel(chat).input(input).output(output).concurrency(1)
+                .listener(new BatchListener() {
+                    @Override
+                    public void progressed(BatchProgress progress) {
+                        writing.countDown();
+                        try {
+                            checked.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }).build();
+        var running = java.util.concurrent.CompletableFuture.supplyAsync(first::run);
+        assertThat(writing.await(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThatThrownBy(() -> BatchJob.builder().chatModel(chat).input(input).output(output).build().run())
+                .isInstanceOf(BatchException.class).hasMessageContaining("Another batch job is writing to");
+        checked.countDown();
+
+        assertThat(running.get(60, TimeUnit.SECONDS).progress().succeeded()).isEqualTo(4);
+        assertThat(results(output)).hasSize(4);
+    }
+
+    @Test
+    void aModelThatStopsAnsweringStopsTheJobWithoutWritingWhatItCouldNotAnswer() throws IOException {
+        ChatModel closed = LocalLm.chatModel("gguf:" + TestModels.require(TestModels.STORIES_CHATML)
+                + "?threads=1&ctx=512&parallel=1");
+        closed.close();
+        Path input = input(List.of(chatLine("z1", "Hello", 4), chatLine("z2", "Hello again", 4)));
+        Path output = dir.resolve("stopped.jsonl");
+
+        assertThatThrownBy(() -> BatchJob.builder().chatModel(closed).concurrency(1).input(input).output(output)
+                .build().run())
+                .isInstanceOf(BatchException.class).hasMessageContaining("The batch stopped at request 'z1' (line 1)")
+                .hasMessageContaining("run the job again to complete it");
+        assertThat(Files.readString(output)).as("nothing written for a request the model could not answer")
+                .isEmpty();
+
+        BatchSummary again = BatchJob.builder().chatModel(chat).input(input).output(output).build().run();
+        assertThat(again.progress().succeeded()).isEqualTo(2);
     }
 }

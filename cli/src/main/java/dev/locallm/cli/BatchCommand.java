@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +24,9 @@ import picocli.CommandLine;
 /**
  * {@code locallm batch}: runs a JSONL file of requests in the OpenAI Batch API's format and appends the results to
  * another, with a progress bar; run again after a crash or Ctrl-C, it completes what is missing. Exits 0 when every
- * request has its result line (an error line counts: see the summary), 1 when stopped before.
+ * request has its result line (an error line counts: see the summary), 1 when it stopped before (the model stopped
+ * answering: one line says why), and as a stopped JVM does on Ctrl-C or SIGTERM (130, 143), after cancelling the
+ * generations in flight, printing the summary and closing the model.
  */
 @Command(name = "batch", description = "Run a JSONL file of OpenAI Batch API requests; append the results to another "
         + "(run it again to resume).")
@@ -57,7 +60,7 @@ final class BatchCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         model.verbose.apply();
         if (parallel < 1 || (concurrency != null && concurrency < 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--parallel and --concurrency must be >= 1");
@@ -67,10 +70,23 @@ final class BatchCommand implements Callable<Integer> {
         }
         boolean chats = inputMentions("/v1/chat/completions") || inputMentions("/v1/completions");
         boolean embeds = embeddingModel != null || inputMentions("/v1/embeddings");
-        PrintWriter err = spec.commandLine().getErr();
+        AtomicReference<BatchJob> job = new AtomicReference<>();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread stop = new Thread(() -> {
+            BatchJob running = job.get();
+            if (running != null) {
+                running.cancel();
+            }
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "locallm-batch-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
         ChatModel chat = null;
         EmbeddingModel embeddings = null;
-        try {
+        try (BatchProgressBar bar = new BatchProgressBar()) {
             if (chats || !embeds) {
                 chat = model.builder(options -> options.parallel(parallel)).buildChatModel();
             }
@@ -78,18 +94,10 @@ final class BatchCommand implements Callable<Integer> {
                 embeddings = embeddingModel != null ? LocalLm.embeddingModel(embeddingModel)
                         : model.builder().buildEmbeddingModel();
             }
-            BatchSummary summary = run(chat, embeddings);
-            BatchProgress p = summary.progress();
-            PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "%s: %d answered, %d failed, %d skipped (answered before), %d duplicate ids; "
-                    + "%d prompt and %d generated tokens in %.1f s (%.1f tokens/s)%s -> %s%n",
-                    summary.cancelled() ? "Stopped" : "Done", p.succeeded(), p.failed(), p.skipped(), p.duplicates(),
-                    p.promptTokens(), p.completionTokens(), p.elapsed().toMillis() / 1000.0, p.tokensPerSecond(),
-                    summary.cancelled() ? "; " + p.remaining() + " left, run again to complete" : "", output);
-            out.flush();
-            if (!summary.duplicateIds().isEmpty()) {
-                err.println("Duplicate custom_id in the input (answered once): " + summary.duplicateIds());
-            }
+            job.set(job(chat, embeddings, bar));
+            BatchSummary summary = job.get().run();
+            bar.close();
+            print(summary);
             return summary.complete() ? 0 : 1;
         } finally {
             if (chat != null) {
@@ -98,12 +106,17 @@ final class BatchCommand implements Callable<Integer> {
             if (embeddings != null) {
                 embeddings.close();
             }
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waited for this
+            }
         }
     }
 
-    /** Runs the job; Ctrl-C or SIGTERM cancel it and wait until its results are written. */
-    private BatchSummary run(ChatModel chat, EmbeddingModel embeddings) {
-        BatchJob.Builder builder = BatchJob.builder().input(input).output(output);
+    private BatchJob job(ChatModel chat, EmbeddingModel embeddings, BatchProgressBar bar) {
+        BatchJob.Builder builder = BatchJob.builder().input(input).output(output).listener(bar);
         if (chat != null) {
             builder.chatModel(chat);
         }
@@ -113,23 +126,22 @@ final class BatchCommand implements Callable<Integer> {
         if (concurrency != null) {
             builder.concurrency(concurrency);
         }
-        CountDownLatch finished = new CountDownLatch(1);
-        try (BatchProgressBar bar = new BatchProgressBar()) {
-            BatchJob job = builder.listener(bar).build();
-            Thread hook = new Thread(() -> {
-                job.cancel();
-                try {
-                    finished.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "locallm-batch-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                return job.run();
-            } finally {
-                finished.countDown();
-            }
+        return builder.build();
+    }
+
+    private void print(BatchSummary summary) {
+        BatchProgress p = summary.progress();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "%s: %d answered, %d failed, %d skipped (answered before), %d duplicate ids; "
+                + "%d prompt and %d generated tokens in %.1f s (%.1f tokens/s)%s -> %s%n",
+                summary.cancelled() ? "Stopped" : "Done", p.succeeded(), p.failed(), p.skipped(), p.duplicates(),
+                p.promptTokens(), p.completionTokens(), p.elapsed().toMillis() / 1000.0, p.tokensPerSecond(),
+                summary.cancelled() ? "; up to " + p.remaining() + " left, run again to complete" : "", output);
+        out.flush();
+        if (!summary.duplicateIds().isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("Duplicate custom_id in the input (answered once): " + summary.duplicateIds());
+            err.flush();
         }
     }
 

@@ -39,6 +39,7 @@ final class BatchProgressBar implements BatchListener, AutoCloseable {
     public synchronized void close() {
         if (bar != null) {
             bar.close();
+            bar = null;
         }
     }
 }
