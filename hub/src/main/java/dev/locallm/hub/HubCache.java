@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The Hugging Face cache, laid out as {@code huggingface_hub} lays it out so that Python tools and LocaLLM share
@@ -57,9 +58,10 @@ record HubCache(Path root) {
 
     /**
      * The cached file for a name, through its branch reference or its commit, if it is there; for a repository, its
-     * snapshot folder.
+     * snapshot folder when it holds a file of the selection (the list of the repository's files needs the Hub, so a
+     * folder that is there but lacks some files is taken as it is, as {@code huggingface_hub} does offline).
      */
-    Optional<Path> cached(HubName name) {
+    Optional<Path> cached(HubName name, FileSelection selection) {
         String commit = name.revision();
         Path ref = ref(name.repo(), name.revision());
         try {
@@ -70,7 +72,19 @@ record HubCache(Path root) {
             return Optional.empty();
         }
         Path file = snapshot(name.repo(), commit, name.file());
-        boolean there = name.namesRepository() ? Files.isDirectory(file) : Files.isRegularFile(file);
+        boolean there = name.namesRepository() ? holdsAny(file, selection) : Files.isRegularFile(file);
         return there ? Optional.of(file) : Optional.empty();
+    }
+
+    private static boolean holdsAny(Path folder, FileSelection selection) {
+        if (!Files.isDirectory(folder)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(f -> !Files.isDirectory(f))
+                    .anyMatch(f -> selection.matches(folder.relativize(f).toString().replace('\\', '/')));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
     }
 }

@@ -12,10 +12,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -95,7 +93,7 @@ final class HubDownloader {
         try {
             meta = metadata(name);
         } catch (IOException e) {
-            return cachedWhenUnreachable(name, e);
+            return cachedWhenUnreachable(name, null, e);
         }
         Path snapshot = cache.snapshot(name.repo(), meta.commit(), name.file());
         if (!Files.isRegularFile(snapshot)) {
@@ -112,8 +110,8 @@ final class HubDownloader {
     }
 
     /** What the cache holds for a name when the Hub cannot be reached (with a warning); else why neither serves. */
-    private Path cachedWhenUnreachable(HubName name, IOException e) {
-        Optional<Path> cached = cache.cached(name);
+    private Path cachedWhenUnreachable(HubName name, FileSelection selection, IOException e) {
+        Optional<Path> cached = cache.cached(name, selection);
         if (cached.isPresent()) {
             LOG.warn("The Hub could not be reached ({}); using the cached {}", e.getMessage(), cached.get());
             return cached.get();
@@ -190,13 +188,18 @@ final class HubDownloader {
             throw new ModelDownloadException("The Hub's listing of hf:" + name + " is not JSON; is " + endpoint
                     + " a Hugging Face Hub?");
         }
-        if (!root.path("sha").isString() || !root.path("siblings").isArray()) {
-            throw new ModelDownloadException("The Hub's listing of hf:" + name + " has no sha or siblings; is "
-                    + endpoint + " a Hugging Face Hub?");
+        if (!root.path("sha").asString("").matches("[0-9a-f]{40}") || !root.path("siblings").isArray()) {
+            throw new ModelDownloadException("The Hub's listing of hf:" + name + " has no commit (sha) or no files "
+                    + "(siblings); is " + endpoint + " a Hugging Face Hub?");
         }
         Map<String, Long> sizes = new LinkedHashMap<>();
         for (JsonNode sibling : root.get("siblings")) {
-            sizes.put(sibling.path("rfilename").asString(), sibling.path("size").asLong(-1));
+            String file = sibling.path("rfilename").asString("");
+            if (!HubName.isRelativePath(file)) {
+                throw new ModelDownloadException("The Hub's listing of hf:" + name + " names a file outside the "
+                        + "repository: '" + file + "'");
+            }
+            sizes.put(file, sibling.path("size").asLong(-1));
         }
         return new Listing(root.get("sha").asString(), sizes);
     }
@@ -208,21 +211,18 @@ final class HubDownloader {
      *
      * @throws ModelDownloadException when the Hub refuses the repository, no file matches, or a file fails
      */
-    Path fetchRepository(HubName name, List<String> include, DownloadListener listener) {
+    Path fetchRepository(HubName name, FileSelection selection, DownloadListener listener) {
         Listing listing;
         try {
             listing = listing(name);
         } catch (IOException e) {
-            return cachedWhenUnreachable(name, e);
+            return cachedWhenUnreachable(name, selection, e);
         }
-        List<PathMatcher> globs = include.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g))
-                .toList();
-        List<String> wanted = listing.sizes().keySet().stream()
-                .filter(f -> globs.stream().anyMatch(g -> g.matches(Path.of(f)))).toList();
+        List<String> wanted = listing.sizes().keySet().stream().filter(selection::matches).toList();
         if (wanted.isEmpty()) {
-            throw new ModelDownloadException("No file of hf:" + name + " matches " + String.join(",", include)
-                    + "; its files: " + listing.sizes().keySet().stream().limit(30).collect(Collectors.joining(", "))
-                    + (listing.sizes().size() > 30 ? ", ..." : "") + " (choose with ?include=GLOB,GLOB)");
+            throw new ModelDownloadException("No file of hf:" + name + " matches " + selection + "; its files: "
+                    + listing.sizes().keySet().stream().limit(30).collect(Collectors.joining(", "))
+                    + (listing.sizes().size() > 30 ? ", ..." : "") + " (choose with ?include=PATTERN,PATTERN)");
         }
         long total = wanted.stream().mapToLong(f -> Math.max(0, listing.sizes().get(f))).sum();
         long done = 0;

@@ -29,13 +29,22 @@ record HubName(String repo, String file, String revision) {
         }
         String[] parts = name.split("/", 3);
         if (parts.length < 2 || parts[0].isBlank() || parts[1].isBlank() || (parts.length == 3 && parts[2].isBlank())
-                || revision.isBlank() || name.contains("..") || name.startsWith("/")) {
+                || revision.isBlank() || !isRelativePath(name)) {
             throw new InvalidRequestException("An hf: location names a file in a repository, "
                     + "hf:ORG/REPO/FILE.gguf[@REVISION] (such as hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/"
                     + "qwen2.5-0.5b-instruct-q4_k_m.gguf), or a model folder, hf:ORG/REPO[@REVISION]; got 'hf:" + path
                     + "'", "model");
         }
         return new HubName(parts[0] + "/" + parts[1], parts.length == 3 ? parts[2] : "", revision);
+    }
+
+    /**
+     * Whether a path stays inside the folder it is resolved against: no {@code ..}, {@code .} or empty segment, no
+     * backslash.
+     */
+    static boolean isRelativePath(String path) {
+        return !path.isEmpty() && !path.contains("\\") && java.util.Arrays.stream(path.split("/", -1))
+                .noneMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."));
     }
 
     /** Whether this names a whole repository (a model folder) rather than one file. */

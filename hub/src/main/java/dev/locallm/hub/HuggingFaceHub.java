@@ -67,14 +67,13 @@ public final class HuggingFaceHub {
      * The files a backend reads from a model folder when {@code hf:ORG/REPO} names no file and no {@code include}
      * parameter chooses: the top-level configuration and tokenizer files and ONNX graphs with their external data.
      */
-    public static final List<String> MODEL_FOLDER_FILES = List.of("*.json", "*.onnx", "*.onnx.data", "*.onnx_data",
-            "*.txt", "*.model", "*.tiktoken", "*.jinja");
+    public static final List<String> MODEL_FOLDER_FILES = FileSelection.MODEL_FOLDER_FILES;
 
     /**
      * The file a name names, in the cache: downloaded first when it is not there (or its branch moved on). A name
-     * of a whole repository gives its snapshot folder, with the files the {@code include} parameter's globs match
-     * (comma-separated, as {@code huggingface-cli download --include} takes them; {@link #MODEL_FOLDER_FILES} when
-     * absent).
+     * of a whole repository gives its snapshot folder, with the files the {@code include} parameter's patterns
+     * match (comma-separated, matched as {@code huggingface-cli download --include} matches them, where {@code *}
+     * crosses {@code /}; the top-level {@link #MODEL_FOLDER_FILES} when absent).
      *
      * @param name     {@code hf:ORG/REPO/FILE[@REVISION]} or {@code hf:ORG/REPO[@REVISION][?include=GLOB,GLOB]}
      *                 (the {@code hf:} and other query parameters are optional)
@@ -84,13 +83,8 @@ public final class HuggingFaceHub {
      */
     public Path download(String name, DownloadListener listener) {
         ModelLocation location = ModelLocation.parse(name.startsWith("hf:") ? name : "hf:" + name);
-        return fetch(HubName.parse(location.path()), include(location), listener);
-    }
-
-    private static List<String> include(ModelLocation location) {
-        String include = location.parameters().get("include");
-        return include == null ? MODEL_FOLDER_FILES : Arrays.stream(include.split(",")).map(String::strip)
-                .filter(g -> !g.isEmpty()).toList();
+        return fetch(HubName.parse(location.path()), FileSelection.of(location.parameters().get("include")),
+                listener);
     }
 
     /**
@@ -104,27 +98,29 @@ public final class HuggingFaceHub {
      */
     public ModelLocation resolve(ModelLocation location, DownloadListener listener) {
         HubName name = HubName.parse(location.path());
-        Path path = fetch(name, include(location), listener);
+        Path path = fetch(name, FileSelection.of(location.parameters().get("include")), listener);
         if (!name.namesRepository() && !path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
             throw new ModelLoadException("hf:" + name + " is not a .gguf file; name one of the repository's GGUF "
                     + "files, or the repository (hf:" + name.repo() + ") for an ONNX model folder");
         }
-        String query = location.parameters().entrySet().stream().filter(p -> !p.getKey().equals("include"))
-                .map(p -> p.getKey() + "=" + p.getValue()).collect(Collectors.joining("&"));
+        int start = location.target().indexOf('?');
+        String query = start < 0 ? "" : Arrays.stream(location.target().substring(start + 1).split("&"))
+                .filter(p -> !p.equals("include") && !p.startsWith("include=")).collect(Collectors.joining("&"));
         return ModelLocation.parse((name.namesRepository() ? "onnx:" : "gguf:") + path.toAbsolutePath()
                 + (query.isEmpty() ? "" : "?" + query));
     }
 
-    private Path fetch(HubName name, List<String> include, DownloadListener listener) {
+    private Path fetch(HubName name, FileSelection selection, DownloadListener listener) {
         if (offline()) {
-            return cache.cached(name).orElseThrow(() -> new ModelDownloadException("HF_HUB_OFFLINE is set and hf:"
-                    + name + " is not in the cache at " + cache.root() + "; download it once with the network on"));
+            return cache.cached(name, selection).orElseThrow(() -> new ModelDownloadException("HF_HUB_OFFLINE is set "
+                    + "and hf:" + name + " is not in the cache at " + cache.root()
+                    + "; download it once with the network on"));
         }
         String endpoint = env.getOrDefault("HF_ENDPOINT", "https://huggingface.co");
         String token = env.get("HF_TOKEN");
         HubDownloader downloader = new HubDownloader(URI.create(endpoint.endsWith("/") ? endpoint : endpoint + "/"),
                 token == null || token.isBlank() ? null : token.strip(), cache, timeout());
-        return name.namesRepository() ? downloader.fetchRepository(name, include, listener)
+        return name.namesRepository() ? downloader.fetchRepository(name, selection, listener)
                 : downloader.fetch(name, listener);
     }
 
