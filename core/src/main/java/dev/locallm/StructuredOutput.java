@@ -6,6 +6,7 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
+import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
@@ -14,6 +15,8 @@ import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Structured output around any engine: checks a finished response against the request's response format and tools,
@@ -101,6 +104,21 @@ final class StructuredOutput {
         return t.isEmpty() || t.charAt(0) == '{' || t.charAt(0) == '[' || t.charAt(0) == '<';
     }
 
+    private static boolean isJson(String text) {
+        try {
+            JsonMapper.shared().readTree(text);
+            return true;
+        } catch (JacksonException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Checks the calls of a finished response: a forced call is there; each call names a tool and its arguments
+     * validate. A reply cut by the token limit is not validated, but a call whose arguments it cut is a
+     * {@link TruncatedOutputException} (unless the truncation policy closes JSON), never a call passed on half
+     * written.
+     */
     private static void checkToolCalls(ChatRequest request, ChatResponse response) {
         FinishReason reason = response.finishReason();
         if (reason == FinishReason.CANCELLED) {
@@ -114,6 +132,10 @@ final class StructuredOutput {
                     + "the reply has none: it is text, so nothing enforced the choice", response.text(), List.of());
         }
         if (reason == FinishReason.LENGTH) {
+            ToolCall cut = response.toolCalls().stream().filter(c -> !isJson(c.arguments())).findFirst().orElse(null);
+            if (cut != null && request.truncationPolicy() == TruncationPolicy.FAIL) {
+                throw new TruncatedOutputException(cut.arguments());
+            }
             return;
         }
         List<String> errors = new ArrayList<>();

@@ -12,10 +12,13 @@ import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
+import dev.locallm.error.TruncatedOutputException;
+import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
 import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolCallDelta;
+import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -104,6 +107,25 @@ class EngineChatModelTest {
                     tuple(deltas.get(2).id(), "get_time", "{}"));
             assertThat(deltas.get(2).id()).startsWith("call_").hasSize(29);
             assertThat(r.usage().completionTokens()).as("one token per event").isEqualTo(4);
+        }
+    }
+
+    /** A call the token limit cut mid-arguments is an error, never a call passed on half written. */
+    @Test
+    void aToolCallCutByTheTokenLimitIsATruncatedOutputNotAHalfWrittenCall() {
+        var engine = new ScriptedEngine(List.of(), false);
+        engine.calls.add(new ToolCallDelta(0, "srv-1", "get_weather", "{\"city\":"));
+        engine.calls.add(new ToolCallDelta(0, "", "", "\"Par"));
+        engine.calls.add(new ToolCallDelta(0, "", "", "is\"}"));
+        ToolSpec weather = ToolSpec.of("get_weather", "Weather", JsonSchema.parse(
+                "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}"));
+        try (ChatModel model = EngineChatModel.create(engine, GenerationOptions.empty())) {
+            ChatRequest cut = ChatRequest.builder().user("hi").tools(weather).options(o -> o.maxTokens(2)).build();
+            assertThatThrownBy(() -> model.chat(cut)).isInstanceOf(TruncatedOutputException.class)
+                    .hasMessageContaining("cut short by the token limit");
+            ChatResponse whole = model.chat(cut.toBuilder().options(o -> o.maxTokens(3)).build());
+            assertThat(whole.finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(whole.toolCalls()).extracting(ToolCall::arguments).containsExactly("{\"city\":\"Paris\"}");
         }
     }
 

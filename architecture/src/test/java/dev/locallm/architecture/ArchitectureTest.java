@@ -36,6 +36,7 @@ class ArchitectureTest {
             Map.entry("backend-remote", Set.of("core", "engine", "openai")),
             Map.entry("hub", Set.of("core")),
             Map.entry("batch", Set.of("core", "openai")),
+            Map.entry("langchain4j", Set.of("core")),
             Map.entry("server", Set.of("core", "openai")),
             Map.entry("cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-remote", "hub", "batch")));
     /** The packages of the user API and the SPI: they use nothing of LocaLLM outside themselves. */
