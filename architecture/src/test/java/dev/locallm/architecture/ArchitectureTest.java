@@ -43,7 +43,7 @@ class ArchitectureTest {
     private static final Set<String> API_AND_SPI = Set.of("dev.locallm.error", "dev.locallm.schema",
             "dev.locallm.tool", "dev.locallm.chat", "dev.locallm.stream", "dev.locallm.spi");
     private static final Pattern MODULE = Pattern.compile(
-            "(?:/([a-z-]+)/target/classes/|/locallm-([a-z-]+?)-\\d[^/]*\\.jar)");
+            "(?:/([a-z0-9-]+)/target/classes/|/locallm-([a-z0-9-]+?)-\\d[^/]*\\.jar)");
 
     private static JavaClasses classes;
 
