@@ -6,7 +6,6 @@ import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
-import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.chat.UserMessage;
 import dev.locallm.error.StructuredOutputException;
 import dev.locallm.error.TruncatedOutputException;
@@ -104,10 +103,9 @@ final class StructuredOutput {
         return t.isEmpty() || t.charAt(0) == '{' || t.charAt(0) == '[' || t.charAt(0) == '<';
     }
 
-    private static boolean isJson(String text) {
+    private static boolean isJsonObject(String text) {
         try {
-            JsonMapper.shared().readTree(text);
-            return true;
+            return JsonMapper.shared().readTree(text).isObject();
         } catch (JacksonException e) {
             return false;
         }
@@ -115,9 +113,9 @@ final class StructuredOutput {
 
     /**
      * Checks the calls of a finished response: a forced call is there; each call names a tool and its arguments
-     * validate. A reply cut by the token limit is not validated, but a call whose arguments it cut is a
-     * {@link TruncatedOutputException} (unless the truncation policy closes JSON), never a call passed on half
-     * written.
+     * validate. A reply cut short (LENGTH) is not validated, but a call whose arguments are not a whole JSON object
+     * (cut before or inside them, and not closed by the engine under {@code CLOSE_JSON}) is a
+     * {@link TruncatedOutputException}, never a call passed on half written.
      */
     private static void checkToolCalls(ChatRequest request, ChatResponse response) {
         FinishReason reason = response.finishReason();
@@ -132,8 +130,9 @@ final class StructuredOutput {
                     + "the reply has none: it is text, so nothing enforced the choice", response.text(), List.of());
         }
         if (reason == FinishReason.LENGTH) {
-            ToolCall cut = response.toolCalls().stream().filter(c -> !isJson(c.arguments())).findFirst().orElse(null);
-            if (cut != null && request.truncationPolicy() == TruncationPolicy.FAIL) {
+            ToolCall cut = response.toolCalls().stream().filter(c -> !isJsonObject(c.arguments())).findFirst()
+                    .orElse(null);
+            if (cut != null) {
                 throw new TruncatedOutputException(cut.arguments());
             }
             return;

@@ -127,6 +127,14 @@ class EngineChatModelTest {
             assertThat(whole.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(whole.toolCalls()).extracting(ToolCall::arguments).containsExactly("{\"city\":\"Paris\"}");
         }
+        var before = new ScriptedEngine(List.of(), false);
+        before.calls.add(new ToolCallDelta(0, "srv-2", "get_weather", ""));
+        before.calls.add(new ToolCallDelta(0, "", "", "{\"city\":\"Oslo\"}"));
+        try (ChatModel model = EngineChatModel.create(before, GenerationOptions.empty())) {
+            assertThatThrownBy(() -> model.chat(ChatRequest.builder().user("hi").tools(weather)
+                    .options(o -> o.maxTokens(1)).build()))
+                    .as("a call cut before its arguments began").isInstanceOf(TruncatedOutputException.class);
+        }
     }
 
     @Test

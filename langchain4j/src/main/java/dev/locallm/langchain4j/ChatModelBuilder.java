@@ -42,7 +42,10 @@ abstract class ChatModelBuilder<B extends ChatModelBuilder<B>> {
         return self();
     }
 
-    /** Parameters for requests that leave them unset (LangChain4j merges them in); none by default. */
+    /**
+     * Parameters for requests that leave them unset (LangChain4j merges them in); none by default. The model's name
+     * is added when they name none, so that listeners see it.
+     */
     public B defaultRequestParameters(ChatRequestParameters parameters) {
         this.defaults = Objects.requireNonNull(parameters, "parameters");
         return self();
@@ -61,19 +64,26 @@ abstract class ChatModelBuilder<B extends ChatModelBuilder<B>> {
      * @throws dev.langchain4j.exception.UnsupportedFeatureException when the default parameters name another model
      *     or a penalty LocaLLM does not support (a model loaded here is closed again)
      */
-    LocalLmChat open() {
+    Opened open() {
         if ((modelUri == null) == (model == null)) {
             throw new IllegalStateException("give either modelUri(...) or chatModel(...)");
         }
         ChatModel chat = model != null ? model : LocalLm.chatModel(modelUri);
+        String name;
         try {
-            LangChain4jMapping.checkSupported(defaults, chat.capabilities().modelName());
+            name = chat.capabilities().modelName();
+            LangChain4jMapping.checkSupported(defaults, name);
         } catch (RuntimeException e) {
             if (model == null) {
                 chat.close();
             }
             throw e;
         }
-        return new LocalLmChat(chat, model == null, defaults, listeners);
+        ChatRequestParameters named = ChatRequestParameters.builder().modelName(name).build().overrideWith(defaults);
+        return new Opened(chat, model == null, named, listeners);
+    }
+
+    /** What a built model holds: the LocaLLM model, whether it was loaded here, the defaults and listeners. */
+    record Opened(ChatModel model, boolean owned, ChatRequestParameters defaults, List<ChatModelListener> listeners) {
     }
 }

@@ -113,16 +113,7 @@ final class LangChain4jMapping {
             return dev.locallm.chat.SystemMessage.of(s.text());
         }
         if (message instanceof UserMessage u) {
-            StringBuilder text = new StringBuilder();
-            for (Content content : u.contents()) {
-                if (!(content instanceof TextContent t)) {
-                    throw new UnsupportedFeatureException("LocaLLM does not support "
-                            + content.type().name().toLowerCase(java.util.Locale.ROOT) + " content: its models take "
-                            + "text");
-                }
-                text.append(text.length() == 0 ? "" : "\n").append(t.text());
-            }
-            return dev.locallm.chat.UserMessage.of(text.toString());
+            return dev.locallm.chat.UserMessage.of(text(u.contents()));
         }
         if (message instanceof AiMessage a) {
             List<ToolCall> calls = new ArrayList<>();
@@ -135,10 +126,28 @@ final class LangChain4jMapping {
             return new AssistantMessage(a.text() == null ? "" : a.text(), calls);
         }
         if (message instanceof ToolExecutionResultMessage t) {
-            return ToolResultMessage.of(t.id() == null ? "" : t.id(), t.toolName(), t.text());
+            return ToolResultMessage.of(t.id() == null ? "" : t.id(), t.toolName() == null ? "" : t.toolName(),
+                    text(t.contents()));
         }
         throw new UnsupportedFeatureException("LocaLLM takes system, user, AI and tool result messages; not "
                 + message.type());
+    }
+
+    /**
+     * The text of a message's contents, joined by newlines.
+     *
+     * @throws UnsupportedFeatureException when one is not text (an image, audio, a PDF)
+     */
+    private static String text(List<Content> contents) {
+        StringBuilder text = new StringBuilder();
+        for (Content content : contents) {
+            if (!(content instanceof TextContent t)) {
+                throw new UnsupportedFeatureException("LocaLLM does not support "
+                        + content.type().name().toLowerCase(java.util.Locale.ROOT) + " content: its models take text");
+            }
+            text.append(text.length() == 0 ? "" : "\n").append(t.text());
+        }
+        return text.toString();
     }
 
     private static ToolSpec tool(ToolSpecification spec) {

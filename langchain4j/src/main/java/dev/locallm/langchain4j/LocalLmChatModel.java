@@ -1,14 +1,8 @@
 package dev.locallm.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
-import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import java.util.List;
-import java.util.Set;
 
 /**
  * A LocaLLM model as a LangChain4j {@link ChatModel}: blocking chat with tools, tool choice and JSON-schema
@@ -31,11 +25,10 @@ import java.util.Set;
  * <p>Thread-safe: calls run in the LocaLLM model's slots. {@link #close()} closes the LocaLLM model when this one
  * loaded it from a URI, and leaves a model it was given to its owner.
  */
-public final class LocalLmChatModel implements ChatModel, AutoCloseable {
-    private final LocalLmChat model;
+public final class LocalLmChatModel extends LocalLmChatSupport implements ChatModel {
 
     private LocalLmChatModel(Builder builder) {
-        this.model = builder.open();
+        super(builder);
     }
 
     /** A builder: a model URI or an existing LocaLLM model is required. */
@@ -45,39 +38,8 @@ public final class LocalLmChatModel implements ChatModel, AutoCloseable {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        dev.locallm.chat.ChatResponse response = model.localLm()
-                .chat(LangChain4jMapping.toLocalLm(request, model.name()));
-        return LangChain4jMapping.toLangChain4j(response, model.name());
-    }
-
-    @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return model.defaults();
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return model.listeners();
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return ModelProvider.OTHER;
-    }
-
-    @Override
-    public Set<Capability> supportedCapabilities() {
-        return model.capabilities();
-    }
-
-    /** The LocaLLM model behind this one. */
-    public dev.locallm.ChatModel localLmModel() {
-        return model.localLm();
-    }
-
-    @Override
-    public void close() {
-        model.close();
+        dev.locallm.chat.ChatResponse response = localLmModel().chat(LangChain4jMapping.toLocalLm(request, name()));
+        return LangChain4jMapping.toLangChain4j(response, name());
     }
 
     /** Builds a {@link LocalLmChatModel}. Not thread-safe. */

@@ -1,11 +1,8 @@
 package dev.locallm.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
-import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.CompleteToolCall;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
@@ -16,34 +13,36 @@ import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.stream.ChatStream;
-import dev.locallm.tool.ToolCall;
 import dev.locallm.tool.ToolCallDelta;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A LocaLLM model as a LangChain4j {@link StreamingChatModel}: text as it is generated, tool calls as they stream
  * ({@code onPartialToolCall} pieces, each with the call's index, id and name, whose arguments add up to the
- * {@code onCompleteToolCall} that follows), then the whole response with usage and finish reason. Each request
+ * {@code onCompleteToolCall} that follows it, before the next call's pieces), then the whole response with usage and
+ * finish reason. Each request
  * streams on a thread of this model (daemon threads, one per stream in flight), so {@code chat(...)} returns at
  * once; cancelling through the {@link StreamingHandle} of a partial response's context ends the generation and
  * frees its slot, and no callback follows.
  *
- * <p>Parameters and errors as for {@link LocalLmChatModel}; an error reaches {@code onError}. Thread-safe.
+ * <p>Parameters and errors as for {@link LocalLmChatModel}; an error reaches {@code onError}, and a callback that
+ * throws is reported there too while the stream goes on (as LangChain4j's providers do). Unlike the blocking model,
+ * a stream is not sampled again or re-asked when its JSON breaks an assertion the grammar left to validation: the
+ * pieces are out already, so it ends in {@code onError}. Thread-safe.
  * {@link #close()} stops its threads and closes the LocaLLM model when this one loaded it from a URI.
  */
-public final class LocalLmStreamingChatModel implements StreamingChatModel, AutoCloseable {
-    private final LocalLmChat model;
+public final class LocalLmStreamingChatModel extends LocalLmChatSupport implements StreamingChatModel {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalLmStreamingChatModel.class);
     private final ExecutorService streams;
 
     private LocalLmStreamingChatModel(Builder builder) {
-        this.model = builder.open();
+        super(builder);
         AtomicInteger threads = new AtomicInteger();
         this.streams = Executors.newCachedThreadPool(task -> {
             Thread t = new Thread(task, "locallm-langchain4j-stream-" + threads.incrementAndGet());
@@ -61,63 +60,135 @@ public final class LocalLmStreamingChatModel implements StreamingChatModel, Auto
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         dev.locallm.chat.ChatRequest localRequest;
         try {
-            localRequest = LangChain4jMapping.toLocalLm(request, model.name());
+            localRequest = LangChain4jMapping.toLocalLm(request, name());
+            streams.execute(() -> stream(localRequest, handler));
         } catch (RuntimeException e) {
-            handler.onError(e);
-            return;
+            reportError(handler, e instanceof RejectedExecutionException
+                    ? new IllegalStateException("The streaming model is closed", e) : e);
         }
-        streams.execute(() -> stream(localRequest, handler));
     }
 
+    /**
+     * Streams one request to the handler. As LangChain4j's providers do, a callback that throws is reported to
+     * {@code onError} and the stream goes on; an {@code onError} that throws is logged. Each call's complete
+     * event follows its pieces, before the next call's first piece.
+     */
     private void stream(dev.locallm.chat.ChatRequest request, StreamingChatResponseHandler handler) {
         Handle handle = new Handle();
-        try (ChatStream stream = model.localLm().chatStream(request)) {
-            handle.stream = stream;
-            Map<Integer, String[]> calls = new HashMap<>();
+        try (ChatStream stream = localLmModel().chatStream(request)) {
+            handle.attach(stream);
+            CallInProgress call = null;
             for (ChatChunk chunk : stream) {
+                if (!chunk.text().isEmpty()) {
+                    PartialResponse piece = new PartialResponse(chunk.text());
+                    deliver(handler, handle, () -> handler.onPartialResponse(piece, new PartialResponseContext(handle)));
+                }
+                for (ToolCallDelta delta : chunk.toolCallDeltas()) {
+                    if (call != null && call.index != delta.index()) {
+                        CompleteToolCall complete = call.complete();
+                        deliver(handler, handle, () -> handler.onCompleteToolCall(complete));
+                        call = null;
+                    }
+                    call = call != null ? call : new CallInProgress(delta.index());
+                    PartialToolCall piece = call.add(delta);
+                    if (piece != null) {
+                        deliver(handler, handle, () -> handler.onPartialToolCall(piece,
+                                new PartialToolCallContext(handle)));
+                    }
+                }
                 if (handle.isCancelled()) {
                     return;
                 }
-                if (!chunk.text().isEmpty()) {
-                    handler.onPartialResponse(new PartialResponse(chunk.text()), new PartialResponseContext(handle));
-                }
-                for (ToolCallDelta delta : chunk.toolCallDeltas()) {
-                    String[] idAndName = calls.computeIfAbsent(delta.index(), i -> new String[] {"", ""});
-                    idAndName[0] = delta.id().isEmpty() ? idAndName[0] : delta.id();
-                    idAndName[1] = delta.name().isEmpty() ? idAndName[1] : delta.name();
-                    if (delta.arguments().isEmpty()) {
-                        continue;
-                    }
-                    handler.onPartialToolCall(PartialToolCall.builder().index(delta.index()).id(idAndName[0])
-                            .name(idAndName[1]).partialArguments(delta.arguments()).build(),
-                            new PartialToolCallContext(handle));
-                }
-            }
-            if (handle.isCancelled()) {
-                return;
             }
             ChatResponse response = stream.response();
-            List<ToolCall> toolCalls = response.toolCalls();
-            for (int i = 0; i < toolCalls.size(); i++) {
-                handler.onCompleteToolCall(new CompleteToolCall(i, LangChain4jMapping.toolRequest(toolCalls.get(i))));
+            if (call != null) {
+                CompleteToolCall complete = call.complete();
+                deliver(handler, handle, () -> handler.onCompleteToolCall(complete));
             }
-            handler.onCompleteResponse(LangChain4jMapping.toLangChain4j(response, model.name()));
+            if (handle.end()) {
+                handler.onCompleteResponse(LangChain4jMapping.toLangChain4j(response, name()));
+            }
         } catch (RuntimeException | Error e) {
-            if (!handle.isCancelled()) {
-                handler.onError(e);
+            if (handle.end()) {
+                reportError(handler, e);
             }
         }
     }
 
-    /** The handle LangChain4j hands to callbacks: cancelling it closes the LocaLLM stream. */
+    private static void deliver(StreamingChatResponseHandler handler, Handle handle, Runnable callback) {
+        if (handle.isCancelled()) {
+            return;
+        }
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            reportError(handler, e);
+        }
+    }
+
+    private static void reportError(StreamingChatResponseHandler handler, Throwable error) {
+        try {
+            handler.onError(error);
+        } catch (RuntimeException e) {
+            LOG.warn("A StreamingChatResponseHandler's onError threw; ignored", e);
+        }
+    }
+
+    /** A tool call while its pieces stream: its index, the id and name of its first piece, its arguments so far. */
+    private static final class CallInProgress {
+        final int index;
+        String id = "";
+        String name = "";
+        final StringBuilder arguments = new StringBuilder();
+
+        CallInProgress(int index) {
+            this.index = index;
+        }
+
+        /** Adds a piece; the partial call to report, {@code null} when it carries no arguments. */
+        PartialToolCall add(ToolCallDelta delta) {
+            id = delta.id().isEmpty() ? id : delta.id();
+            name = delta.name().isEmpty() ? name : delta.name();
+            arguments.append(delta.arguments());
+            return delta.arguments().isEmpty() ? null : PartialToolCall.builder().index(index).id(id).name(name)
+                    .partialArguments(delta.arguments()).build();
+        }
+
+        CompleteToolCall complete() {
+            return new CompleteToolCall(index, ToolExecutionRequest.builder().id(id).name(name)
+                    .arguments(arguments.toString()).build());
+        }
+    }
+
+    /**
+     * The handle LangChain4j hands to callbacks: cancelling it closes the LocaLLM stream, and no callback follows
+     * (the stream's end, completion or error, is reported at most once, and not after a cancel).
+     */
     private static final class Handle implements StreamingHandle {
         private final AtomicBoolean cancelled = new AtomicBoolean();
+        private final AtomicBoolean ended = new AtomicBoolean();
         private volatile ChatStream stream;
+
+        void attach(ChatStream stream) {
+            this.stream = stream;
+            if (cancelled.get()) {
+                stream.close();
+            }
+        }
+
+        /** Whether this thread may report the end: not cancelled, and not reported yet. */
+        boolean end() {
+            return !cancelled.get() && ended.compareAndSet(false, true);
+        }
 
         @Override
         public void cancel() {
-            if (cancelled.compareAndSet(false, true) && stream != null) {
-                stream.close();
+            if (cancelled.compareAndSet(false, true)) {
+                ended.set(true);
+                ChatStream s = stream;
+                if (s != null) {
+                    s.close();
+                }
             }
         }
 
@@ -128,34 +199,9 @@ public final class LocalLmStreamingChatModel implements StreamingChatModel, Auto
     }
 
     @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return model.defaults();
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return model.listeners();
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return ModelProvider.OTHER;
-    }
-
-    @Override
-    public Set<Capability> supportedCapabilities() {
-        return model.capabilities();
-    }
-
-    /** The LocaLLM model behind this one. */
-    public dev.locallm.ChatModel localLmModel() {
-        return model.localLm();
-    }
-
-    @Override
     public void close() {
         streams.shutdownNow();
-        model.close();
+        super.close();
     }
 
     /** Builds a {@link LocalLmStreamingChatModel}. Not thread-safe. */

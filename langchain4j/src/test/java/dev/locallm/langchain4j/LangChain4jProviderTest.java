@@ -134,6 +134,7 @@ class LangChain4jProviderTest {
         assertThat(listener.requests).singleElement().satisfies(r -> {
             assertThat(r.toolSpecifications()).extracting(ToolSpecification::name).containsExactly("weather");
             assertThat(r.toolChoice()).isEqualTo(ToolChoice.REQUIRED);
+            assertThat(r.modelName()).as("listeners see the model's name").isEqualTo(chat.capabilities().modelName());
         });
         assertThat(listener.responses).singleElement().satisfies(r -> {
             assertThat(r.finishReason()).isEqualTo(FinishReason.TOOL_EXECUTION);
@@ -257,6 +258,42 @@ class LangChain4jProviderTest {
             assertThat(next.tokenUsage().outputTokenCount()).as("the one slot was freed").isBetween(1, 4);
             assertThat(pieces.get()).as("no piece after the cancel").isEqualTo(3);
             assertThat(ended).as("neither completion nor error after a cancel").isNotDone();
+        }
+    }
+
+    @Test
+    void aCallbackThatThrowsIsReportedToOnErrorAndTheStreamGoesOn() throws Exception {
+        try (LocalLmStreamingChatModel model = LocalLmStreamingChatModel.builder().chatModel(chat).build()) {
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+            AtomicInteger pieces = new AtomicInteger();
+            model.chat(ChatRequest.builder().messages(UserMessage.from("Once upon a time")).maxOutputTokens(12)
+                    .build(), new StreamingChatResponseHandler() {
+                        @Override
+                        public void onPartialResponse(String partialResponse) {
+                            if (pieces.incrementAndGet() == 1) {
+                                throw new IllegalStateException("the application's own failure");
+                            }
+                        }
+
+                        @Override
+                        public void onCompleteResponse(ChatResponse response) {
+                            done.complete(response);
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                            errors.add(error);
+                            throw new IllegalStateException("and onError fails too");
+                        }
+                    });
+
+            ChatResponse response = done.get(60, TimeUnit.SECONDS);
+
+            assertThat(errors).singleElement().satisfies(e -> assertThat(e)
+                    .hasMessage("the application's own failure"));
+            assertThat(pieces.get()).isGreaterThan(1);
+            assertThat(response.tokenUsage().outputTokenCount()).isBetween(1, 12);
         }
     }
 
