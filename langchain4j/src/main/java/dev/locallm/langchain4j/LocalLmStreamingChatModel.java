@@ -81,7 +81,8 @@ public final class LocalLmStreamingChatModel extends LocalLmChatSupport implemen
             for (ChatChunk chunk : stream) {
                 if (!chunk.text().isEmpty()) {
                     PartialResponse piece = new PartialResponse(chunk.text());
-                    deliver(handler, handle, () -> handler.onPartialResponse(piece, new PartialResponseContext(handle)));
+                    deliver(handler, handle, () -> handler.onPartialResponse(piece,
+                            new PartialResponseContext(handle)));
                 }
                 for (ToolCallDelta delta : chunk.toolCallDeltas()) {
                     if (call != null && call.index != delta.index()) {
