@@ -56,15 +56,18 @@ public final class LocalLmStreamingChatModel extends LocalLmChatSupport implemen
         return new Builder();
     }
 
+    /**
+     * Starts streaming on a thread of this model. A request this model cannot take (an image, a penalty, another
+     * model's name) is refused here, on the caller's thread, as LangChain4j's providers refuse it; a closed model
+     * reports to {@code onError}.
+     */
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-        dev.locallm.chat.ChatRequest localRequest;
+        dev.locallm.chat.ChatRequest localRequest = LangChain4jMapping.toLocalLm(request, name());
         try {
-            localRequest = LangChain4jMapping.toLocalLm(request, name());
             streams.execute(() -> stream(localRequest, handler));
-        } catch (RuntimeException e) {
-            reportError(handler, e instanceof RejectedExecutionException
-                    ? new IllegalStateException("The streaming model is closed", e) : e);
+        } catch (RejectedExecutionException e) {
+            reportError(handler, new IllegalStateException("The streaming model is closed", e));
         }
     }
 
@@ -107,7 +110,13 @@ public final class LocalLmStreamingChatModel extends LocalLmChatSupport implemen
                 deliver(handler, handle, () -> handler.onCompleteToolCall(complete));
             }
             if (handle.end()) {
-                handler.onCompleteResponse(LangChain4jMapping.toLangChain4j(response, name()));
+                dev.langchain4j.model.chat.response.ChatResponse complete = LangChain4jMapping.toLangChain4j(response,
+                        name());
+                try {
+                    handler.onCompleteResponse(complete);
+                } catch (RuntimeException e) {
+                    reportError(handler, e);
+                }
             }
         } catch (RuntimeException | Error e) {
             if (handle.end()) {
