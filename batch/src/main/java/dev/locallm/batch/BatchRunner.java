@@ -79,7 +79,6 @@ final class BatchRunner implements BatchJob {
     private final AtomicLong skipped = new AtomicLong();
     private final List<String> duplicateIds = new ArrayList<>();
     private long startNanos;
-    private int answeredBefore;
 
     BatchRunner(BatchJob.Builder b) {
         this.chatModel = b.chatModel;
@@ -106,7 +105,6 @@ final class BatchRunner implements BatchJob {
             return t;
         });
         try (ResultsFile results = ResultsFile.open(output)) {
-            answeredBefore = results.answeredCount();
             try {
                 readAndDispatch(results, workers);
             } catch (IOException | UncheckedIOException e) {
@@ -141,7 +139,7 @@ final class BatchRunner implements BatchJob {
         Semaphore free = new Semaphore(concurrency);
         try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
             LOG.info("Batch {} -> {}: {} requests, {} answered before, {} at once", input, output, total,
-                    answeredBefore, concurrency);
+                    results.answeredCount(), concurrency);
             Set<String> seen = new HashSet<>();
             long number = 0;
             boolean announced = false;
