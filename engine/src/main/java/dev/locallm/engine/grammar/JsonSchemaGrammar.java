@@ -102,6 +102,16 @@ public final class JsonSchemaGrammar {
             "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex", "alpha", "alphanumeric",
             "color", "ip-address", "phone", "style", "utc-millisec");
 
+    /**
+     * The integer formats of OpenAPI's format registry, which Spring AI's and springdoc's schema generators write
+     * for Java's {@code int}, {@code short} and {@code byte}. JSON Schema leaves them unasserted, so they only
+     * narrow what is generated: every integer in range is valid either way, and it fits the Java field.
+     */
+    private static final Map<String, long[]> INTEGER_FORMATS = Map.of(
+            "int8", new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE}, "uint8", new long[] {0, 255},
+            "int16", new long[] {Short.MIN_VALUE, Short.MAX_VALUE},
+            "int32", new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE});
+
     /** Deepest nesting of schemas the compiler follows. */
     static final int MAX_DEPTH = 128;
     /** Most rules a schema's grammar may have. */
@@ -1322,12 +1332,22 @@ public final class JsonSchemaGrammar {
 
     private GrammarExpr integer(JsonNode schema, String pointer) {
         checkMultipleOf(schema, pointer);
-        Long lo = bound(schema, "minimum", "exclusiveMinimum", true, pointer);
-        Long hi = bound(schema, "maximum", "exclusiveMaximum", false, pointer);
+        long[] range = INTEGER_FORMATS.get(schema.path("format").asString(""));
+        Long lo = narrowed(bound(schema, "minimum", "exclusiveMinimum", true, pointer), range, true);
+        Long hi = narrowed(bound(schema, "maximum", "exclusiveMaximum", false, pointer), range, false);
         if (lo != null && hi != null && lo > hi) {
             throw noValue("minimum", pointer, "no integer lies between the bounds");
         }
         return rule("integer " + lo + " " + hi, "integer", () -> IntegerRange.expr(lo, hi, MAX_DIGITS));
+    }
+
+    /** A bound narrowed to an integer format's range, when the schema names one. */
+    private static Long narrowed(Long bound, long[] range, boolean lower) {
+        if (range == null) {
+            return bound;
+        }
+        long limit = lower ? range[0] : range[1];
+        return bound == null ? limit : lower ? Math.max(bound, limit) : Math.min(bound, limit);
     }
 
     private GrammarExpr number(JsonNode schema, String pointer) {

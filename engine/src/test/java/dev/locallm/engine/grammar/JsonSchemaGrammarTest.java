@@ -62,6 +62,22 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void openApiIntegerFormatsNarrowTheIntegersGeneratedToTheirRange() {
+        Grammar int32 = compile("{\"type\":\"integer\",\"format\":\"int32\"}");
+        assertThat(accepts(int32, "2147483647")).isTrue();
+        assertThat(accepts(int32, "-2147483648")).isTrue();
+        assertThat(accepts(int32, "2147483648")).as("beyond a Java int").isFalse();
+        assertThat(accepts(int32, "-300000000000000")).isFalse();
+        Grammar bounded = compile("{\"type\":\"integer\",\"format\":\"int8\",\"minimum\":-5,\"maximum\":1000}");
+        assertThat(accepts(bounded, "-5")).isTrue();
+        assertThat(accepts(bounded, "127")).isTrue();
+        assertThat(accepts(bounded, "128")).as("the narrower of the two").isFalse();
+        assertThat(accepts(compile("{\"type\":\"integer\",\"format\":\"int64\"}"), "300000000000000"))
+                .as("other formats stay annotations").isTrue();
+        assertSamplesValidate("{\"type\":\"integer\",\"format\":\"int32\"}", 50);
+    }
+
+    @Test
     void objectsWithRequiredOptionalAndNoExtraProperties() {
         String schema = """
                 {"type":"object","properties":{"name":{"type":"string","maxLength":12},
