@@ -65,8 +65,9 @@ public final class LocalLmChatOptions extends DefaultToolCallingChatOptions impl
 
     @Override
     public boolean equals(@Nullable Object o) {
-        return o instanceof LocalLmChatOptions that && super.equals(o) && Objects.equals(outputSchema, that.outputSchema)
-                && Objects.equals(seed, that.seed) && Objects.equals(toolChoice, that.toolChoice);
+        return o instanceof LocalLmChatOptions that && super.equals(o)
+                && Objects.equals(outputSchema, that.outputSchema) && Objects.equals(seed, that.seed)
+                && Objects.equals(toolChoice, that.toolChoice);
     }
 
     @Override
