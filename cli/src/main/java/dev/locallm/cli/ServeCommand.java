@@ -4,12 +4,11 @@ import dev.locallm.ChatModel;
 import dev.locallm.EmbeddingModel;
 import dev.locallm.LocalLm;
 import dev.locallm.server.LocalLmServer;
+import dev.locallm.spi.ModelLocation;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         if (parallel < 1 || queue < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--parallel must be >= 1, --queue >= 0");
         }
-        String served = name != null ? name : modelName(model.model);
+        String served = name != null ? name : ModelLocation.parse(model.model).name();
         LocalLmServer.Builder builder = LocalLmServer.builder().host(host).port(port).queueSize(queue)
                 .corsOrigins(corsOrigins).drainTimeout(Duration.ofSeconds(drainSeconds));
         if (apiKey != null && !apiKey.isBlank()) {
@@ -88,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         server.addChatModel(served, chat);
         List<String> names = new ArrayList<>(List.of(served));
         if (embeddingModel != null) {
-            String embeddingName = modelName(embeddingModel);
+            String embeddingName = ModelLocation.parse(embeddingModel).name();
             EmbeddingModel embeddings = LocalLm.embeddingModel(embeddingModel);
             server.addEmbeddingModel(embeddingName, embeddings);
             names.add(embeddingName);
@@ -103,13 +102,5 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
         server.join();
         return 0;
-    }
-
-    /** The file name of a model path or URI, without its query and {@code .gguf}. */
-    static String modelName(String location) {
-        String path = location.contains("?") ? location.substring(0, location.indexOf('?')) : location;
-        path = path.startsWith("gguf:") ? path.substring("gguf:".length()) : path;
-        String file = Path.of(path).getFileName().toString();
-        return file.toLowerCase(Locale.ROOT).endsWith(".gguf") ? file.substring(0, file.length() - 5) : file;
     }
 }

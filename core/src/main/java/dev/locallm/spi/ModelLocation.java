@@ -96,6 +96,17 @@ public final class ModelLocation {
         return path;
     }
 
+    /**
+     * A short name for the model, as servers list it: the last segment of the {@link #path()}, without a
+     * {@code .gguf} extension ({@code qwen-q4_k_m} for {@code gguf:/models/qwen-q4_k_m.gguf?ctx=4096}).
+     */
+    public String name() {
+        String p = path.replaceAll("[/\\\\]+$", "");
+        String file = p.substring(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
+        return file.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf") ? file.substring(0, file.length() - 5)
+                : file;
+    }
+
     /** The decoded query parameters, in order; empty when there is no query. */
     public Map<String, String> parameters() {
         return parameters;

@@ -28,6 +28,15 @@ class ModelLocationTest {
     }
 
     @Test
+    void theNameIsTheFileNameWithoutGgufQueryOrScheme() {
+        assertThat(ModelLocation.parse("gguf:/models/Qwen-Q4_K_M.GGUF?ctx=4096").name()).isEqualTo("Qwen-Q4_K_M");
+        assertThat(ModelLocation.parse("C:\\models\\m.gguf").name()).isEqualTo("m");
+        assertThat(ModelLocation.parse("hf:org/repo/sub/file.gguf").name()).isEqualTo("file");
+        assertThat(ModelLocation.parse("onnx:/models/minilm/").name()).isEqualTo("minilm");
+        assertThat(ModelLocation.parse("m.bin").name()).isEqualTo("m.bin");
+    }
+
+    @Test
     void rejectsBlank() {
         assertThatThrownBy(() -> ModelLocation.parse("  ")).isInstanceOf(InvalidRequestException.class);
     }
