@@ -1,0 +1,27 @@
+package dev.locallm.spring.boot;
+
+import dev.locallm.ChatModel;
+import dev.locallm.springai.LocalLmSpringAiChatModel;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A Spring AI {@code ChatModel} bean over the LocaLLM chat model, when {@code locallm-spring-ai} is on the
+ * classpath and the application defines no Spring AI chat model of its own. {@code ChatClient.create(chatModel)}
+ * then runs on it, tools and native structured output included.
+ */
+@AutoConfiguration(after = {LocalLmAutoConfiguration.class, LocalLmMetricsAutoConfiguration.class})
+@ConditionalOnClass({org.springframework.ai.chat.model.ChatModel.class, LocalLmSpringAiChatModel.class})
+public class LocalLmSpringAiAutoConfiguration {
+
+    /** Spring AI's chat model over the LocaLLM one. */
+    @Bean
+    @ConditionalOnSingleCandidate(ChatModel.class)
+    @ConditionalOnMissingBean(org.springframework.ai.chat.model.ChatModel.class)
+    public LocalLmSpringAiChatModel localLmSpringAiChatModel(ChatModel model) {
+        return LocalLmSpringAiChatModel.builder().chatModel(model).build();
+    }
+}
