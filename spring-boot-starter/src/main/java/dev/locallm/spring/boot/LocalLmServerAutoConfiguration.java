@@ -13,11 +13,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * LocaLLM's OpenAI-compatible server inside the application, when {@code locallm.server.enabled=true}: every
- * LocaLLM chat and embedding model bean served under its model's name (an embedding model of
- * {@code locallm.embedding-model.uri} under its file name, others under their bean name), on {@code locallm.server.host} and
- * {@code locallm.server.port}, behind {@code locallm.server.api-key} when set. Started with the context, stopped
- * (draining running requests) before the models close.
+ * LocaLLM's OpenAI-compatible server inside the application, when {@code locallm.server.enabled=true}, on
+ * {@code locallm.server.host} and {@code locallm.server.port}, behind {@code locallm.server.api-key} when set. It
+ * serves every LocaLLM chat model bean under its model's name, the embedding model of
+ * {@code locallm.embedding-model.uri} under its file name, and other embedding model beans under their bean names.
+ * Started with the context; stopped, draining running requests, before the models close.
  */
 @AutoConfiguration(after = {LocalLmAutoConfiguration.class, LocalLmMetricsAutoConfiguration.class})
 @ConditionalOnClass(LocalLmServer.class)
