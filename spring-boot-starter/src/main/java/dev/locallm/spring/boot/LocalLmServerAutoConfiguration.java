@@ -10,7 +10,9 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.ContextClosedEvent;
 
 /**
  * LocaLLM's OpenAI-compatible server inside the application, when {@code locallm.server.enabled=true}, on
@@ -39,5 +41,14 @@ public class LocalLmServerAutoConfiguration {
                 name.equals("localLmEmbeddingModel") ? ModelLocation.parse(properties.embeddingModel().uri()).name()
                         : name, m));
         return b.build().start();
+    }
+
+    /**
+     * Stops the server as the context starts closing, so that requests still running finish before any model
+     * closes (the server's own destroy method then finds it stopped).
+     */
+    @Bean
+    public ApplicationListener<ContextClosedEvent> localLmServerShutdown(LocalLmServer server) {
+        return event -> server.close();
     }
 }
