@@ -37,6 +37,8 @@ class ArchitectureTest {
             Map.entry("hub", Set.of("core")),
             Map.entry("batch", Set.of("core", "openai")),
             Map.entry("langchain4j", Set.of("core")),
+            Map.entry("spring-ai", Set.of("core")),
+            Map.entry("spring-boot-starter", Set.of("core", "server", "langchain4j", "spring-ai")),
             Map.entry("server", Set.of("core", "openai")),
             Map.entry("cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-remote", "hub", "batch")));
     /** The packages of the user API and the SPI: they use nothing of LocaLLM outside themselves. */
