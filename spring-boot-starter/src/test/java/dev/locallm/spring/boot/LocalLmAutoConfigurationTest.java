@@ -19,6 +19,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,6 +31,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Each bean of the auto-configuration appears, or backs off, as it should; on the shared stories260K model. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -170,6 +174,22 @@ class LocalLmAutoConfigurationTest {
                             + "/models")).build(), HttpResponse.BodyHandlers.ofString());
                     assertThat(refused.statusCode()).isEqualTo(401);
                 });
+    }
+
+    @Test
+    void theJarDescribesEveryPropertyForIdes() throws Exception {
+        JsonNode metadata;
+        try (var in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            metadata = JsonMapper.shared().readTree(in);
+        }
+        Map<String, JsonNode> properties = new HashMap<>();
+        metadata.get("properties").forEach(p -> properties.put(p.get("name").asString(), p));
+        assertThat(properties).containsKeys("locallm.chat-model.uri", "locallm.chat-model.options",
+                "locallm.chat-model.defaults.temperature", "locallm.chat-model.defaults.max-tokens",
+                "locallm.embedding-model.uri", "locallm.server.enabled", "locallm.server.port",
+                "locallm.server.api-key");
+        assertThat(properties.values()).allSatisfy(p -> assertThat(p.path("description").asString()).isNotBlank());
+        assertThat(properties.get("locallm.server.port").get("defaultValue").asInt()).isEqualTo(8081);
     }
 
     /** An application that loads its own models. */
