@@ -4,10 +4,12 @@ import dev.locallm.tool.ToolChoice;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.model.tool.DefaultToolCallingChatOptions;
 import org.springframework.ai.model.tool.StructuredOutputChatOptions;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 
 /**
@@ -53,6 +55,42 @@ public final class LocalLmChatOptions extends DefaultToolCallingChatOptions impl
     /** Whether the model must, may or must not call a tool; {@code null} for auto when tools are given. */
     public @Nullable ToolChoice getToolChoice() {
         return toolChoice;
+    }
+
+    /**
+     * These options with each one {@code other} sets put over them; a list it sets (stop sequences, tool callbacks)
+     * replaces this one's rather than adding to it. Unlike Spring AI's {@code combineWith}, applying the same
+     * options twice changes nothing, so options {@code ChatClient} already merged with these defaults come out as
+     * they went in.
+     */
+    public LocalLmChatOptions overriddenBy(ChatOptions other) {
+        Builder<?> b = mutate();
+        set(other.getModel(), b::model);
+        set(other.getFrequencyPenalty(), b::frequencyPenalty);
+        set(other.getPresencePenalty(), b::presencePenalty);
+        set(other.getMaxTokens(), b::maxTokens);
+        set(other.getStopSequences(), b::stopSequences);
+        set(other.getTemperature(), b::temperature);
+        set(other.getTopK(), b::topK);
+        set(other.getTopP(), b::topP);
+        if (other instanceof ToolCallingChatOptions tooling) {
+            set(tooling.getToolCallbacks(), b::toolCallbacks);
+            set(tooling.getToolContext(), b::toolContext);
+        }
+        if (other instanceof StructuredOutputChatOptions structured) {
+            set(structured.getOutputSchema(), b::outputSchema);
+        }
+        if (other instanceof LocalLmChatOptions local) {
+            set(local.seed, b::seed);
+            set(local.toolChoice, b::toolChoice);
+        }
+        return b.build();
+    }
+
+    private static <T> void set(@Nullable T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 
     @Override
@@ -119,7 +157,8 @@ public final class LocalLmChatOptions extends DefaultToolCallingChatOptions impl
                 outputSchema = that.outputSchema != null ? that.outputSchema : outputSchema;
                 seed = that.seed != null ? that.seed : seed;
                 toolChoice = that.toolChoice != null ? that.toolChoice : toolChoice;
-            } else if (other.clone().build() instanceof StructuredOutputChatOptions structured
+            } else if (other instanceof StructuredOutputChatOptions.Builder<?>
+                    && other.clone().build() instanceof StructuredOutputChatOptions structured
                     && structured.getOutputSchema() != null) {
                 outputSchema = structured.getOutputSchema();
             }

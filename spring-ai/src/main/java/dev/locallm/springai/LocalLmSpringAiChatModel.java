@@ -79,8 +79,7 @@ public final class LocalLmSpringAiChatModel implements ChatModel, AutoCloseable 
     }
 
     private ChatRequest request(Prompt prompt) {
-        ChatOptions options = prompt.getOptions() == null ? defaults
-                : defaults.mutate().combineWith(prompt.getOptions().mutate()).build();
+        ChatOptions options = prompt.getOptions() == null ? defaults : defaults.overriddenBy(prompt.getOptions());
         List<Message> messages = prompt.getInstructions();
         return SpringAiMapping.toLocalLm(messages, options, name());
     }

@@ -26,6 +26,7 @@ import org.springframework.ai.content.Media;
 import org.springframework.ai.model.tool.ToolCallingManager;
 import org.springframework.ai.model.tool.ToolExecutionResult;
 import org.springframework.ai.support.ToolCallbacks;
+import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.annotation.Tool;
 import org.springframework.ai.tool.annotation.ToolParam;
 import org.springframework.util.MimeTypeUtils;
@@ -161,6 +162,30 @@ class LocalLmSpringAiChatModelTest {
         assertThatThrownBy(() -> model.call(new Prompt("Hi", LocalLmChatOptions.builder().outputSchema("{not json")
                 .build()))).isInstanceOfSatisfying(InvalidRequestException.class,
                         e -> assertThat(e.parameter()).isEqualTo("outputSchema"));
+    }
+
+    @Test
+    void defaultToolsAndStopsReachTheModelOnceThroughChatClientAndRuntimeOnesReplaceThem() {
+        ToolCallback[] weather = ToolCallbacks.from(new WeatherTools());
+        LocalLmSpringAiChatModel withTools = LocalLmSpringAiChatModel.builder().chatModel(model.localLmModel())
+                .defaultOptions(LocalLmChatOptions.builder().toolCallbacks(weather).stopSequences(List.of("END"))
+                        .maxTokens(8).build()).build();
+
+        assertThat(ChatClient.create(withTools).prompt().user("Hello").call().content()).isNotNull();
+
+        LocalLmChatOptions defaults = withTools.getOptions();
+        assertThat(defaults.overriddenBy(defaults)).isEqualTo(defaults);
+        ToolCallback other = ToolCallbacks.from(new Object() {
+            @Tool(description = "The time")
+            String time() {
+                return "noon";
+            }
+        })[0];
+        LocalLmChatOptions runtime = defaults.overriddenBy(LocalLmChatOptions.builder().toolCallbacks(other)
+                .stopSequences(List.of("STOP")).build());
+        assertThat(runtime.getToolCallbacks()).containsExactly(other);
+        assertThat(runtime.getStopSequences()).containsExactly("STOP");
+        assertThat(runtime.getMaxTokens()).isEqualTo(8);
     }
 
     @Test
