@@ -97,10 +97,14 @@ public final class ModelLocation {
     }
 
     /**
-     * A short name for the model, as servers list it: the last segment of the {@link #path()}, without a
-     * {@code .gguf} extension ({@code qwen-q4_k_m} for {@code gguf:/models/qwen-q4_k_m.gguf?ctx=4096}).
+     * A short name for the model, as servers list it: its {@code model} parameter when it has one (a remote
+     * server's model), else the last segment of the {@link #path()} without a {@code .gguf} extension
+     * ({@code qwen-q4_k_m} for {@code gguf:/models/qwen-q4_k_m.gguf?ctx=4096}).
      */
     public String name() {
+        if (parameters.containsKey("model") && !parameters.get("model").isBlank()) {
+            return parameters.get("model");
+        }
         String p = path.replaceAll("[/\\\\]+$", "");
         String file = p.substring(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
         return file.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf") ? file.substring(0, file.length() - 5)

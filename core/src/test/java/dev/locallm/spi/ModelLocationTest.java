@@ -34,6 +34,8 @@ class ModelLocationTest {
         assertThat(ModelLocation.parse("hf:org/repo/sub/file.gguf").name()).isEqualTo("file");
         assertThat(ModelLocation.parse("onnx:/models/minilm/").name()).isEqualTo("minilm");
         assertThat(ModelLocation.parse("m.bin").name()).isEqualTo("m.bin");
+        assertThat(ModelLocation.parse("openai:http://127.0.0.1:8000/v1?model=nomic-embed").name())
+                .isEqualTo("nomic-embed");
     }
 
     @Test

@@ -105,7 +105,8 @@ public final class JsonSchemaGrammar {
     /**
      * The integer formats of OpenAPI's format registry, which Spring AI's and springdoc's schema generators write
      * for Java's {@code int}, {@code short} and {@code byte}. JSON Schema leaves them unasserted, so they only
-     * narrow what is generated: every integer in range is valid either way, and it fits the Java field.
+     * narrow what is generated: every integer in range is valid either way, and it fits the Java field. A format
+     * whose range holds none of the schema's integers is left out.
      */
     private static final Map<String, long[]> INTEGER_FORMATS = Map.of(
             "int8", new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE}, "uint8", new long[] {0, 255},
@@ -1332,12 +1333,17 @@ public final class JsonSchemaGrammar {
 
     private GrammarExpr integer(JsonNode schema, String pointer) {
         checkMultipleOf(schema, pointer);
-        long[] range = INTEGER_FORMATS.get(schema.path("format").asString(""));
-        Long lo = narrowed(bound(schema, "minimum", "exclusiveMinimum", true, pointer), range, true);
-        Long hi = narrowed(bound(schema, "maximum", "exclusiveMaximum", false, pointer), range, false);
-        if (lo != null && hi != null && lo > hi) {
+        Long min = bound(schema, "minimum", "exclusiveMinimum", true, pointer);
+        Long max = bound(schema, "maximum", "exclusiveMaximum", false, pointer);
+        if (min != null && max != null && min > max) {
             throw noValue("minimum", pointer, "no integer lies between the bounds");
         }
+        long[] range = INTEGER_FORMATS.get(schema.path("format").asString(""));
+        Long narrowedMin = narrowed(min, range, true);
+        Long narrowedMax = narrowed(max, range, false);
+        boolean fits = range == null || narrowedMin <= narrowedMax;
+        Long lo = fits ? narrowedMin : min;
+        Long hi = fits ? narrowedMax : max;
         return rule("integer " + lo + " " + hi, "integer", () -> IntegerRange.expr(lo, hi, MAX_DIGITS));
     }
 

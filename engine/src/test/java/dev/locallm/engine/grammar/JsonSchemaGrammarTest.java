@@ -75,6 +75,8 @@ class JsonSchemaGrammarTest {
         assertThat(accepts(compile("{\"type\":\"integer\",\"format\":\"int64\"}"), "300000000000000"))
                 .as("other formats stay annotations").isTrue();
         assertSamplesValidate("{\"type\":\"integer\",\"format\":\"int32\"}", 50);
+        Grammar outside = compile("{\"type\":\"integer\",\"format\":\"int8\",\"minimum\":200,\"maximum\":300}");
+        assertThat(accepts(outside, "250")).as("a format that would leave no integer is left out").isTrue();
     }
 
     @Test
