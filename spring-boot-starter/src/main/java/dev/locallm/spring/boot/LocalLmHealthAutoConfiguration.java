@@ -1,6 +1,6 @@
 package dev.locallm.spring.boot;
 
-import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -19,7 +19,7 @@ public class LocalLmHealthAutoConfiguration {
 
     /** The indicator. */
     @Bean
-    public HealthIndicator locallmHealthIndicator(ListableBeanFactory beans) {
+    public HealthIndicator locallmHealthIndicator(ConfigurableListableBeanFactory beans) {
         return new LocalLmHealthIndicator(beans);
     }
 }

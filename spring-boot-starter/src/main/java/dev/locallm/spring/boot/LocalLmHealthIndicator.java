@@ -5,33 +5,44 @@ import dev.locallm.EmbeddingModel;
 import dev.locallm.chat.ModelCapabilities;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * The health of the application's LocaLLM models: up while each is loaded, with its name, backend, context length
- * and slots, and (with metrics) how many generations run and wait; down once one is closed or broken.
- * Thread-safe.
+ * The health of the application's LocaLLM singleton models (it loads no lazy or prototype one): up while each is
+ * loaded, with its name, backend, context length and slots, and (with metrics) how many generations run and wait;
+ * down once one is closed or broken. Thread-safe.
  */
 final class LocalLmHealthIndicator implements HealthIndicator {
-    private final ListableBeanFactory beans;
+    private final ConfigurableListableBeanFactory beans;
 
-    LocalLmHealthIndicator(ListableBeanFactory beans) {
+    LocalLmHealthIndicator(ConfigurableListableBeanFactory beans) {
         this.beans = beans;
+    }
+
+    /** The singletons of this type created so far, by bean name: asking for others would create them. */
+    private <T> Map<String, T> created(Class<T> type) {
+        Map<String, T> created = new LinkedHashMap<>();
+        for (String name : beans.getBeanNamesForType(type, false, false)) {
+            if (beans.containsSingleton(name)) {
+                created.put(name, beans.getBean(name, type));
+            }
+        }
+        return created;
     }
 
     @Override
     public Health health() {
         Health.Builder health = Health.up();
-        beans.getBeansOfType(ChatModel.class).forEach((name, model) -> {
+        created(ChatModel.class).forEach((name, model) -> {
             try {
                 health.withDetail(name, details(model));
             } catch (RuntimeException e) {
                 health.down().withDetail(name, Map.of("error", String.valueOf(e.getMessage())));
             }
         });
-        beans.getBeansOfType(EmbeddingModel.class).forEach((name, model) -> {
+        created(EmbeddingModel.class).forEach((name, model) -> {
             try {
                 health.withDetail(name, Map.of("dimension", model.dimension()));
             } catch (RuntimeException e) {

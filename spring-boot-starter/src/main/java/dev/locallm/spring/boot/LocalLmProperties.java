@@ -33,7 +33,9 @@ public record LocalLmProperties(@DefaultValue ChatModel chatModel, @DefaultValue
      * @param uri The model's LocaLLM URI, such as gguf:/models/m.gguf, hf:ORG/REPO/FILE.gguf or
      *     openai:http://127.0.0.1:11434/v1?model=qwen2.5:0.5b; no chat model is loaded without it.
      * @param options Backend options, added to the URI's query: for llama.cpp ctx, parallel, threads, gpu-layers
-     *     and the others its README lists.
+     *     and the others its README lists. A dot in a key counts as a dash, as environment variables bind
+     *     LOCALLM_CHATMODEL_OPTIONS_GPU_LAYERS to gpu.layers; an option the URI already has is given twice, and
+     *     the last one wins.
      * @param defaults Generation settings every request falls back to.
      */
     public record ChatModel(String uri, Map<String, String> options, @DefaultValue Defaults defaults) {
@@ -124,7 +126,8 @@ public record LocalLmProperties(@DefaultValue ChatModel chatModel, @DefaultValue
         StringBuilder location = new StringBuilder(uri);
         char separator = uri.indexOf('?') < 0 ? '?' : '&';
         for (Map.Entry<String, String> option : options.entrySet()) {
-            location.append(separator).append(URLEncoder.encode(option.getKey(), StandardCharsets.UTF_8)).append('=')
+            String key = option.getKey().replace('.', '-');
+            location.append(separator).append(URLEncoder.encode(key, StandardCharsets.UTF_8)).append('=')
                     .append(URLEncoder.encode(option.getValue(), StandardCharsets.UTF_8));
             separator = '&';
         }

@@ -4,8 +4,10 @@ import dev.locallm.ChatModel;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
+import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ModelCapabilities;
+import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.stream.StreamHandler;
 import dev.locallm.tool.ToolCallDelta;
@@ -14,6 +16,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -27,14 +30,15 @@ import java.util.stream.StreamSupport;
 /**
  * A chat model that records each generation in Micrometer: requests by outcome and their time, prompt and
  * completion tokens, time to first token, decode speed, and how many generations run and wait for a slot. The
- * meters carry the model's name as the tag {@code model}. Thread-safe; closing it closes the model it wraps.
+ * meters carry the model's name and the bean's as the tags {@code model} and {@code bean}. Thread-safe; closing it
+ * closes the model it wraps.
  */
 final class MeteredChatModel implements ChatModel {
     private final ChatModel model;
     private final Meters meters;
 
-    MeteredChatModel(ChatModel model, MeterRegistry registry) {
-        this(model, new Meters(registry, model.capabilities()));
+    MeteredChatModel(ChatModel model, String beanName, MeterRegistry registry) {
+        this(model, new Meters(registry, model.capabilities(), beanName));
     }
 
     private MeteredChatModel(ChatModel model, Meters meters) {
@@ -53,7 +57,7 @@ final class MeteredChatModel implements ChatModel {
         try {
             return generation.succeeded(model.chat(request));
         } catch (RuntimeException | Error e) {
-            generation.failed();
+            generation.failed(e);
             throw e;
         }
     }
@@ -73,7 +77,7 @@ final class MeteredChatModel implements ChatModel {
         try {
             return new MeteredStream(open.get(), generation);
         } catch (RuntimeException | Error e) {
-            generation.failed();
+            generation.failed(e);
             throw e;
         }
     }
@@ -101,12 +105,12 @@ final class MeteredChatModel implements ChatModel {
 
                 @Override
                 public void onError(Throwable error) {
-                    generation.failed();
+                    generation.failed(error);
                     handler.onError(error);
                 }
             });
         } catch (RuntimeException | Error e) {
-            generation.failed();
+            generation.failed(e);
             throw e;
         }
     }
@@ -150,7 +154,7 @@ final class MeteredChatModel implements ChatModel {
                     try {
                         return chunks.hasNext();
                     } catch (RuntimeException | Error e) {
-                        generation.failed();
+                        generation.failed(e);
                         throw e;
                     }
                 }
@@ -161,7 +165,7 @@ final class MeteredChatModel implements ChatModel {
                     try {
                         chunk = chunks.next();
                     } catch (RuntimeException | Error e) {
-                        generation.failed();
+                        generation.failed(e);
                         throw e;
                     }
                     chunk.response().ifPresent(generation::succeeded);
@@ -181,7 +185,7 @@ final class MeteredChatModel implements ChatModel {
             try {
                 return generation.succeeded(stream.response());
             } catch (RuntimeException | Error e) {
-                generation.failed();
+                generation.failed(e);
                 throw e;
             }
         }
@@ -207,14 +211,14 @@ final class MeteredChatModel implements ChatModel {
         }
 
         ChatResponse succeeded(ChatResponse response) {
-            if (end("success")) {
+            if (end(response.finishReason() == FinishReason.CANCELLED ? "cancelled" : "success")) {
                 meters.record(response);
             }
             return response;
         }
 
-        void failed() {
-            end("error");
+        void failed(Throwable error) {
+            end(error instanceof GenerationCancelledException ? "cancelled" : "error");
         }
 
         void cancelled() {
@@ -241,9 +245,9 @@ final class MeteredChatModel implements ChatModel {
         private final Timer timeToFirstToken;
         private final DistributionSummary decodeSpeed;
 
-        Meters(MeterRegistry registry, ModelCapabilities capabilities) {
+        Meters(MeterRegistry registry, ModelCapabilities capabilities, String beanName) {
             this.registry = registry;
-            this.tags = Tags.of("model", capabilities.modelName());
+            this.tags = Tags.of("model", capabilities.modelName(), "bean", beanName);
             int slots = Math.max(1, capabilities.parallelRequests());
             promptTokens = DistributionSummary.builder("locallm.tokens").tags(tags).tag("kind", "prompt")
                     .baseUnit("tokens").description("Prompt tokens per request").register(registry);
@@ -272,7 +276,7 @@ final class MeteredChatModel implements ChatModel {
         void record(ChatResponse response) {
             promptTokens.record(response.usage().promptTokens());
             completionTokens.record(response.usage().completionTokens());
-            if (response.usage().completionTokens() > 0) {
+            if (response.usage().completionTokens() > 0 && response.timings().timeToFirstToken().compareTo(Duration.ZERO) > 0) {
                 timeToFirstToken.record(response.timings().timeToFirstToken());
             }
             if (response.timings().decodeTokensPerSecond() > 0) {

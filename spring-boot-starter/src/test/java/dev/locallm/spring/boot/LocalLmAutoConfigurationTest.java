@@ -192,6 +192,37 @@ class LocalLmAutoConfigurationTest {
         assertThat(properties.get("locallm.server.port").get("defaultValue").asInt()).isEqualTo(8081);
     }
 
+    @Test
+    void twoModelsUnderOneNameFailTheServerAndAChildContextDoesNotStopIt() {
+        runner.withPropertyValues("locallm.server.enabled=true", "locallm.server.port=0")
+                .withUserConfiguration(TwoOfOneModel.class).run(context -> assertThat(context).hasFailed()
+                        .getFailure().rootCause().hasMessageContaining("'first'").hasMessageContaining("'second'"));
+        withModel().withPropertyValues("locallm.server.enabled=true", "locallm.server.port=0").run(context -> {
+            LocalLmServer server = context.getBean(LocalLmServer.class);
+            try (var child = new org.springframework.context.annotation.AnnotationConfigApplicationContext()) {
+                child.setParent(context);
+                child.refresh();
+            }
+            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(server.baseUrl().replace("/v1", "/health"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void aBeanOfItsOwnClassKeepsItsTypeAndTheHealthLoadsNoLazyModel() {
+        withModel().withUserConfiguration(Meters.class, OwnTypedAndLazyModels.class)
+                .withClassLoader(new FilteredClassLoader(LocalLmChatModel.class, LocalLmSpringAiChatModel.class))
+                .run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean("typedModel")).isInstanceOf(TypedModel.class);
+            assertThat(context.getBean(HealthIndicator.class).health().getDetails()).containsKey("typedModel")
+                    .doesNotContainKey("lazyModel");
+            assertThat(OwnTypedAndLazyModels.lazyLoads).isZero();
+        });
+    }
+
     /** An application that loads its own models. */
     @Configuration(proxyBeanMethods = false)
     static class OwnModels {
@@ -203,6 +234,88 @@ class LocalLmAutoConfigurationTest {
         @Bean
         EmbeddingModel ownEmbeddingModel() {
             return LocalLm.embeddingModel(MODEL + "?threads=1");
+        }
+    }
+
+    /** A chat model class of the application's own, injected by its type. */
+    static final class TypedModel implements ChatModel {
+        private final ChatModel model = LocalLm.chatModel(MODEL + "?threads=1&ctx=256");
+
+        @Override
+        public dev.locallm.chat.ChatResponse chat(ChatRequest request) {
+            return model.chat(request);
+        }
+
+        @Override
+        public ChatStream chatStream(ChatRequest request) {
+            return model.chatStream(request);
+        }
+
+        @Override
+        public void chatStream(ChatRequest request, dev.locallm.stream.StreamHandler handler) {
+            model.chatStream(request, handler);
+        }
+
+        @Override
+        public ChatStream completeStream(String prompt, dev.locallm.chat.GenerationOptions options) {
+            return model.completeStream(prompt, options);
+        }
+
+        @Override
+        public ChatModel with(dev.locallm.chat.GenerationOptions defaults) {
+            return model.with(defaults);
+        }
+
+        @Override
+        public dev.locallm.chat.GenerationOptions defaultOptions() {
+            return model.defaultOptions();
+        }
+
+        @Override
+        public dev.locallm.chat.ModelCapabilities capabilities() {
+            return model.capabilities();
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+
+    /** An application with a model bean of its own class and a lazy one. */
+    @Configuration(proxyBeanMethods = false)
+    static class OwnTypedAndLazyModels {
+        static int lazyLoads;
+
+        @Bean
+        TypedModel typedModel() {
+            return new TypedModel();
+        }
+
+        @Bean
+        String usesTypedModel(TypedModel model) {
+            return model.capabilities().modelName();
+        }
+
+        @Bean
+        @org.springframework.context.annotation.Lazy
+        EmbeddingModel lazyModel() {
+            lazyLoads++;
+            return LocalLm.embeddingModel(MODEL + "?threads=1");
+        }
+    }
+
+    /** An application with one model file loaded twice. */
+    @Configuration(proxyBeanMethods = false)
+    static class TwoOfOneModel {
+        @Bean
+        ChatModel first() {
+            return LocalLm.chatModel(MODEL + "?threads=1&ctx=256");
+        }
+
+        @Bean
+        ChatModel second() {
+            return LocalLm.chatModel(MODEL + "?threads=1&ctx=512");
         }
     }
 
