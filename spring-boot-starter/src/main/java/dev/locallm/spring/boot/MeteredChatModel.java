@@ -276,8 +276,9 @@ final class MeteredChatModel implements ChatModel {
         void record(ChatResponse response) {
             promptTokens.record(response.usage().promptTokens());
             completionTokens.record(response.usage().completionTokens());
-            if (response.usage().completionTokens() > 0 && response.timings().timeToFirstToken().compareTo(Duration.ZERO) > 0) {
-                timeToFirstToken.record(response.timings().timeToFirstToken());
+            Duration firstToken = response.timings().timeToFirstToken();
+            if (response.usage().completionTokens() > 0 && firstToken.compareTo(Duration.ZERO) > 0) {
+                timeToFirstToken.record(firstToken);
             }
             if (response.timings().decodeTokensPerSecond() > 0) {
                 decodeSpeed.record(response.timings().decodeTokensPerSecond());
