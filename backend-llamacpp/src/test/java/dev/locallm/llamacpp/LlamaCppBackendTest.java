@@ -21,10 +21,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -173,26 +169,21 @@ class LlamaCppBackendTest {
         }
     }
 
-    /** Runs two generations of {@code tokens} tokens side by side, started together. */
-    private static void interleave(ChatModel model, int tokens) throws Exception {
-        ExecutorService two = Executors.newFixedThreadPool(2);
-        try {
-            CountDownLatch ready = new CountDownLatch(2);
-            List<Future<ChatResponse>> side = new ArrayList<>();
-            for (String word : List.of("Once", "Lily")) {
-                side.add(two.submit(() -> {
-                    ready.countDown();
-                    ready.await();
-                    return model.chat(ChatRequest.builder().user(word)
-                            .options(o -> o.temperature(1).seed(5).maxTokens(tokens)).build());
-                }));
-            }
-            for (Future<ChatResponse> f : side) {
-                assertThat(f.get(120, TimeUnit.SECONDS).usage().completionTokens()).isEqualTo(tokens);
-            }
-        } finally {
-            two.shutdown();
+    /**
+     * Runs two generations of {@code tokens} tokens side by side: both are submitted from this thread, one right
+     * after the other, so that the model batches them from their first tokens whatever the machine's load (two
+     * threads started together could be scheduled seconds apart, leaving the first generation's cells contiguous).
+     */
+    private static void interleave(ChatModel model, int tokens) {
+        try (ChatStream once = model.chatStream(sampled("Once", tokens));
+                ChatStream lily = model.chatStream(sampled("Lily", tokens))) {
+            assertThat(once.response().usage().completionTokens()).isEqualTo(tokens);
+            assertThat(lily.response().usage().completionTokens()).isEqualTo(tokens);
         }
+    }
+
+    private static ChatRequest sampled(String word, int tokens) {
+        return ChatRequest.builder().user(word).options(o -> o.temperature(1).seed(5).maxTokens(tokens)).build();
     }
 
     @Test
