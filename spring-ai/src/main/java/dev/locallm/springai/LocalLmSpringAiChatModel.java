@@ -4,12 +4,20 @@ import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatChunk;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.stream.ChatStream;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.MessageAggregator;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
+import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.chat.observation.ChatModelObservationDocumentation;
+import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import reactor.core.publisher.Flux;
@@ -29,15 +37,21 @@ import reactor.core.scheduler.Schedulers;
  * {@link #close()} closes it; built around a model, its owner closes it.
  */
 public final class LocalLmSpringAiChatModel implements ChatModel, AutoCloseable {
+    /** The provider name observations carry as {@code gen_ai.system}. */
+    public static final String PROVIDER = "locallm";
+    private static final ChatModelObservationConvention CONVENTION = new DefaultChatModelObservationConvention();
+
     private final dev.locallm.ChatModel model;
     private final boolean owned;
     private final LocalLmChatOptions defaults;
+    private final ObservationRegistry observations;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalLmSpringAiChatModel(dev.locallm.ChatModel model, boolean owned, LocalLmChatOptions defaults) {
+    private LocalLmSpringAiChatModel(dev.locallm.ChatModel model, boolean owned, Builder b) {
         this.model = model;
         this.owned = owned;
-        this.defaults = defaults;
+        this.defaults = b.defaults;
+        this.observations = b.observations;
     }
 
     /** A builder: give a model URI or a loaded model. */
@@ -53,15 +67,41 @@ public final class LocalLmSpringAiChatModel implements ChatModel, AutoCloseable 
      */
     @Override
     public ChatResponse call(Prompt prompt) {
-        return SpringAiMapping.toSpringAi(model.chat(request(prompt)), null, name());
+        ChatModelObservationContext context = ChatModelObservationContext.builder().prompt(prompt)
+                .provider(PROVIDER).build();
+        return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION.observation(null, CONVENTION, () -> context,
+                observations).observe(() -> {
+                    ChatResponse response = SpringAiMapping.toSpringAi(model.chat(request(prompt)), null, name());
+                    context.setResponse(response);
+                    return response;
+                });
     }
 
     /** Streams the reply; see the class comment for what the responses carry. */
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
-        return Flux.defer(() -> {
-            ChatRequest request = request(prompt);
-            return Flux.using(() -> model.chatStream(request), this::responses, ChatStream::close);
+        return Flux.deferContextual(reactorContext -> {
+            ChatModelObservationContext context = ChatModelObservationContext.builder().prompt(prompt)
+                    .provider(PROVIDER).streaming(true).build();
+            Observation observation = ChatModelObservationDocumentation.CHAT_MODEL_OPERATION.observation(null,
+                    CONVENTION, () -> context, observations);
+            observation.parentObservation(reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+            observation.start();
+            ChatRequest request;
+            try {
+                request = request(prompt);
+            } catch (RuntimeException e) {
+                observation.error(e);
+                observation.stop();
+                throw e;
+            }
+            Flux<ChatResponse> responses = Flux.using(() -> model.chatStream(request), this::responses,
+                    ChatStream::close);
+            return new MessageAggregator().aggregate(responses, context::setResponse)
+                    .doOnComplete(observation::stop).doOnCancel(observation::stop).doOnError(e -> {
+                        observation.error(e);
+                        observation.stop();
+                    });
         }).subscribeOn(Schedulers.boundedElastic());
     }
 
@@ -112,6 +152,7 @@ public final class LocalLmSpringAiChatModel implements ChatModel, AutoCloseable 
         private String modelUri;
         private dev.locallm.ChatModel model;
         private LocalLmChatOptions defaults = LocalLmChatOptions.builder().build();
+        private ObservationRegistry observations = ObservationRegistry.NOOP;
 
         private Builder() {
         }
@@ -135,6 +176,15 @@ public final class LocalLmSpringAiChatModel implements ChatModel, AutoCloseable 
         }
 
         /**
+         * Where each call and stream is observed as Spring AI's own models do ({@code gen_ai.client.operation},
+         * with the prompt's options and the response's usage); none by default.
+         */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            this.observations = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
          * The Spring AI model.
          *
          * @throws IllegalStateException unless exactly one of a URI and a model was given
@@ -143,8 +193,8 @@ public final class LocalLmSpringAiChatModel implements ChatModel, AutoCloseable 
             if ((modelUri == null) == (model == null)) {
                 throw new IllegalStateException("give either modelUri(...) or chatModel(...)");
             }
-            return model != null ? new LocalLmSpringAiChatModel(model, false, defaults)
-                    : new LocalLmSpringAiChatModel(LocalLm.chatModel(modelUri), true, defaults);
+            return model != null ? new LocalLmSpringAiChatModel(model, false, this)
+                    : new LocalLmSpringAiChatModel(LocalLm.chatModel(modelUri), true, this);
         }
     }
 }

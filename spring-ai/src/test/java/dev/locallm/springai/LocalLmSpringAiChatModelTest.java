@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.testkit.TestModels;
 import dev.locallm.tool.ToolChoice;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +24,7 @@ import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.content.Media;
@@ -186,6 +191,35 @@ class LocalLmSpringAiChatModelTest {
         assertThat(runtime.getToolCallbacks()).containsExactly(other);
         assertThat(runtime.getStopSequences()).containsExactly("STOP");
         assertThat(runtime.getMaxTokens()).isEqualTo(8);
+    }
+
+    @Test
+    void callsAndStreamsAreObservedAsSpringAisOwnModelsAre() {
+        List<ChatModelObservationContext> stopped = new CopyOnWriteArrayList<>();
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context instanceof ChatModelObservationContext;
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                stopped.add((ChatModelObservationContext) context);
+            }
+        });
+        LocalLmSpringAiChatModel observed = LocalLmSpringAiChatModel.builder().chatModel(model.localLmModel())
+                .defaultOptions(model.getOptions()).observationRegistry(registry).build();
+
+        observed.call(new Prompt("Hello"));
+        observed.stream(new Prompt("Hello")).blockLast();
+
+        assertThat(stopped).hasSize(2).allSatisfy(context -> {
+            assertThat(context.getName()).isEqualTo("gen_ai.client.operation");
+            assertThat(context.getLowCardinalityKeyValue("gen_ai.system").getValue()).isEqualTo("locallm");
+            assertThat(context.getResponse().getMetadata().getUsage().getCompletionTokens()).isBetween(1, 24);
+        });
+        assertThat(stopped.get(1).isStreaming()).isTrue();
     }
 
     @Test

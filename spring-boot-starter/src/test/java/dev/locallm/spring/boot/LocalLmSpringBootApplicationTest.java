@@ -18,7 +18,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The whole application over HTTP, as it runs in production: the endpoint answers from the model, Actuator's health
- * shows the model, its metrics count the requests, and Spring AI's {@code ChatClient} runs on the same model.
+ * shows the model, its metrics count the requests, and Spring AI's {@code ChatClient} runs on the same model, observed
+ * as Spring AI's own models are.
  */
 @SpringBootTest(classes = StoryApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"management.endpoints.web.exposure.include=health,metrics",
@@ -57,5 +58,10 @@ class LocalLmSpringBootApplicationTest {
                 .body(JsonNode.class);
         assertThat(requests.at("/measurements/0/statistic").asString()).isEqualTo("COUNT");
         assertThat(requests.at("/measurements/0/value").asDouble()).isEqualTo(2.0);
+        JsonNode observed = http.get().uri("/actuator/metrics/gen_ai.client.operation?tag=gen_ai.system:locallm")
+                .retrieve().body(JsonNode.class);
+        assertThat(observed.at("/measurements/0/statistic").asString()).isEqualTo("COUNT");
+        assertThat(observed.at("/measurements/0/value").asDouble()).as("Spring AI's observation of the ChatClient call")
+                .isEqualTo(1.0);
     }
 }
