@@ -1,7 +1,9 @@
 package dev.locallm.spring.boot;
 
 import dev.locallm.ChatModel;
+import dev.locallm.EmbeddingModel;
 import dev.locallm.springai.LocalLmSpringAiChatModel;
+import dev.locallm.springai.LocalLmSpringAiEmbeddingModel;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -11,7 +13,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandi
 import org.springframework.context.annotation.Bean;
 
 /**
- * A Spring AI {@code ChatModel} bean over the LocaLLM chat model, when {@code locallm-spring-ai} is on the
+ * A Spring AI {@code ChatModel} bean over the LocaLLM chat model (and an {@code EmbeddingModel} over the LocaLLM
+ * embedding model), when {@code locallm-spring-ai} is on the
  * classpath and the application defines no Spring AI chat model of its own. {@code ChatClient.create(chatModel)}
  * then runs on it, tools and native structured output included; its calls are observed in the application's
  * {@code ObservationRegistry} (Actuator's {@code gen_ai.client.operation} metrics and traces), as Spring AI's own
@@ -29,5 +32,13 @@ public class LocalLmSpringAiAutoConfiguration {
             ObjectProvider<ObservationRegistry> observations) {
         return LocalLmSpringAiChatModel.builder().chatModel(model)
                 .observationRegistry(observations.getIfUnique(() -> ObservationRegistry.NOOP)).build();
+    }
+
+    /** Spring AI's embedding model over the LocaLLM one, for its vector stores. */
+    @Bean
+    @ConditionalOnSingleCandidate(EmbeddingModel.class)
+    @ConditionalOnMissingBean(org.springframework.ai.embedding.EmbeddingModel.class)
+    public LocalLmSpringAiEmbeddingModel localLmSpringAiEmbeddingModel(EmbeddingModel model) {
+        return LocalLmSpringAiEmbeddingModel.wrapping(model);
     }
 }

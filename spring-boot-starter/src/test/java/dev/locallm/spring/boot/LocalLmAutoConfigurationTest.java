@@ -94,6 +94,8 @@ class LocalLmAutoConfigurationTest {
                             .isSameAs(context.getBean(ChatModel.class));
                     assertThat(context.getBean(dev.langchain4j.model.embedding.EmbeddingModel.class).dimension())
                             .isEqualTo(context.getBean(EmbeddingModel.class).dimension());
+                    assertThat(context.getBean(org.springframework.ai.embedding.EmbeddingModel.class).embed("A dog."))
+                            .isEqualTo(context.getBean(EmbeddingModel.class).embed("A dog."));
                 });
         withModel().withUserConfiguration(OwnSpringAiModel.class).run(context -> assertThat(context)
                 .hasSingleBean(org.springframework.ai.chat.model.ChatModel.class)
