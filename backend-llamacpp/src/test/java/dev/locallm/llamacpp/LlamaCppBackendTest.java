@@ -151,10 +151,12 @@ class LlamaCppBackendTest {
      * Two generations side by side interleave their cells in the KV cache the slots share, one token at a time, and
      * leave them there (the prompt cache); a prompt after them needs one contiguous run of free cells per batch.
      * At a context of 512 the cache has its floor of 4,096 cells and the run is there. When the slots fill the cache
-     * (2 slots of 2,048 tokens: 4,096 cells), interleaved cells leave no run for a long prompt: the slots' cells
-     * are cleared and the prompt submitted again, once.
+     * (2 slots of 2,048 tokens: 4,096 cells), interleaved cells can leave no run for a long prompt: then the slots'
+     * cells are cleared and the prompt submitted again, once. Whether they do depends on how llama.cpp batched the
+     * two generations, which the machine's load decides (a clean-clone CI run on a loaded machine saw no eviction
+     * twice): so the test asserts at most that many evictions, and that the prompt is served either way.
      */
-    @ParameterizedTest(name = "ctx {0}: {1}-token generations, then {2} sentences: {3} eviction(s)")
+    @ParameterizedTest(name = "ctx {0}: {1}-token generations, then {2} sentences: at most {3} eviction(s)")
     @CsvSource({"512, 400, 22, 0", "2048, 1900, 50, 1"})
     void aLongPromptAfterInterleavedGenerationsFindsRoomInTheKvCache(int ctx, int tokens, int sentences,
             int evicted) throws Exception {
@@ -163,7 +165,7 @@ class LlamaCppBackendTest {
             long evictions = NativeModel.evictionsInProcess();
             ChatResponse response = model.chat(greedy("The cat sat on the mat and looked at the dog. "
                     .repeat(sentences), 8));
-            assertThat(NativeModel.evictionsInProcess()).as("evictions").isEqualTo(evictions + evicted);
+            assertThat(NativeModel.evictionsInProcess()).as("evictions").isBetween(evictions, evictions + evicted);
             assertThat(response.usage().promptTokens()).isBetween(sentences * 12, ctx - 1);
             assertThat(response.usage().completionTokens()).isEqualTo(8);
         }
