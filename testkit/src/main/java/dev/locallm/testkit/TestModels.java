@@ -23,6 +23,8 @@ public final class TestModels {
     public static final String STORIES = "stories260K.gguf";
     /** The same model with a ChatML chat template in its metadata. */
     public static final String STORIES_CHATML = "stories260K-chatml.gguf";
+    /** The same weights as an ONNX decoder with KV cache: a folder with model.onnx, tokenizer and configs. */
+    public static final String STORIES_ONNX = "stories260K-onnx";
 
     private TestModels() {
     }
@@ -63,13 +65,13 @@ public final class TestModels {
     }
 
     /**
-     * The model file with this name.
+     * The model file (or model folder) with this name.
      *
      * @throws AssertionError when it is missing and {@code CI=true}
      */
     public static Path require(String fileName) {
         Path path = directory().resolve(fileName).toAbsolutePath().normalize();
-        if (Files.isRegularFile(path)) {
+        if (Files.isRegularFile(path) || Files.isDirectory(path)) {
             return path;
         }
         missing("Test model " + fileName + " not found in " + directory().toAbsolutePath() + " (set " + ENV
