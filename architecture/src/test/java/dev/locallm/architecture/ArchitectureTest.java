@@ -34,6 +34,7 @@ class ArchitectureTest {
             Map.entry("testkit", Set.of("core")),
             Map.entry("backend-llamacpp", Set.of("core", "engine", "template")),
             Map.entry("backend-remote", Set.of("core", "engine", "openai")),
+            Map.entry("backend-onnx", Set.of("core", "engine", "template")),
             Map.entry("hub", Set.of("core")),
             Map.entry("batch", Set.of("core", "openai")),
             Map.entry("langchain4j", Set.of("core")),

@@ -1,0 +1,283 @@
+package dev.locallm.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.locallm.error.BackendUnavailableException;
+import dev.locallm.error.ModelLoadException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One decoder ONNX file in an ONNX Runtime session, and how to run a step of it: token ids in (int64 or int32, as
+ * the model declares), logits and the updated KV cache out. The cache stays in ONNX Runtime's memory: the
+ * {@code present.*} tensors of a step's {@link OrtSession.Result} are the next step's {@code past_*} inputs as they
+ * are, and the caller closes a result once the step after it has run.
+ *
+ * <p>Thread-safe: ONNX Runtime sessions run concurrently. {@link #close()} frees the session once; the caller makes
+ * sure no step runs then.
+ */
+final class OnnxDecoder implements AutoCloseable {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ModelDirectory.DecoderIo io;
+    private final int layers;
+    private final OnnxJavaType idType;
+    private final OnnxJavaType maskType;
+    private final OnnxJavaType positionType;
+    private final boolean hasMask;
+    private final boolean hasPositions;
+    private final OnnxJavaType pastType;
+    private final long[] emptyPastShape;
+    private final int vocabulary;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OnnxDecoder(OrtEnvironment env, OrtSession session, ModelDirectory model) throws OrtException {
+        this.env = env;
+        this.session = session;
+        this.io = model.io();
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        String file = model.decoder().getFileName().toString();
+        if (!inputs.containsKey(io.inputIds()) || !outputs.containsKey(io.logits())) {
+            throw new ModelLoadException(file + " is not a decoder this backend runs: it needs input '" + io.inputIds()
+                    + "' and output '" + io.logits() + "'; its inputs are " + inputs.keySet() + " and outputs "
+                    + outputs.keySet());
+        }
+        int n = 0;
+        while (inputs.containsKey(io.pastKey().formatted(n)) && inputs.containsKey(io.pastValue().formatted(n))) {
+            n++;
+        }
+        if (n == 0) {
+            throw new ModelLoadException(file + " has no KV-cache inputs named like '" + io.pastKey().formatted(0)
+                    + "' and '" + io.pastValue().formatted(0) + "' (stacked past_N caches are not supported yet); its "
+                    + "inputs are " + inputs.keySet());
+        }
+        OptionalInt declared = model.layers();
+        if (declared.isPresent() && declared.getAsInt() != n) {
+            throw new ModelLoadException(file + " has KV-cache inputs for " + n + " layers but the configuration of "
+                    + model.folder() + " declares " + declared.getAsInt());
+        }
+        for (int i = 0; i < n; i++) {
+            for (String name : List.of(io.presentKey().formatted(i), io.presentValue().formatted(i))) {
+                if (!outputs.containsKey(name)) {
+                    throw new ModelLoadException(file + " has no output '" + name + "'; its outputs are "
+                            + outputs.keySet());
+                }
+            }
+        }
+        this.layers = n;
+        this.idType = integerType(inputs, io.inputIds(), file);
+        this.hasMask = !io.attentionMask().isEmpty() && inputs.containsKey(io.attentionMask());
+        this.hasPositions = !io.positionIds().isEmpty() && inputs.containsKey(io.positionIds());
+        this.maskType = hasMask ? integerType(inputs, io.attentionMask(), file) : OnnxJavaType.INT64;
+        this.positionType = hasPositions ? integerType(inputs, io.positionIds(), file) : OnnxJavaType.INT64;
+        TensorInfo past = tensor(inputs, io.pastKey().formatted(0), file);
+        if (past.type != OnnxJavaType.FLOAT && past.type != OnnxJavaType.FLOAT16) {
+            throw new ModelLoadException(file + ": KV cache of type " + past.type + " is not supported (float32 or "
+                    + "float16)");
+        }
+        this.pastType = past.type;
+        long[] shape = past.getShape();
+        if (shape.length != 4 || shape[1] < 1 || shape[3] < 1) {
+            throw new ModelLoadException(file + ": KV-cache input '" + io.pastKey().formatted(0) + "' has shape "
+                    + java.util.Arrays.toString(shape) + "; expected [batch, kv_heads, past_sequence, head_size]");
+        }
+        this.emptyPastShape = new long[] {1, shape[1], 0, shape[3]};
+        long[] logitsShape = tensor(outputs, io.logits(), file).getShape();
+        this.vocabulary = logitsShape.length == 3 && logitsShape[2] > 0 ? Math.toIntExact(logitsShape[2]) : -1;
+    }
+
+    /**
+     * Opens the decoder of a model folder.
+     *
+     * @throws ModelLoadException          when ONNX Runtime rejects the file or it is not a decoder
+     * @throws BackendUnavailableException when the device asked for is not available
+     */
+    static OnnxDecoder open(ModelDirectory model, OnnxOptions options) {
+        OrtEnvironment env = environment();
+        OrtSession session;
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(options.threads());
+            so.setInterOpNumThreads(1);
+            if (options.device() == OnnxOptions.Device.CUDA) {
+                addCuda(so, options.deviceId());
+            }
+            session = env.createSession(model.decoder().toString(), so);
+        } catch (OrtException e) {
+            throw new ModelLoadException("ONNX Runtime cannot load " + model.decoder() + ": " + e.getMessage(), e);
+        }
+        try {
+            return new OnnxDecoder(env, session, model);
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly(session, e);
+            throw e instanceof ModelLoadException m ? m
+                    : new ModelLoadException("Cannot read the inputs of " + model.decoder() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(OrtSession session, Exception failure) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static OrtEnvironment environment() {
+        try {
+            return OrtEnvironment.getEnvironment();
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+            throw new BackendUnavailableException("The native library of com.microsoft.onnxruntime:onnxruntime cannot "
+                    + "be loaded on " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void addCuda(OrtSession.SessionOptions so, int deviceId) {
+        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            throw new BackendUnavailableException("device=cuda needs the CUDA build of ONNX Runtime, and this one has "
+                    + "only " + OrtEnvironment.getAvailableProviders() + ": replace the dependency "
+                    + "com.microsoft.onnxruntime:onnxruntime with com.microsoft.onnxruntime:onnxruntime_gpu (same "
+                    + "version), or load the model with device=cpu");
+        }
+        try {
+            so.addCUDA(deviceId);
+        } catch (OrtException e) {
+            throw new BackendUnavailableException("ONNX Runtime's CUDA execution provider did not start on device "
+                    + deviceId + " (is there a GPU, with the CUDA and cuDNN versions this ONNX Runtime build needs?): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static TensorInfo tensor(Map<String, NodeInfo> infos, String name, String file) {
+        if (infos.get(name).getInfo() instanceof TensorInfo t) {
+            return t;
+        }
+        throw new ModelLoadException(file + ": '" + name + "' is not a tensor");
+    }
+
+    private static OnnxJavaType integerType(Map<String, NodeInfo> infos, String name, String file) {
+        OnnxJavaType type = tensor(infos, name, file).type;
+        if (type != OnnxJavaType.INT64 && type != OnnxJavaType.INT32) {
+            throw new ModelLoadException(file + ": input '" + name + "' is " + type + "; expected int64 or int32");
+        }
+        return type;
+    }
+
+    /** Layers of KV cache. */
+    int layers() {
+        return layers;
+    }
+
+    /** The logits' vocabulary size, or -1 when the model leaves it dynamic. */
+    int vocabulary() {
+        return vocabulary;
+    }
+
+    /**
+     * Runs one step: {@code tokens} at positions {@code pastLength...}, over the cache of {@code past} (the result of
+     * the step before, or {@code null} for the first). The caller closes {@code past} after this returns, and the
+     * returned result once it has run the next step or is done.
+     */
+    OrtSession.Result step(int[] tokens, int pastLength, OrtSession.Result past, OrtSession.RunOptions runOptions)
+            throws OrtException {
+        Map<String, OnnxTensorLike> inputs = new HashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            long[] positions = new long[tokens.length];
+            long[] ids = new long[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                ids[i] = tokens[i];
+                positions[i] = pastLength + i;
+            }
+            inputs.put(io.inputIds(), own(owned, integers(ids, idType)));
+            if (hasMask) {
+                long[] mask = new long[pastLength + tokens.length];
+                java.util.Arrays.fill(mask, 1L);
+                inputs.put(io.attentionMask(), own(owned, integers(mask, maskType)));
+            }
+            if (hasPositions) {
+                inputs.put(io.positionIds(), own(owned, integers(positions, positionType)));
+            }
+            for (int i = 0; i < layers; i++) {
+                inputs.put(io.pastKey().formatted(i), past == null ? own(owned, emptyPast())
+                        : present(past, io.presentKey().formatted(i)));
+                inputs.put(io.pastValue().formatted(i), past == null ? own(owned, emptyPast())
+                        : present(past, io.presentValue().formatted(i)));
+            }
+            return session.run(inputs, runOptions);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /** The logits of the last position of a step's result, as floats (float16 logits are widened). */
+    float[] lastLogits(OrtSession.Result result) {
+        OnnxTensor logits = (OnnxTensor) result.get(io.logits()).orElseThrow();
+        long[] shape = logits.getInfo().getShape();
+        int vocab = Math.toIntExact(shape[shape.length - 1]);
+        FloatBuffer all = logits.getFloatBuffer();
+        float[] last = new float[vocab];
+        all.position(all.limit() - vocab);
+        all.get(last);
+        return last;
+    }
+
+    private static OnnxTensor present(OrtSession.Result past, String name) {
+        OnnxValue value = past.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
+        return (OnnxTensor) value;
+    }
+
+    private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor tensor) {
+        owned.add(tensor);
+        return tensor;
+    }
+
+    private OnnxTensor integers(long[] values, OnnxJavaType type) throws OrtException {
+        long[] shape = {1, values.length};
+        if (type == OnnxJavaType.INT64) {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
+        }
+        int[] ints = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            ints[i] = Math.toIntExact(values[i]);
+        }
+        return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
+    }
+
+    private OnnxTensor emptyPast() throws OrtException {
+        if (pastType == OnnxJavaType.FLOAT) {
+            return OnnxTensor.createTensor(env, FloatBuffer.allocate(0), emptyPastShape);
+        }
+        return OnnxTensor.createTensor(env, ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()), emptyPastShape,
+                OnnxJavaType.FLOAT16);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed to close the session", e);
+            }
+        }
+    }
+}

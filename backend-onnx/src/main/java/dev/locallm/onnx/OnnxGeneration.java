@@ -1,0 +1,211 @@
+package dev.locallm.onnx;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.locallm.chat.FinishReason;
+import dev.locallm.error.GenerationException;
+import dev.locallm.spi.Generation;
+import dev.locallm.spi.GenerationEvent;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One generation's decode loop: the prompt in one step, then one token per {@link #next()}, each step reusing the
+ * KV cache of the one before. Every sampled token is one {@link GenerationEvent.Text} (empty while it ends inside a
+ * character, and for the end-of-turn token, which counts as llama.cpp counts it); then
+ * {@link GenerationEvent.Finished}: {@code STOP} after an end-of-turn token, {@code LENGTH} at {@code maxTokens} or
+ * the end of the context, {@code CANCELLED} after {@link #cancel()}.
+ *
+ * <p>{@link #next()} and {@link #close()} run on the consumer thread under {@code consumer}. {@link #cancel()} only
+ * sets a flag and asks ONNX Runtime to end a step in flight ({@code RunOptions.setTerminate}). The engine's closer
+ * calls {@link #cancelFromOtherThread()}, which also frees the generation when no consumer is inside
+ * {@link #next()}. The cache (the last step's result), the run options and the slot are freed exactly once.
+ */
+final class OnnxGeneration implements Generation {
+    /** Prompt tokens per step: the logits of a step hold every position's, this many times the vocabulary. */
+    static final int PROMPT_CHUNK = 128;
+    private final OnnxDecoder decoder;
+    private final int[] prompt;
+    private final Sampler sampler;
+    private final int maxTokens;
+    private final int contextLength;
+    private final Set<Integer> eos;
+    private final StreamingDetokenizer detokenizer;
+    private final Runnable onEnd;
+    private final OrtSession.RunOptions runOptions;
+    private final Object terminateLock = new Object();
+    private boolean runOptionsClosed;
+    private final ReentrantLock consumer = new ReentrantLock();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean cancelRequested;
+
+    private OrtSession.Result cache;
+    private int cached;
+    private int lastToken = -1;
+    private int produced;
+    private boolean endOfTurn;
+    private FinishReason pendingFinish;
+    private boolean done;
+    private FinishReason finishReason;
+
+    OnnxGeneration(OnnxDecoder decoder, int[] prompt, Sampler sampler, int maxTokens, int contextLength,
+                   Set<Integer> eos, StreamingDetokenizer detokenizer, Runnable onEnd) throws OrtException {
+        this.decoder = decoder;
+        this.prompt = prompt;
+        this.sampler = sampler;
+        this.maxTokens = maxTokens;
+        this.contextLength = contextLength;
+        this.eos = eos;
+        this.detokenizer = detokenizer;
+        this.onEnd = onEnd;
+        this.runOptions = new OrtSession.RunOptions();
+        for (int token : prompt) {
+            sampler.accept(token);
+        }
+    }
+
+    @Override
+    public int promptTokens() {
+        return prompt.length;
+    }
+
+    @Override
+    public GenerationEvent next() {
+        consumer.lock();
+        try {
+            if (done) {
+                return GenerationEvent.Finished.of(finishReason);
+            }
+            if (cancelRequested) {
+                return end(FinishReason.CANCELLED);
+            }
+            if (pendingFinish != null) {
+                return end(pendingFinish);
+            }
+            if (endOfTurn) {
+                return finishing(FinishReason.STOP);
+            }
+            if (produced >= maxTokens || cached + 1 > contextLength) {
+                return finishing(FinishReason.LENGTH);
+            }
+            float[] logits;
+            try {
+                logits = forward();
+            } catch (OrtException | RuntimeException e) {
+                if (cancelRequested) {
+                    return end(FinishReason.CANCELLED);
+                }
+                end(FinishReason.CANCELLED);
+                throw new GenerationException("ONNX Runtime failed while generating: " + e.getMessage(), e);
+            }
+            int token = sampler.sample(logits);
+            sampler.accept(token);
+            lastToken = token;
+            produced++;
+            if (eos.contains(token)) {
+                endOfTurn = true;
+                return new GenerationEvent.Text("", 1);
+            }
+            return new GenerationEvent.Text(detokenizer.add(token), 1);
+        } finally {
+            consumer.unlock();
+        }
+    }
+
+    /**
+     * Runs the prompt, in chunks of {@value #PROMPT_CHUNK} tokens so that the logits of one step stay small, or the
+     * last token, over the cache; keeps the new cache and frees the old; the logits of the last position.
+     */
+    private float[] forward() throws OrtException {
+        if (cache != null) {
+            step(new int[] {lastToken});
+        } else {
+            for (int from = 0; from < prompt.length; from += PROMPT_CHUNK) {
+                step(Arrays.copyOfRange(prompt, from, Math.min(prompt.length, from + PROMPT_CHUNK)));
+            }
+        }
+        return decoder.lastLogits(cache);
+    }
+
+    private void step(int[] tokens) throws OrtException {
+        OrtSession.Result result = decoder.step(tokens, cached, cache, runOptions);
+        OrtSession.Result old = cache;
+        cache = result;
+        cached += tokens.length;
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Ends with {@code reason}, after a last piece of text the detokenizer still held, if any. */
+    private GenerationEvent finishing(FinishReason reason) {
+        String tail = detokenizer.flush();
+        if (tail.isEmpty()) {
+            return end(reason);
+        }
+        pendingFinish = reason;
+        return new GenerationEvent.Text(tail, 0);
+    }
+
+    @Override
+    public void cancel() {
+        cancelRequested = true;
+        synchronized (terminateLock) {
+            if (!runOptionsClosed) {
+                try {
+                    runOptions.setTerminate(true);
+                } catch (OrtException e) {
+                    // the flag alone ends the loop after the step in flight
+                }
+            }
+        }
+    }
+
+    /** Cancels from a thread that is not the consumer, and frees the generation when no consumer is inside it. */
+    void cancelFromOtherThread() {
+        cancel();
+        if (consumer.tryLock()) {
+            try {
+                if (!done) {
+                    end(FinishReason.CANCELLED);
+                }
+            } finally {
+                consumer.unlock();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        consumer.lock();
+        try {
+            if (!done) {
+                end(FinishReason.CANCELLED);
+            }
+        } finally {
+            consumer.unlock();
+        }
+    }
+
+    private GenerationEvent end(FinishReason reason) {
+        done = true;
+        finishReason = reason;
+        if (ended.compareAndSet(false, true)) {
+            try {
+                if (cache != null) {
+                    cache.close();
+                    cache = null;
+                }
+                synchronized (terminateLock) {
+                    runOptionsClosed = true;
+                    runOptions.close();
+                }
+            } finally {
+                onEnd.run();
+            }
+        }
+        return GenerationEvent.Finished.of(reason);
+    }
+}

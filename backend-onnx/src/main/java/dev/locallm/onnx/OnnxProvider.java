@@ -1,0 +1,62 @@
+package dev.locallm.onnx;
+
+import dev.locallm.spi.BackendOptions;
+import dev.locallm.spi.BackendProvider;
+import dev.locallm.spi.ChatEngine;
+import dev.locallm.spi.ModelLocation;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The ONNX Runtime backend: runs decoder-only ONNX models in-process. Handles {@code onnx:} URIs naming a model
+ * folder ({@code onnx:/models/qwen2.5-0.5b-onnx?threads=4}); query parameters set {@link OnnxOptions} (see there).
+ * Found by {@link java.util.ServiceLoader}; stateless and thread-safe.
+ *
+ * <pre>{@code
+ * try (ChatModel model = LocalLm.chatModel("onnx:/models/stories260K-onnx")) {
+ *     System.out.println(model.chat("Once upon a time"));
+ * }
+ * }</pre>
+ */
+public final class OnnxProvider implements BackendProvider {
+
+    /** For {@link java.util.ServiceLoader}. */
+    public OnnxProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "onnxruntime";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("onnx");
+    }
+
+    @Override
+    public Class<OnnxOptions> optionsType() {
+        return OnnxOptions.class;
+    }
+
+    @Override
+    public OnnxOptions defaultOptions() {
+        return OnnxOptions.defaults();
+    }
+
+    @Override
+    public ChatEngine openChat(ModelLocation location, BackendOptions options) {
+        OnnxOptions base = (OnnxOptions) options;
+        OnnxOptions effective = location.parameters().isEmpty() ? base
+                : base.toBuilder().parameters(location.parameters()).build();
+        return OnnxChatEngine.open(path(location), effective);
+    }
+
+    private static Path path(ModelLocation location) {
+        String p = location.path();
+        if (p.startsWith("~/")) {
+            p = System.getProperty("user.home") + p.substring(1);
+        }
+        return Path.of(p);
+    }
+}
