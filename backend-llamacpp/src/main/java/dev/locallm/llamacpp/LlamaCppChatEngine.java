@@ -18,9 +18,7 @@ import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
 import dev.locallm.template.ChatTemplate;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -102,25 +100,9 @@ final class LlamaCppChatEngine implements ChatEngine {
         return capabilities;
     }
 
-    /**
-     * Renders the prompt exactly as it will be tokenized (a leading BOS text removed when llama.cpp adds BOS).
-     * Tools go to the template's {@code tools} variable; when the template ignores it (the prompt comes out the
-     * same without them), LocaLLM's fallback instructions are added to the system message instead.
-     */
+    /** Renders the prompt exactly as it will be tokenized (see {@link ToolPrompt#render}). */
     String renderPrompt(ChatRequest request) {
-        Map<String, Object> vars = new HashMap<>(Map.of("bos_token", special.bosText(), "eos_token", special.eosText(),
-                "add_generation_prompt", true));
-        String prompt = template.render(request.messages(), vars);
-        if (request.usesTools()) {
-            vars.put("tools", ToolPrompt.templateTools(request.tools()));
-            String withTools = template.render(request.messages(), vars);
-            prompt = withTools.equals(prompt) ? template.render(ToolPrompt.withFallbackInstructions(request), Map.of("bos_token",
-                    special.bosText(), "eos_token", special.eosText(), "add_generation_prompt", true)) : withTools;
-        }
-        if (special.addBos() && !special.bosText().isEmpty() && prompt.startsWith(special.bosText())) {
-            prompt = prompt.substring(special.bosText().length());
-        }
-        return prompt;
+        return ToolPrompt.render(request, template::render, special.bosText(), special.eosText(), special.addBos());
     }
 
     /** How this model writes tool calls, detected from its chat template. */

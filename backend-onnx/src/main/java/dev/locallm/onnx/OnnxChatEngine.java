@@ -19,10 +19,8 @@ import dev.locallm.spi.Generation;
 import dev.locallm.template.ChatTemplate;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -137,22 +135,9 @@ final class OnnxChatEngine implements ChatEngine {
         return capabilities;
     }
 
-    /** Renders the prompt as it will be tokenized: a leading BOS text is removed when BOS is added as an id. */
+    /** Renders the prompt exactly as it will be tokenized (see {@link ToolPrompt#render}). */
     String renderPrompt(ChatRequest request) {
-        Map<String, Object> vars = new HashMap<>(Map.of("bos_token", model.bosText(), "eos_token", model.eosText(),
-                "add_generation_prompt", true));
-        String prompt = template.render(request.messages(), vars);
-        if (request.usesTools()) {
-            vars.put("tools", ToolPrompt.templateTools(request.tools()));
-            String withTools = template.render(request.messages(), vars);
-            prompt = withTools.equals(prompt) ? template.render(ToolPrompt.withFallbackInstructions(request),
-                    Map.of("bos_token", model.bosText(), "eos_token", model.eosText(), "add_generation_prompt", true))
-                    : withTools;
-        }
-        if (model.addBos() && !model.bosText().isEmpty() && prompt.startsWith(model.bosText())) {
-            prompt = prompt.substring(model.bosText().length());
-        }
-        return prompt;
+        return ToolPrompt.render(request, template::render, model.bosText(), model.eosText(), model.addBos());
     }
 
     @Override

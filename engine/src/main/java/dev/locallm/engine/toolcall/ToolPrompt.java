@@ -5,9 +5,11 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.SystemMessage;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -27,6 +29,34 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ToolPrompt {
     private ToolPrompt() {
+    }
+
+    /**
+     * Renders a request's prompt with a model's chat template, exactly as it will be tokenized: the tools go to the
+     * template's {@code tools} variable, and when the template ignores it (the prompt comes out the same without
+     * them) LocaLLM's fallback instructions go to the system message instead; a leading BOS text is removed when
+     * the tokenizer adds BOS as an id.
+     *
+     * @param template renders messages with variables, such as {@code ChatTemplate::render}
+     * @param bosText the BOS token's text, for the template's {@code bos_token}
+     * @param eosText the EOS token's text, for the template's {@code eos_token}
+     * @param tokenizerAddsBos whether BOS is added as an id when the prompt is tokenized
+     */
+    public static String render(ChatRequest request, BiFunction<List<ChatMessage>, Map<String, ?>, String> template,
+            String bosText, String eosText, boolean tokenizerAddsBos) {
+        Map<String, Object> vars = new HashMap<>(Map.of("bos_token", bosText, "eos_token", eosText,
+                "add_generation_prompt", true));
+        String prompt = template.apply(request.messages(), vars);
+        if (request.usesTools()) {
+            Map<String, Object> withToolsVars = new HashMap<>(vars);
+            withToolsVars.put("tools", templateTools(request.tools()));
+            String withTools = template.apply(request.messages(), withToolsVars);
+            prompt = withTools.equals(prompt) ? template.apply(withFallbackInstructions(request), vars) : withTools;
+        }
+        if (tokenizerAddsBos && !bosText.isEmpty() && prompt.startsWith(bosText)) {
+            prompt = prompt.substring(bosText.length());
+        }
+        return prompt;
     }
 
     /** The tools as the OpenAI/Hugging Face dictionaries templates iterate over. */
