@@ -4,8 +4,9 @@ import ai.onnxruntime.OrtException;
 import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ModelCapabilities;
-import dev.locallm.chat.ResponseFormat;
+import dev.locallm.engine.Grammars;
 import dev.locallm.engine.TextGeneration;
+import dev.locallm.engine.grammar.Grammar;
 import dev.locallm.engine.toolcall.ToolCallFormat;
 import dev.locallm.engine.toolcall.ToolPrompt;
 import dev.locallm.error.BackendUnavailableException;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -41,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * defaults, so that both backends mean the same by an empty request: temperature 0.8, top-p 0.95, top-k 40,
  * min-p 0.05, repeat penalty 1.0 (off), a random seed, and as many tokens as the context leaves.
  *
- * <p>Not yet: JSON output (a response format) and forced tool calls, which need token masks from the grammar; such
- * requests are refused with {@link InvalidRequestException}.
+ * <p>JSON output (a response format) and forced tool calls follow the grammar of {@link Grammars#forRequest}, the
+ * one the llama.cpp backend sends to llama.cpp, enforced by a {@link GrammarMask} over the vocabulary's
+ * {@link TokenTrie}, built once per model when a first request needs it.
  */
 final class OnnxChatEngine implements ChatEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxChatEngine.class);
@@ -66,6 +69,7 @@ final class OnnxChatEngine implements ChatEngine {
     private final AtomicInteger starting = new AtomicInteger();
     private final Set<Integer> eos;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile TokenTrie trie;
 
     private OnnxChatEngine(ModelDirectory model, Tokenizer tokenizer, OnnxDecoder decoder, ChatTemplate template,
                            OnnxOptions options) {
@@ -77,7 +81,7 @@ final class OnnxChatEngine implements ChatEngine {
         this.contextLength = Math.min(model.contextLength(), options.contextSize().orElse(model.contextLength()));
         this.slots = new Semaphore(options.parallel(), true);
         this.capabilities = ModelCapabilities.builder(model.name(), "onnxruntime").contextLength(contextLength)
-                .parallelRequests(options.parallel()).tools(true).structuredOutput(false).build();
+                .parallelRequests(options.parallel()).tools(true).structuredOutput(true).build();
         this.eos = endOfTurn(model, tokenizer);
     }
 
@@ -143,22 +147,15 @@ final class OnnxChatEngine implements ChatEngine {
     @Override
     public Generation start(ChatRequest request) {
         checkOpen();
-        if (request.responseFormat().type() != ResponseFormat.Type.TEXT) {
-            throw new InvalidRequestException("JSON output (response format " + request.responseFormat().name()
-                    + ") is not yet supported by the ONNX backend", "responseFormat");
-        }
-        if (request.usesTools() && request.toolChoice().forcesCall()) {
-            throw new InvalidRequestException("A forced tool call (tool choice " + request.toolChoice()
-                    + ") is not yet supported by the ONNX backend; use AUTO", "toolChoice");
-        }
-        return TextGeneration.chat(generate(renderPrompt(request), request.options()), request,
-                List.of(toolCallFormat));
+        Optional<Grammar> grammar = Grammars.forRequest(request, toolCallFormat);
+        return TextGeneration.chat(generate(renderPrompt(request), request.options(), grammar.orElse(null)), request,
+                List.of(toolCallFormat), grammar.map(Grammar::unenforced).orElse(List.of()));
     }
 
     @Override
     public Generation startCompletion(String prompt, GenerationOptions options) {
         checkOpen();
-        return TextGeneration.completion(generate(prompt, options), options);
+        return TextGeneration.completion(generate(prompt, options, null), options);
     }
 
     private void checkOpen() {
@@ -167,18 +164,19 @@ final class OnnxChatEngine implements ChatEngine {
         }
     }
 
-    private Generation generate(String text, GenerationOptions requested) {
+    /** A generation of {@code text}'s continuation, following {@code grammar} unless it is {@code null}. */
+    OnnxGeneration generate(String text, GenerationOptions requested, Grammar grammar) {
         starting.incrementAndGet();
         try {
             checkOpen();
-            return generateOpen(text, requested);
+            return generateOpen(text, requested, grammar);
         } finally {
             starting.decrementAndGet();
         }
     }
 
     /** Starts a generation while {@link #close()} waits for this thread to leave the tokenizer. */
-    private Generation generateOpen(String text, GenerationOptions requested) {
+    private OnnxGeneration generateOpen(String text, GenerationOptions requested, Grammar grammar) {
         GenerationOptions o = SAMPLING_DEFAULTS.overriddenBy(requested);
         int[] encoded = tokenizer.encode(text);
         int[] prompt = model.addBos() ? prepend(model.bos().getAsInt(), encoded) : encoded;
@@ -196,12 +194,13 @@ final class OnnxChatEngine implements ChatEngine {
         Sampler sampler = new Sampler(o.temperature().orElseThrow(), o.topK().orElseThrow(), o.topP().orElseThrow(),
                 o.minP().orElseThrow(), o.repeatPenalty().orElseThrow(), seed);
         StreamingDetokenizer detokenizer = new StreamingDetokenizer(tokenizer, detokenizerContext(prompt));
+        GrammarMask mask = grammar == null ? null : new GrammarMask(grammar, this::trie, eos);
         acquireSlot();
         AtomicReference<OnnxGeneration> self = new AtomicReference<>();
         OnnxGeneration generation;
         try {
             generation = new OnnxGeneration(decoder, prompt, sampler, maxTokens, contextLength, eos,
-                    detokenizer, () -> {
+                    detokenizer, mask, () -> {
                         running.remove(self.get());
                         slots.release();
                     });
@@ -229,6 +228,25 @@ final class OnnxChatEngine implements ChatEngine {
         }
         int[] plain = tokenizer.encode("a");
         return plain.length == 0 ? last : prepend(plain[plain.length - 1], last);
+    }
+
+    /** The vocabulary's trie for logits of {@code vocabularySize}, built on first use. */
+    TokenTrie trie(int vocabularySize) {
+        TokenTrie t = trie;
+        if (t != null && t.vocabularySize() == vocabularySize) {
+            return t;
+        }
+        synchronized (this) {
+            t = trie;
+            if (t == null || t.vocabularySize() != vocabularySize) {
+                long start = System.nanoTime();
+                t = TokenTrie.build(tokenizer, vocabularySize, eos);
+                LOG.debug("Token trie of {}: {} of {} tokens usable under a grammar, built in {} ms", model.folder(),
+                        t.usableTokens(), vocabularySize, (System.nanoTime() - start) / 1_000_000);
+                trie = t;
+            }
+            return t;
+        }
     }
 
     private void acquireSlot() {

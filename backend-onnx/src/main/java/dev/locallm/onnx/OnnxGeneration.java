@@ -16,7 +16,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * KV cache of the one before. Every sampled token is one {@link GenerationEvent.Text} (empty while it ends inside a
  * character, and for the end-of-turn token, which counts as llama.cpp counts it); then
  * {@link GenerationEvent.Finished}: {@code STOP} after an end-of-turn token, {@code LENGTH} at {@code maxTokens} or
- * the end of the context, {@code CANCELLED} after {@link #cancel()}.
+ * the end of the context, {@code CANCELLED} after {@link #cancel()}. Under a grammar a {@link GrammarMask} masks
+ * the logits before each sampling, so that the text follows the grammar; at {@code maxTokens} it may be cut short
+ * ({@code LENGTH}), for core's truncation policy.
  *
  * <p>{@link #next()} and {@link #close()} run on the consumer thread under {@code consumer}. {@link #cancel()} only
  * sets a flag and asks ONNX Runtime to end a step in flight ({@code RunOptions.setTerminate}). The engine's closer
@@ -33,6 +35,8 @@ final class OnnxGeneration implements Generation {
     private final int contextLength;
     private final Set<Integer> eos;
     private final StreamingDetokenizer detokenizer;
+    /** The grammar's mask, or {@code null} when the output is free. */
+    private final GrammarMask mask;
     private final Runnable onEnd;
     private final OrtSession.RunOptions runOptions;
     private final Object terminateLock = new Object();
@@ -51,7 +55,8 @@ final class OnnxGeneration implements Generation {
     private FinishReason finishReason;
 
     OnnxGeneration(OnnxDecoder decoder, int[] prompt, Sampler sampler, int maxTokens, int contextLength,
-                   Set<Integer> eos, StreamingDetokenizer detokenizer, Runnable onEnd) throws OrtException {
+                   Set<Integer> eos, StreamingDetokenizer detokenizer, GrammarMask mask, Runnable onEnd)
+            throws OrtException {
         this.decoder = decoder;
         this.prompt = prompt;
         this.sampler = sampler;
@@ -59,6 +64,7 @@ final class OnnxGeneration implements Generation {
         this.contextLength = contextLength;
         this.eos = eos;
         this.detokenizer = detokenizer;
+        this.mask = mask;
         this.onEnd = onEnd;
         this.runOptions = new OrtSession.RunOptions();
         for (int token : prompt) {
@@ -100,7 +106,13 @@ final class OnnxGeneration implements Generation {
                 end(FinishReason.CANCELLED);
                 throw new GenerationException("ONNX Runtime failed while generating: " + e.getMessage(), e);
             }
+            if (mask != null && mask.apply(logits) == 0) {
+                return noTokenFitsTheGrammar();
+            }
             int token = sampler.sample(logits);
+            if (mask != null) {
+                mask.accept(token);
+            }
             sampler.accept(token);
             lastToken = token;
             produced++;
@@ -136,6 +148,30 @@ final class OnnxGeneration implements Generation {
         cached += tokens.length;
         if (old != null) {
             old.close();
+        }
+    }
+
+    /**
+     * When the grammar allows no token of the vocabulary: the end of the turn when the text is a whole match (a
+     * model without end-of-turn ids), else an error (a character the grammar needs that only byte-fallback tokens
+     * spell).
+     */
+    private GenerationEvent noTokenFitsTheGrammar() {
+        if (mask.isComplete()) {
+            return finishing(FinishReason.STOP);
+        }
+        end(FinishReason.CANCELLED);
+        throw new GenerationException("No token of the vocabulary continues the grammar here (characters that only "
+                + "byte-fallback tokens spell are not enforceable yet)");
+    }
+
+    /** Mean mask cost per sampled token in microseconds; 0 without a grammar. */
+    double maskMicrosPerToken() {
+        consumer.lock();
+        try {
+            return mask == null ? 0 : mask.meanMicrosPerToken();
+        } finally {
+            consumer.unlock();
         }
     }
 

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
 /**
  * Picks the next token from logits, with the meaning llama.cpp gives its settings and in its order: repeat penalty
  * over the last {@value #PENALTY_WINDOW} tokens, top-k, top-p, min-p, then temperature; temperature 0 (or less) is
- * greedy, the lowest id winning ties. The random stream comes from the seed alone, so a seed repeats a run on this
+ * greedy, the lowest id winning ties. A logit of negative infinity (a token a grammar masks) is never picked
+ * while another is finite. The random stream comes from the seed alone, so a seed repeats a run on this
  * backend; it is not llama.cpp's random stream, so sampled (not greedy) texts differ between the backends. Not
  * thread-safe: one per generation.
  */
@@ -45,6 +46,9 @@ final class Sampler {
         }
         int[] order = ranked(logits, topK);
         int keep = order.length;
+        while (keep > 1 && logits[order[keep - 1]] == Float.NEGATIVE_INFINITY) {
+            keep--;
+        }
         double max = logits[order[0]];
         double[] p = new double[keep];
         double sum = 0;

@@ -10,17 +10,13 @@ import dev.locallm.chat.ChatRequest;
 import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.FinishReason;
 import dev.locallm.chat.GenerationOptions;
-import dev.locallm.chat.ResponseFormat;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
 import dev.locallm.error.ModelLoadException;
 import dev.locallm.llamacpp.LlamaCppOptions;
-import dev.locallm.schema.JsonSchema;
 import dev.locallm.stream.ChatStream;
 import dev.locallm.testkit.TestModels;
-import dev.locallm.tool.ToolChoice;
-import dev.locallm.tool.ToolSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,19 +202,6 @@ class OnnxBackendTest {
                 .options(o -> o.temperature(0).maxTokens(16)).build());
         assertThat(r.text()).isNotBlank();
         assertThat(r.usage().promptTokens()).isGreaterThan(10);
-    }
-
-    @Test
-    void jsonOutputAndForcedToolCallsAreRefusedForNow() {
-        ChatRequest json = ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonSchema(
-                JsonSchema.parse("{\"type\":\"object\"}"))).build();
-        assertThatThrownBy(() -> onnx.chat(json)).isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining("not yet supported by the ONNX backend");
-        ChatRequest forced = ChatRequest.builder().user("x")
-                .tools(ToolSpec.of("f", "does f", JsonSchema.parse("{\"type\":\"object\"}")))
-                .toolChoice(ToolChoice.REQUIRED).build();
-        assertThatThrownBy(() -> onnx.chat(forced)).isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining("not yet supported by the ONNX backend");
     }
 
     @Test

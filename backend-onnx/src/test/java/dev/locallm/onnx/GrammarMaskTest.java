@@ -1,0 +1,137 @@
+package dev.locallm.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.locallm.engine.grammar.Grammar;
+import dev.locallm.engine.grammar.JsonSchemaGrammar;
+import dev.locallm.schema.JsonSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** The token texts, the trie walk and the mask, on a small SentencePiece-like vocabulary. */
+class GrammarMaskTest {
+    /** Pieces by id: {@code ▁} is a space; {@code ""} a special token; {@code "\uFFFD"} a lone byte. */
+    private static final String[] PIECES = {"<unk>", "<s>", "</s>", "\uFFFD", "▁a", "a", "t", "tr", "true", "tru",
+        "e", "f", "fa", "lse", "false", "▁t", "x", "{", "}", "\"", "\"a", "1", "12", ":", ",", " ", "ü"};
+    private static final int EOS = 2;
+
+    /** Decodes as SentencePiece does: pieces joined, {@code ▁} a space, one leading space stripped. */
+    private static final class FakeTokenizer implements Tokenizer {
+        @Override
+        public int[] encode(String text) {
+            return text.equals("a") ? new int[] {4} : new int[0];
+        }
+
+        @Override
+        public String decode(int[] ids) {
+            StringBuilder out = new StringBuilder();
+            for (int id : ids) {
+                out.append(id <= 2 ? "" : PIECES[id].replace('▁', ' '));
+            }
+            return out.length() > 0 && out.charAt(0) == ' ' ? out.substring(1) : out.toString();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static TokenTrie trie() {
+        return TokenTrie.build(new FakeTokenizer(), PIECES.length, Set.of(EOS));
+    }
+
+    private static Grammar grammar(String schema) {
+        return JsonSchemaGrammar.compile(JsonSchema.parse(schema));
+    }
+
+    private static List<Integer> left(float[] logits) {
+        return IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY).boxed().toList();
+    }
+
+    @Test
+    void tokenTextsAreTheirTextInsideALongerTextAndSpecialOrPartialTokensHaveNone() {
+        TokenTrie trie = trie();
+        assertThat(trie.text(15)).isEqualTo(" t");
+        assertThat(trie.text(4)).isEqualTo(" a");
+        assertThat(trie.text(8)).isEqualTo("true");
+        assertThat(trie.text(26)).isEqualTo("ü");
+        assertThat(trie.text(0)).isNull();
+        assertThat(trie.text(1)).isNull();
+        assertThat(trie.text(EOS)).isNull();
+        assertThat(trie.text(3)).isNull();
+        assertThat(trie.usableTokens()).isEqualTo(PIECES.length - 4);
+    }
+
+    @Test
+    void maskLeavesExactlyTheTokensThatContinueTheGrammar() {
+        GrammarMask mask = new GrammarMask(grammar("{\"type\":\"boolean\"}"), n -> trie(), Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+
+        assertThat(mask.apply(logits)).isEqualTo(7);
+        assertThat(left(logits)).containsExactly(6, 7, 8, 9, 11, 12, 14);
+    }
+
+    @Test
+    void endOfTurnIsAllowedOnlyOnceTheTextIsAWholeMatchAndThenAlone() {
+        GrammarMask mask = new GrammarMask(grammar("{\"type\":\"boolean\"}"), n -> trie(), Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+        mask.apply(logits);
+        assertThat(left(logits)).doesNotContain(EOS);
+        mask.accept(9);
+        logits = new float[PIECES.length];
+        mask.apply(logits);
+        assertThat(left(logits)).containsExactly(10);
+        mask.accept(10);
+
+        logits = new float[PIECES.length];
+        assertThat(mask.apply(logits)).isEqualTo(1);
+        assertThat(left(logits)).containsExactly(EOS);
+        assertThat(mask.isComplete()).isTrue();
+    }
+
+    @Test
+    void theTrieWalkAllowsWhatAdvancingByEachTokenAllows() {
+        TokenTrie trie = trie();
+        Grammar g = grammar("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},"
+                + "\"b\":{\"type\":\"string\"}},\"required\":[\"a\",\"b\"]}");
+        SplittableRandom random = new SplittableRandom(1);
+        for (int run = 0; run < 20; run++) {
+            var state = g.start();
+            for (int step = 0; step < 30 && !state.isFinished(); step++) {
+                boolean[] walked = new boolean[PIECES.length];
+                trie.allow(state, walked);
+                List<Integer> expected = new ArrayList<>();
+                for (int id = 0; id < PIECES.length; id++) {
+                    String text = trie.text(id);
+                    if (text != null && state.advance(text).isPresent()) {
+                        expected.add(id);
+                    }
+                }
+                assertThat(IntStream.range(0, walked.length).filter(i -> walked[i]).boxed().toList())
+                        .isEqualTo(expected);
+                if (expected.isEmpty()) {
+                    break;
+                }
+                state = state.advance(trie.text(expected.get(random.nextInt(expected.size())))).orElseThrow();
+            }
+        }
+    }
+
+    @Test
+    void theSamplerNeverPicksAMaskedToken() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int round = 0; round < 200; round++) {
+            float[] logits = new float[50];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = i % 7 == 3 ? (float) random.nextGaussian() : Float.NEGATIVE_INFINITY;
+            }
+            Sampler sampler = new Sampler(round % 2 == 0 ? 0 : 1.5, round % 3 == 0 ? 0 : 40, 1.0, 0, 1.1, round);
+            sampler.accept(3);
+            assertThat(sampler.sample(logits.clone()) % 7).isEqualTo(3);
+        }
+    }
+}
