@@ -15,15 +15,15 @@ final class BenchModels {
         return shared("stories260K.gguf");
     }
 
-    /** A file of the shared models, from {@code LOCALLM_TEST_MODELS} or {@code ../shared/models}. */
+    /** A file or model folder of the shared models, from {@code LOCALLM_TEST_MODELS} or {@code ../shared/models}. */
     static Path shared(String name) {
         String env = System.getenv("LOCALLM_TEST_MODELS");
         Path dir = env != null && !env.isBlank() ? Path.of(env) : Path.of("..", "shared", "models");
         Path p = dir.resolve(name);
-        if (!Files.isRegularFile(p)) {
+        if (!Files.exists(p)) {
             p = Path.of("..", "..", "shared", "models", name);
         }
-        if (!Files.isRegularFile(p)) {
+        if (!Files.exists(p)) {
             throw new IllegalStateException(name + " not found; set LOCALLM_TEST_MODELS");
         }
         return p.toAbsolutePath().normalize();
