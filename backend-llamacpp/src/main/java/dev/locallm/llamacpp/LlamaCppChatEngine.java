@@ -13,7 +13,6 @@ import dev.locallm.engine.toolcall.ToolPrompt;
 import dev.locallm.error.ContextLengthExceededException;
 import dev.locallm.error.GenerationCancelledException;
 import dev.locallm.error.InvalidRequestException;
-import dev.locallm.error.ModelLoadException;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.spi.ChatEngine;
 import dev.locallm.spi.Generation;
@@ -25,8 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Chat on a GGUF model through llama.cpp: renders the chat template in Java, counts and checks prompt tokens,
@@ -43,7 +40,6 @@ import org.slf4j.LoggerFactory;
  * for repeatable output, so it pays for processing the whole prompt; requests without one keep the cache.
  */
 final class LlamaCppChatEngine implements ChatEngine {
-    private static final Logger LOG = LoggerFactory.getLogger(LlamaCppChatEngine.class);
     private static final long CLOSE_WAIT_MILLIS = 30_000;
     /** llama.cpp's defaults (its {@code common_params_sampling}) for the sampling options a caller leaves unset. */
     static final GenerationOptions SAMPLING_DEFAULTS = GenerationOptions.builder().temperature(0.8).topP(0.95).topK(40)
@@ -81,18 +77,8 @@ final class LlamaCppChatEngine implements ChatEngine {
     }
 
     private static ChatTemplate modelTemplate(GgufFile gguf) {
-        String source = gguf.chatTemplate().orElse(null);
-        if (source == null) {
-            LOG.info("{} has no chat template; using ChatML", gguf.path().getFileName());
-            return ChatTemplate.chatMl();
-        }
-        try {
-            return ChatTemplate.compile(source);
-        } catch (ModelLoadException e) {
-            LOG.warn("The chat template of {} cannot be used ({}); using ChatML. Pass a working template with "
-                    + "LlamaCppOptions.chatTemplate.", gguf.path().getFileName(), e.getMessage());
-            return ChatTemplate.chatMl();
-        }
+        return ChatTemplate.ofModel(gguf.chatTemplate().orElse(null), gguf.path().getFileName(),
+                "LlamaCppOptions.chatTemplate");
     }
 
     @Override

@@ -117,21 +117,8 @@ final class OnnxChatEngine implements ChatEngine {
     }
 
     private static ChatTemplate template(ModelDirectory model, OnnxOptions options) {
-        if (options.chatTemplate().isPresent()) {
-            return ChatTemplate.compile(options.chatTemplate().get());
-        }
-        String source = model.chatTemplate().orElse(null);
-        if (source == null) {
-            LOG.info("{} has no chat template; using ChatML", model.folder());
-            return ChatTemplate.chatMl();
-        }
-        try {
-            return ChatTemplate.compile(source);
-        } catch (ModelLoadException e) {
-            LOG.warn("The chat template of {} cannot be used ({}); using ChatML. Pass a working template with "
-                    + "OnnxOptions.chatTemplate.", model.folder(), e.getMessage());
-            return ChatTemplate.chatMl();
-        }
+        return options.chatTemplate().isPresent() ? ChatTemplate.compile(options.chatTemplate().get())
+                : ChatTemplate.ofModel(model.chatTemplate().orElse(null), model.folder(), "OnnxOptions.chatTemplate");
     }
 
     @Override

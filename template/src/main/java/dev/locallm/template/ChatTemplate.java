@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,6 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  * with an exception instead of hanging or exhausting memory. Instances are immutable and thread-safe.
  */
 public final class ChatTemplate {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
     /** The ChatML template, used when a model has none. */
     public static final String CHATML = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n'"
             + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}"
@@ -92,6 +95,28 @@ public final class ChatTemplate {
     /** The ChatML template. */
     public static ChatTemplate chatMl() {
         return compile(CHATML);
+    }
+
+    /**
+     * A model's own template, or ChatML, as llama.cpp falls back, when the model has none (logged at INFO) or its
+     * template does not compile (logged as a warning naming how to pass a working one).
+     *
+     * @param source the model's template; {@code null} when it has none
+     * @param model names the model in the log
+     * @param override the option that passes a template instead, such as {@code LlamaCppOptions.chatTemplate}
+     */
+    public static ChatTemplate ofModel(String source, Object model, String override) {
+        if (source == null) {
+            LOG.info("{} has no chat template; using ChatML", model);
+            return chatMl();
+        }
+        try {
+            return compile(source);
+        } catch (ModelLoadException e) {
+            LOG.warn("The chat template of {} cannot be used ({}); using ChatML. Pass a working template with {}.",
+                    model, e.getMessage(), override);
+            return chatMl();
+        }
     }
 
     /** The template's source text. */
