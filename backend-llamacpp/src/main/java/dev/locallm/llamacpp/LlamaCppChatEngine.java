@@ -69,7 +69,8 @@ final class LlamaCppChatEngine implements ChatEngine {
         ChatTemplate operatorTemplate = options.chatTemplate().map(ChatTemplate::compile).orElse(null);
         LoadedGguf loaded = LoadedGguf.open(path, options, false);
         try {
-            return new LlamaCppChatEngine(loaded, operatorTemplate != null ? operatorTemplate : modelTemplate(loaded.gguf()));
+            return new LlamaCppChatEngine(loaded, operatorTemplate != null ? operatorTemplate
+                    : modelTemplate(loaded.gguf()));
         } catch (RuntimeException e) {
             loaded.release();
             throw e;
