@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class NativeModel {
     private static final Logger LOG = LoggerFactory.getLogger(NativeModel.class);
     private static final long CLOSE_WAIT_MILLIS = 30_000;
+    /** Permits {@link #close()} adds so that every request waiting for a slot wakes up and sees it closed. */
+    private static final int WAKE_WAITERS = Integer.MAX_VALUE / 2;
     private static final long EVICTION_WAIT_MILLIS = 120_000;
     private static final AtomicLong EVICTIONS_IN_PROCESS = new AtomicLong();
 
@@ -328,10 +330,21 @@ final class NativeModel {
     /**
      * Cancels every task, waits until the native queue is idle, then deletes the native model. Called once,
      * by {@link SharedModels} when the last engine using this model closes. When the tasks do not end within
-     * 30 seconds, the native model is left alive (leaked) rather than deleted under a running task.
+     * 30 seconds, the native model is left alive (leaked) rather than deleted under a running task. Then it wakes
+     * every request still waiting for a slot, which sees the model closed: before, a request that had checked
+     * before the close and waited for a slot waited forever once the close had taken every slot.
      */
     void close() {
         closing = true;
+        try {
+            closeNative();
+        } finally {
+            slots.release(WAKE_WAITERS);
+        }
+    }
+
+    /** Takes every slot as generations end, then deletes the native model; leaks it when they do not end. */
+    private void closeNative() {
         long deadline = System.currentTimeMillis() + CLOSE_WAIT_MILLIS;
         int held = 0;
         try {
