@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The steps every llama.cpp engine takes to open a file: validate it in Java, check the options against the
@@ -16,16 +18,14 @@ import java.util.Set;
 record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, NativeModel model, int contextPerSlot) {
 
     private static final int DEFAULT_MAX_CONTEXT = 4096;
+    private static final Logger LOG = LoggerFactory.getLogger(LoadedGguf.class);
 
     static LoadedGguf open(Path path, LlamaCppOptions options, boolean embeddings) {
         GgufFile gguf = GgufFile.read(path);
         ModelPreflight.check(gguf);
         NativeLibrary.ensureLoaded();
-        if (options.gpuLayers() > 0 && NativeLibrary.isBundled()) {
-            throw new BackendUnavailableException("gpuLayers=" + options.gpuLayers() + " needs a GPU build of the "
-                    + "llama.cpp native library, but the one bundled with de.kherud:llama is CPU-only. Build the "
-                    + "binding with CUDA (or Metal) and pass -D" + NativeLibrary.LIBRARY_PATH_PROPERTY
-                    + "=<directory of libjllama>, or set gpuLayers to 0.");
+        if (options.gpuLayers() > 0) {
+            checkGpuOffload(options.gpuLayers(), NativeLibrary.info());
         }
         int trained = gguf.contextLength().orElse(DEFAULT_MAX_CONTEXT);
         int context = options.contextSize().orElse(Math.min(trained, DEFAULT_MAX_CONTEXT));
@@ -36,6 +36,31 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
                 + GgufText.quoted(gguf.architecture()) + ", "
                 + gguf.quantization() + ")";
         return new LoadedGguf(gguf, options, key, SharedModels.acquire(key, description), context);
+    }
+
+    /**
+     * Refuses GPU layers a library cannot offload, instead of llama.cpp's warning and a silent CPU run. A library
+     * that does not describe itself (supplied, not built by LocaLLM) is trusted.
+     */
+    static void checkGpuOffload(int gpuLayers, NativeLibraryInfo library) {
+        String hint = " Add the dependency dev.locallm:locallm-llamacpp-native with the classifier "
+                + PackagedLibrary.currentPlatform() + "-cuda (or -vulkan, -metal), built with "
+                + "backend-llamacpp/native (see its README), or set gpuLayers to 0.";
+        switch (library.gpuOffload()) {
+            case NOT_SUPPORTED -> throw new BackendUnavailableException("gpuLayers=" + gpuLayers + " needs a GPU "
+                    + "build of the llama.cpp native library, but the one in use (" + library.variant() + ", "
+                    + library.location() + ") is CPU-only." + hint);
+            case SUPPORTED -> {
+                if (!library.devices().isEmpty() && !library.hasGpu()) {
+                    throw new BackendUnavailableException("gpuLayers=" + gpuLayers + ": the " + library.variant()
+                            + " llama.cpp library found no GPU on this machine (devices: " + String.join(", ",
+                                    library.devices().stream().map(NativeLibraryInfo.Device::name).toList())
+                            + "). Check the driver (nvidia-smi, vulkaninfo), or set gpuLayers to 0.");
+                }
+            }
+            case UNKNOWN -> LOG.debug("gpuLayers={} with a library that does not say whether it can offload",
+                    gpuLayers);
+        }
     }
 
     /** Encoder architectures whose declared pooling llama.cpp b4916 computes. */

@@ -13,36 +13,46 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Loads the binding's native library once per JVM, quietly and from a private directory.
  *
  * <p>Left alone, {@code de.kherud:llama} prints to stdout, unpacks its library into the shared temporary
  * directory, and at start-up deletes every file there whose name starts with {@code llama} or
- * {@code jllama}. LocaLLM instead unpacks the library bundled in the binding's jar into
- * {@code <java.io.tmpdir>/locallm-<user>/native-<version>-<hash>/} (owner-only permissions; the hash of the
+ * {@code jllama}. LocaLLM instead unpacks the library into
+ * {@code <java.io.tmpdir>/locallm-<user>/native-<variant>-<hash>/} (owner-only permissions; the hash of the
  * library's bytes keeps versions apart), points the binding's temporary directory at an empty private folder,
  * and routes native logging to SLF4J.
  *
- * <p>A native library of your own (a CUDA, Metal or CPU-tuned build of the same binding version) is used
- * instead when the system property {@value #LIBRARY_PATH_PROPERTY} (or the binding's own
- * {@code de.kherud.llama.lib.path}) names the directory that holds it. {@value #NATIVE_DIR_PROPERTY} moves
- * LocaLLM's private directory.
+ * <p>Which library, first found first: the directory named by {@value #LIBRARY_PATH_PROPERTY} (or the binding's
+ * own {@code de.kherud.llama.lib.path}); else a {@code locallm-llamacpp-native} jar on the classpath for this
+ * platform and CPU (see {@link PackagedLibrary#choose}; {@value PackagedLibrary#VARIANT_PROPERTY} picks one);
+ * else the generic CPU library bundled in the binding's jar. {@value #NATIVE_DIR_PROPERTY} moves LocaLLM's
+ * private directory. The library loaded is logged once at INFO with its {@link NativeLibraryInfo#summary()}.
  */
 final class NativeLibrary {
     static final String LIBRARY_PATH_PROPERTY = "locallm.llamacpp.library.path";
     static final String NATIVE_DIR_PROPERTY = "locallm.native.dir";
     private static final String BINDING_LIB_PATH = "de.kherud.llama.lib.path";
     private static final String BINDING_TMP_DIR = "de.kherud.llama.tmpdir";
+    /** The llama.cpp release and commit inside de.kherud:llama 4.2.0. */
+    private static final String STOCK_LLAMA_CPP = "b4916";
+    private static final String STOCK_LLAMA_CPP_COMMIT = "c6af2161b200284d55633cf184a07406ca89908e";
     private static final Logger LOG = LoggerFactory.getLogger(NativeLibrary.class);
 
     private static volatile boolean loaded;
-    private static volatile boolean bundled;
-    private static volatile String source = "not loaded";
+    private static volatile NativeLibraryInfo info;
+    private static NativeLibraryInfo.Origin origin;
+    private static Path location;
+    private static PackagedLibrary packaged;
 
     private NativeLibrary() {
     }
@@ -60,12 +70,17 @@ final class NativeLibrary {
                 prepare();
                 LlamaModel.setLogger(LogFormat.TEXT, new NativeLogBridge());
             } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-                throw new BackendUnavailableException("The llama.cpp native library failed to load (" + source + "): "
-                        + e.getMessage() + ". Supply a build of de.kherud:llama " + version() + " for "
-                        + platform() + " and point -D" + LIBRARY_PATH_PROPERTY + " at its directory.", e);
+                throw new BackendUnavailableException("The llama.cpp native library failed to load (" + location
+                        + "): " + e.getMessage() + ". " + (packaged != null ? "The " + packaged.variant()
+                        + " library may need libraries this machine lacks (the CUDA runtime for cuda, the Vulkan "
+                        + "loader for vulkan); pick another with -D" + PackagedLibrary.VARIANT_PROPERTY
+                        + "=<variant>, or 'stock' for the binding's own." : "Supply a build of de.kherud:llama "
+                        + version() + " for " + platform() + " and point -D" + LIBRARY_PATH_PROPERTY
+                        + " at its directory."), e);
             }
+            info = describe();
             loaded = true;
-            LOG.debug("llama.cpp native library loaded from {}", source);
+            LOG.info("llama.cpp native library: {}", info.summary());
         }
     }
 
@@ -74,14 +89,10 @@ final class NativeLibrary {
         LlamaModel.setLogger(LogFormat.TEXT, new NativeLogBridge());
     }
 
-    /** Where the library came from, for diagnostics. */
-    static String source() {
-        return source;
-    }
-
-    /** Whether the library in use is the CPU-only one bundled with the binding (not one the user supplied). */
-    static boolean isBundled() {
-        return bundled;
+    /** The library in use; call {@link #ensureLoaded()} first. */
+    static NativeLibraryInfo info() {
+        ensureLoaded();
+        return info;
     }
 
     private static void prepare() {
@@ -99,29 +110,79 @@ final class NativeLibrary {
                         + ", which holds no " + lib.getFileName());
             }
             System.setProperty(BINDING_LIB_PATH, dir.toString());
-            source = "supplied library " + lib.toAbsolutePath();
+            origin = NativeLibraryInfo.Origin.SUPPLIED_PATH;
+            location = lib.toAbsolutePath();
             return;
         }
-        String resource = "/de/kherud/llama/" + platform() + "/" + System.mapLibraryName("jllama");
+        ClassLoader loader = NativeLibrary.class.getClassLoader();
+        packaged = PackagedLibrary.choose(PackagedLibrary.find(loader), PackagedLibrary.currentPlatform(),
+                PackagedLibrary.currentCpuFlags(), System.getProperty(PackagedLibrary.VARIANT_PROPERTY)).orElse(null);
         byte[] bytes;
-        try (InputStream in = LlamaModel.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new BackendUnavailableException("de.kherud:llama " + version() + " bundles no native library for "
-                        + platform() + ". Build one and point -D" + LIBRARY_PATH_PROPERTY + " at its directory.");
+        String name;
+        if (packaged != null) {
+            bytes = read(loader, packaged.resource(), "the " + packaged.variant() + " library of "
+                    + packaged.descriptor());
+            if (!sha256(bytes).equals(packaged.sha256())) {
+                throw new BackendUnavailableException(packaged.resource() + " does not match the SHA-256 its descriptor "
+                        + packaged.descriptor() + " gives: the locallm-llamacpp-native jar is corrupt");
             }
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new BackendUnavailableException("Cannot read the bundled llama.cpp library " + resource, e);
+            name = packaged.variant();
+            origin = NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR;
+        } else {
+            String resource = "de/kherud/llama/" + platform() + "/" + System.mapLibraryName("jllama");
+            bytes = read(LlamaModel.class.getClassLoader(), resource, "de.kherud:llama " + version()
+                    + "'s library for " + platform());
+            name = version();
+            origin = NativeLibraryInfo.Origin.BINDING_JAR;
         }
-        Path dir = base.resolve("native-" + version() + "-" + sha256(bytes).substring(0, 16));
+        Path dir = base.resolve("native-" + name + "-" + sha256(bytes).substring(0, 16));
         createPrivateDirectory(dir);
         Path lib = dir.resolve(System.mapLibraryName("jllama"));
         if (!Files.isRegularFile(lib) || !sameSize(lib, bytes.length)) {
             writeAtomically(lib, bytes);
         }
         System.setProperty(BINDING_LIB_PATH, dir.toString());
-        source = "bundled library unpacked to " + lib;
-        bundled = true;
+        location = lib;
+    }
+
+    private static byte[] read(ClassLoader loader, String resource, String what) {
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new BackendUnavailableException("Cannot find " + what + " (" + resource + "). Build one with "
+                        + "backend-llamacpp/native/build.sh, or point -D" + LIBRARY_PATH_PROPERTY
+                        + " at a directory holding " + System.mapLibraryName("jllama") + ".");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new BackendUnavailableException("Cannot read " + what + " (" + resource + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Asks a library built by LocaLLM to describe itself; what is known of the others. */
+    private static NativeLibraryInfo describe() {
+        String json;
+        try {
+            json = NativeBuild.describe();
+        } catch (UnsatisfiedLinkError e) {
+            if (origin == NativeLibraryInfo.Origin.BINDING_JAR) {
+                boolean metal = platform().equals("Mac/aarch64");
+                return new NativeLibraryInfo(origin, location.toString(), PackagedLibrary.STOCK, STOCK_LLAMA_CPP,
+                        STOCK_LLAMA_CPP_COMMIT, "", metal ? NativeLibraryInfo.GpuOffload.SUPPORTED
+                                : NativeLibraryInfo.GpuOffload.NOT_SUPPORTED, List.of());
+            }
+            return new NativeLibraryInfo(origin, location.toString(), "unknown", "unknown", "unknown", "",
+                    NativeLibraryInfo.GpuOffload.UNKNOWN, List.of());
+        }
+        JsonNode node = JsonMapper.shared().readTree(json);
+        List<NativeLibraryInfo.Device> devices = new ArrayList<>();
+        for (JsonNode d : node.path("devices")) {
+            devices.add(new NativeLibraryInfo.Device(d.path("name").asString(""), d.path("description").asString(""),
+                    d.path("type").asString("other"), d.path("memoryTotal").asLong(0), d.path("memoryFree").asLong(0)));
+        }
+        return new NativeLibraryInfo(origin, location.toString(), node.path("variant").asString("unknown"),
+                node.path("llamaCppTag").asString("unknown"), node.path("llamaCppCommit").asString("unknown"),
+                node.path("systemInfo").asString("").strip(), node.path("gpuOffload").asBoolean(false)
+                        ? NativeLibraryInfo.GpuOffload.SUPPORTED : NativeLibraryInfo.GpuOffload.NOT_SUPPORTED, devices);
     }
 
     private static Path privateDirectory() {

@@ -215,7 +215,33 @@ class LlamaCppBackendTest {
         assertThatThrownBy(() -> LocalLm.chatModel("gguf:" + stories() + "?gpu-layers=99"))
                 .isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("CPU-only")
-                .hasMessageContaining(NativeLibrary.LIBRARY_PATH_PROPERTY);
+                .hasMessageContaining("locallm-llamacpp-native");
+    }
+
+    @Test
+    void theBundledLibraryDescribesItselfAsTheBindingsStockBuild() {
+        NativeLibraryInfo info = NativeLibraryInfo.current();
+        assertThat(info.origin()).isEqualTo(NativeLibraryInfo.Origin.BINDING_JAR);
+        assertThat(info.variant()).isEqualTo("stock");
+        assertThat(info.llamaCpp()).isEqualTo("b4916");
+        assertThat(info.location()).contains("native-4.2.0-").endsWith(System.mapLibraryName("jllama"));
+        assertThat(java.nio.file.Files.isRegularFile(java.nio.file.Path.of(info.location()))).isTrue();
+        assertThat(info.summary()).startsWith("stock build of llama.cpp b4916 (c6af2161b2) from ");
+    }
+
+    @Test
+    void gpuLayersOnAGpuBuildThatSeesNoGpuFailWithAClearMessage() {
+        NativeLibraryInfo noGpu = new NativeLibraryInfo(NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR, "/x/libjllama.so",
+                "cuda", "b4980", "2099a9d5", "CPU : AVX2 = 1", NativeLibraryInfo.GpuOffload.SUPPORTED,
+                List.of(new NativeLibraryInfo.Device("CPU", "Xeon", "cpu", 0, 0)));
+        assertThatThrownBy(() -> LoadedGguf.checkGpuOffload(99, noGpu))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("gpuLayers=99").hasMessageContaining("found no GPU").hasMessageContaining("CPU");
+        NativeLibraryInfo withGpu = new NativeLibraryInfo(NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR,
+                "/x/libjllama.so", "cuda", "b4980", "2099a9d5", "", NativeLibraryInfo.GpuOffload.SUPPORTED,
+                List.of(new NativeLibraryInfo.Device("CUDA0", "NVIDIA H200", "gpu", 150L << 30, 140L << 30)));
+        LoadedGguf.checkGpuOffload(99, withGpu);
+        assertThat(withGpu.summary()).contains("devices: CUDA0 (NVIDIA H200, 153600 MiB)");
     }
 
     @Test

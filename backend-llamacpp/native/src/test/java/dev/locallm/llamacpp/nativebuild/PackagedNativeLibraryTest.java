@@ -1,0 +1,120 @@
+package dev.locallm.llamacpp.nativebuild;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.locallm.ChatModel;
+import dev.locallm.LocalLm;
+import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.ChatResponse;
+import dev.locallm.error.BackendUnavailableException;
+import dev.locallm.llamacpp.NativeLibraryInfo;
+import dev.locallm.testkit.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The library this module just built ({@code -Pnative}), loaded from its classes directory the way a
+ * {@code locallm-llamacpp-native} jar on the classpath is: what it says of itself, that it generates, refuses what
+ * it cannot do, and that closing a model frees the native thread and memory LocaLLM's patches free.
+ */
+class PackagedNativeLibraryTest {
+    private static final String VARIANT = System.getProperty("locallm.native.expectedVariant", "cpu");
+    /** b4980 upstream, and node-llama-cpp 3.7.0's squashed copy of it. */
+    private static final Set<String> B4980 = Set.of("2099a9d5dbdcd2841d02dd396a71d0de70bf4490",
+            "a97dd0e3e54f266967ff7e9e9b36164b9d1074aa");
+
+    private static String stories() {
+        return "gguf:" + TestModels.require(TestModels.STORIES) + "?threads=1";
+    }
+
+    @Test
+    void theLibraryComesFromTheNativeJarAndDescribesItsBuild() {
+        NativeLibraryInfo info = NativeLibraryInfo.current();
+        assertThat(info.origin()).isEqualTo(NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR);
+        assertThat(info.variant()).isEqualTo(VARIANT);
+        assertThat(info.llamaCpp()).isEqualTo("b4980");
+        assertThat(info.llamaCppCommit()).isIn(B4980);
+        assertThat(info.location()).contains("native-" + VARIANT + "-");
+        assertThat(Files.isRegularFile(Path.of(info.location()))).isTrue();
+        assertThat(info.systemInfo()).contains("CPU :");
+        assertThat(info.devices()).anySatisfy(d -> assertThat(d.type()).isEqualTo("cpu"));
+        boolean gpuBuild = List.of("cuda", "vulkan", "metal").contains(VARIANT);
+        assertThat(info.gpuOffload()).isEqualTo(gpuBuild ? NativeLibraryInfo.GpuOffload.SUPPORTED
+                : NativeLibraryInfo.GpuOffload.NOT_SUPPORTED);
+        if (VARIANT.equals("cpu") && info.systemInfo().contains("AVX")) {
+            assertThat(info.systemInfo()).contains("AVX2 = 1");
+        }
+    }
+
+    @Test
+    void greedyGenerationIsDeterministicWithTwoSlotsBusy() throws Exception {
+        try (ChatModel model = LocalLm.chatModel(stories() + "&batch-threads=2&parallel=2")) {
+            ChatRequest request = ChatRequest.builder().user("Once upon a time").options(o -> o.temperature(0)
+                    .maxTokens(48)).build();
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> model.chat(request));
+            ChatResponse second = model.chat(request);
+            ChatResponse one = first.get(120, TimeUnit.SECONDS);
+            assertThat(one.usage().completionTokens()).isEqualTo(48);
+            assertThat(second.text()).isEqualTo(one.text()).isNotBlank();
+            assertThat(model.chat(request).text()).isEqualTo(one.text());
+        }
+    }
+
+    @Test
+    void gpuLayersOnACpuBuildAreRefused() {
+        if (NativeLibraryInfo.current().gpuOffload() == NativeLibraryInfo.GpuOffload.SUPPORTED) {
+            try (ChatModel model = LocalLm.chatModel(stories() + "&gpu-layers=99")) {
+                assertThat(NativeLibraryInfo.current().hasGpu()).isTrue();
+                assertThat(model.chat(ChatRequest.builder().user("Once").options(o -> o.maxTokens(8)).build())
+                        .usage().completionTokens()).isEqualTo(8);
+            }
+            return;
+        }
+        assertThatThrownBy(() -> LocalLm.chatModel(stories() + "&gpu-layers=99"))
+                .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("CPU-only")
+                .hasMessageContaining(VARIANT);
+    }
+
+    /** The binding attaches its task thread for good (a JVM never exits) and never frees the server context. */
+    @Test
+    void closingAModelEndsItsNativeThreadAndFreesItsMemory() throws Exception {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        long rssAfterFirst = 0;
+        for (int i = 0; i < 21; i++) {
+            try (ChatModel model = LocalLm.chatModel(stories())) {
+                assertThat(model.chat(ChatRequest.builder().user("Once").options(o -> o.maxTokens(4)).build())
+                        .usage().completionTokens()).isEqualTo(4);
+            }
+            if (i == 0) {
+                rssAfterFirst = rssKilobytes();
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<Thread> left;
+        do {
+            Thread.sleep(50);
+            left = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && !t.isDaemon())
+                    .toList();
+        } while (!left.isEmpty() && System.nanoTime() < deadline);
+        assertThat(left).as("non-daemon threads left by closed models").isEmpty();
+        if (rssAfterFirst > 0) {
+            // The stock library keeps ~30 MB per load of stories260K (a 512-token context); 20 more loads would
+            // add ~600 MB.
+            assertThat(rssKilobytes() - rssAfterFirst).as("RSS growth over 20 loads, KB").isLessThan(150_000);
+        }
+    }
+
+    private static long rssKilobytes() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return 0;
+        }
+        return Files.readAllLines(status).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0);
+    }
+}
