@@ -54,41 +54,71 @@ case "$(uname -m)" in
 esac
 platform=$os-$arch
 
-# The ISA extensions a library needs, named as in Linux's /proc/cpuinfo (pni is SSE3); the backend checks them
-# before loading a library and passes over one this CPU lacks.
-x86_baseline="pni ssse3 sse4_1 sse4_2 avx avx2 fma f16c"
-cpu_features() {
-  if [ "$os" = linux ] && [ "$arch" = x86_64 ]; then
-    local wanted="$x86_baseline bmi2 avx512f avx512bw avx512vl avx512dq avx512cd avx512_vnni avx512_bf16"
-    wanted="$wanted avx_vnni amx_tile amx_int8 amx_bf16"
-    local have f found=()
-    have=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-    for f in $wanted; do
-      case "$have" in *" $f "*) found+=("$f") ;; esac
-    done
-    echo "${found[*]}"
-  fi
+# The instruction-set extensions a library may use, named as in Linux's /proc/cpuinfo (pni is SSE3); the backend
+# reads them from the descriptor and passes over a library this CPU lacks one of, instead of dying of SIGILL.
+# On x86-64 every variant names its extensions to ggml one by one (never -march=native, which would let the
+# compiler use anything this CPU has), so the list is exactly what the compiler was allowed.
+x86_baseline="pni ssse3 sse4_1 sse4_2 avx avx2 fma f16c bmi2"
+cpu_flags=""
+if [ -r /proc/cpuinfo ]; then
+  cpu_flags=" $(grep -m1 -E '^(flags|Features)' /proc/cpuinfo | cut -d: -f2) "
+fi
+has_flags() {
+  local f
+  for f in "$@"; do
+    case "$cpu_flags" in *" $f "*) ;; *) return 1 ;; esac
+  done
+}
+features=""
+x86_options() {
+  local opt flags
+  features=$x86_baseline
+  cmake_args+=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON)
+  [ "$1" = tuned ] || return 0
+  for opt in "GGML_AVX_VNNI:avx_vnni" "GGML_AVX512:avx512f avx512cd avx512vl avx512dq avx512bw" \
+      "GGML_AVX512_VBMI:avx512vbmi" "GGML_AVX512_VNNI:avx512_vnni" "GGML_AVX512_BF16:avx512_bf16" \
+      "GGML_AMX_TILE:amx_tile" "GGML_AMX_INT8:amx_int8" "GGML_AMX_BF16:amx_bf16"; do
+    flags=${opt#*:}
+    # shellcheck disable=SC2086
+    if has_flags $flags; then
+      cmake_args+=("-D${opt%%:*}=ON")
+      features="$features $flags"
+    else
+      cmake_args+=("-D${opt%%:*}=OFF")
+    fi
+  done
 }
 
 cmake_args=(-DCMAKE_BUILD_TYPE="${LOCALLM_BUILD_TYPE:-Release}" -DGGML_OPENMP=OFF -DLOCALLM_VARIANT="$variant")
-portable=(-DGGML_NATIVE=OFF)
-if [ "$arch" = x86_64 ]; then portable+=(-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON); fi
-features=""
+portable() {
+  if [ "$arch" = x86_64 ]; then
+    x86_options portable
+  else
+    cmake_args+=(-DGGML_NATIVE=OFF)
+  fi
+}
 case "$variant" in
-  cpu) cmake_args+=(-DGGML_NATIVE=ON); features=$(cpu_features) ;;
-  cpu-portable) cmake_args+=("${portable[@]}"); [ "$arch" = x86_64 ] && features=$x86_baseline ;;
+  cpu)
+    if [ "$arch" = x86_64 ]; then
+      x86_options tuned
+    else
+      # -mcpu=native on Arm: the library needs every feature this CPU lists (on macOS none can be checked; such a
+      # library runs on the chip generation it was built on and later ones).
+      cmake_args+=(-DGGML_NATIVE=ON)
+      features=$(echo $cpu_flags)
+    fi ;;
+  cpu-portable) portable ;;
   cuda)
     command -v nvcc >/dev/null || [ -n "${CUDACXX:-}" ] || fail "cuda needs CUDA's compiler nvcc on PATH (or CUDACXX)"
-    cmake_args+=("${portable[@]}" -DGGML_CUDA=ON
-      -DCMAKE_CUDA_ARCHITECTURES="${LOCALLM_CUDA_ARCHITECTURES:-80;86;89;90}")
-    [ "$arch" = x86_64 ] && features=$x86_baseline ;;
+    portable
+    cmake_args+=(-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${LOCALLM_CUDA_ARCHITECTURES:-80;86;89;90}") ;;
   vulkan)
     command -v glslc >/dev/null || fail "vulkan needs the Vulkan SDK (glslc on PATH and the Vulkan headers)"
-    cmake_args+=("${portable[@]}" -DGGML_VULKAN=ON)
-    [ "$arch" = x86_64 ] && features=$x86_baseline ;;
+    portable
+    cmake_args+=(-DGGML_VULKAN=ON) ;;
   metal)
     [ "$os" = macos ] || fail "metal builds only on macOS"
-    cmake_args+=(-DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON) ;;
+    cmake_args+=(-DGGML_NATIVE=OFF -DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON) ;;
   *) fail "unknown variant '$variant' (cpu, cpu-portable, cuda, vulkan, metal)" ;;
 esac
 # shellcheck disable=SC2206
@@ -98,24 +128,27 @@ esac
 checkout_commit() {
   local source=$1 dest=$2
   shift 2
+  local c
   if [ -d "$dest/.git" ]; then
     local head
     head=$(git -C "$dest" rev-parse HEAD)
     for c in "$@"; do [ "$head" = "$c" ] && return 0; done
-    rm -rf "$dest"
   fi
-  rm -rf "$dest.tmp"
+  rm -rf "$dest" "$dest.tmp"
   git init -q "$dest.tmp"
-  local c
+  local quiet=/dev/stderr
+  [ -e "$source" ] && quiet=/dev/null
   for c in "$@"; do
-    if git -C "$dest.tmp" fetch -q --depth 1 "$source" "$c" 2>/dev/null; then
+    if git -C "$dest.tmp" fetch -q --depth 1 "$source" "$c" 2>"$quiet"; then
       git -C "$dest.tmp" -c advice.detachedHead=false checkout -q FETCH_HEAD
       mv "$dest.tmp" "$dest"
       return 0
     fi
   done
-  # Bundles and servers that refuse to fetch a bare commit: take every ref, then look for the commit.
-  if git -C "$dest.tmp" fetch -q "$source" '+refs/*:refs/remotes/source/*' 2>/dev/null; then
+  # A bundle or a local repository that refuses to give out a bare commit: take its refs, then look for it.
+  if [ -e "$source" ]; then
+    git -C "$dest.tmp" fetch -q "$source" '+refs/*:refs/remotes/source/*' 2>/dev/null || true
+    git -C "$dest.tmp" fetch -q "$source" '+HEAD:refs/remotes/source/HEAD' 2>/dev/null || true
     for c in "$@"; do
       if git -C "$dest.tmp" cat-file -e "$c^{commit}" 2>/dev/null; then
         git -C "$dest.tmp" -c advice.detachedHead=false checkout -q "$c"
@@ -146,26 +179,32 @@ log "llama.cpp $LLAMA_TAG from $llama_source"
 checkout_commit "$llama_source" "$work/llama.cpp-$LLAMA_TAG" "${LLAMA_COMMITS[@]}"
 llama_commit=$(git -C "$work/llama.cpp-$LLAMA_TAG" rev-parse HEAD)
 
-# A fresh copy of the binding with LocaLLM's patches applied; the checkout itself stays pristine.
+# A copy of the binding with LocaLLM's patches applied (the checkout stays pristine), made again only when the
+# patches change, so that a second build compiles nothing it need not. One build at a time per work directory.
 patched=$work/java-llama.cpp-patched
-rm -rf "$patched"
-mkdir -p "$patched"
-git -C "$work/java-llama.cpp" archive HEAD | tar x -C "$patched"
-for p in "$here"/patches/*.patch; do
-  patch -s -p1 --forward -d "$patched" < "$p" || fail "patch $(basename "$p") does not apply"
-done
+stamp=$(cat "$here"/patches/*.patch | git hash-object --stdin)
+if [ "$(cat "$patched/.locallm-patches" 2>/dev/null)" != "$stamp" ]; then
+  rm -rf "$patched"
+  mkdir -p "$patched"
+  git -C "$work/java-llama.cpp" archive HEAD | tar x -C "$patched"
+  for p in "$here"/patches/*.patch; do
+    patch -s -p1 --forward -d "$patched" < "$p" || fail "patch $(basename "$p") does not apply"
+  done
+  echo "$stamp" > "$patched/.locallm-patches"
+fi
 
-build=$work/build-$platform-$variant
-generator=()
+generator=(-G "Unix Makefiles")
 command -v ninja >/dev/null && generator=(-G Ninja)
+[ "$os" = windows ] && generator=()
+build=$work/build-$platform-$variant-$(echo "${generator[*]:-default}" | tr -cd 'A-Za-z')
 log "configuring $variant for $platform: ${cmake_args[*]}"
-cmake -S "$here" -B "$build" "${generator[@]}" -Wno-dev -DLOCALLM_BINDING_DIR="$patched" \
+cmake -S "$here" -B "$build" ${generator[@]+"${generator[@]}"} -Wno-dev -DLOCALLM_BINDING_DIR="$patched" \
   -DLOCALLM_LLAMA_DIR="$work/llama.cpp-$LLAMA_TAG" -DLOCALLM_LLAMA_TAG="$LLAMA_TAG" \
   -DLOCALLM_LLAMA_COMMIT="$llama_commit" "${cmake_args[@]}" >&2
 cmake --build "$build" --config "${LOCALLM_BUILD_TYPE:-Release}" --target jllama \
   -j "$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)" >&2
 
-built=$(find "$build" -name "$lib" -type f | head -1)
+built=$(find "$build" -name "$lib" -type f -print -quit)
 [ -n "$built" ] || fail "the build produced no $lib"
 resource_dir=dev/locallm/llamacpp/native/$platform/$variant
 mkdir -p "$out/$resource_dir" "$out/META-INF/locallm"
@@ -182,6 +221,7 @@ llamaCppTag=$LLAMA_TAG
 llamaCppCommit=$llama_commit
 cpuFeatures=$features
 buildType=${LOCALLM_BUILD_TYPE:-Release}
+cmakeArguments=${cmake_args[*]}
 EOF
 log "built $out/$resource_dir/$lib"
 echo "$out/$resource_dir/$lib"

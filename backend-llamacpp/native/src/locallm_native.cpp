@@ -42,14 +42,11 @@ JNIEXPORT jstring JNICALL Java_dev_locallm_llamacpp_NativeBuild_describe(JNIEnv 
         + "\",\"systemInfo\":\"" + json_escape(llama_print_system_info()) + "\",\"gpuOffload\":"
         + (llama_supports_gpu_offload() ? "true" : "false") + ",\"devices\":[";
     for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        // Memory is not asked for: on CUDA that would create a context, and take its memory, on every GPU.
         ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        size_t free_bytes = 0;
-        size_t total_bytes = 0;
-        ggml_backend_dev_memory(dev, &free_bytes, &total_bytes);
         json += std::string(i == 0 ? "" : ",") + "{\"name\":\"" + json_escape(ggml_backend_dev_name(dev))
             + "\",\"description\":\"" + json_escape(ggml_backend_dev_description(dev)) + "\",\"type\":\""
-            + device_type(ggml_backend_dev_type(dev)) + "\",\"memoryTotal\":" + std::to_string(total_bytes)
-            + ",\"memoryFree\":" + std::to_string(free_bytes) + "}";
+            + device_type(ggml_backend_dev_type(dev)) + "\"}";
     }
     json += "]}";
     return env->NewStringUTF(json.c_str());

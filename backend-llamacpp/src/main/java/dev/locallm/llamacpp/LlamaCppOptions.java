@@ -19,7 +19,8 @@ import java.util.OptionalInt;
  * }</pre>
  *
  * <ul>
- *   <li>{@code threads}: CPU threads for generating tokens; default {@link #defaultThreads()}.
+ *   <li>{@code threads}: CPU threads for generating tokens; default {@link #defaultThreads()}, which depends on
+ *       the native library (read once it is loaded, which opening a model does first).
  *   <li>{@code batchThreads}: CPU threads for processing prompts; default all available processors. Prompt
  *       processing is compute-bound and scales with threads; token generation is memory-bound and, on few
  *       cores, slows down with more threads.
@@ -89,13 +90,18 @@ public final class LlamaCppOptions implements BackendOptions {
     }
 
     /**
-     * The default thread count for generating tokens: half the available processors, at least 1. Measured on
-     * two cores (bench/README.md), one generating thread decodes a 135M-parameter model 1.5x faster than two:
-     * every token is a chain of small operations, each ending in an OpenMP barrier, and a second worker
-     * competing with the JVM's and llama.cpp's own threads for two cores stalls those barriers.
+     * The default thread count for generating tokens. With the library bundled in {@code de.kherud:llama}, half
+     * the available processors, at least 1: measured on two cores (bench/README.md section 2), one generating
+     * thread decodes a 135M-parameter model 1.5x faster than two there, because every token is a chain of small
+     * operations, each ending in an OpenMP barrier, and a second worker competing with the JVM's threads for two
+     * cores stalls those barriers. With a library LocaLLM built ({@code backend-llamacpp/native}: no OpenMP, thread
+     * pools kept between tokens), all available processors: on the same two cores, two threads decode the same
+     * model 1.5x faster than one (section 10). On machines with simultaneous multithreading, the number of physical
+     * cores is usually best: set it.
      */
     public static int defaultThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        int processors = Runtime.getRuntime().availableProcessors();
+        return NativeLibrary.isLocalLmBuild() ? processors : Math.max(1, processors / 2);
     }
 
     /** A builder holding these options. */
@@ -179,7 +185,7 @@ public final class LlamaCppOptions implements BackendOptions {
         private Builder() {
         }
 
-        /** Threads that generate tokens; half the available processors (at least 1) by default. */
+        /** Threads that generate tokens; {@link #defaultThreads()} by default. */
         public Builder threads(int threads) {
             this.threads = threads;
             return this;

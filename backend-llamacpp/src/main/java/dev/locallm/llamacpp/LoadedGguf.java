@@ -58,8 +58,8 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
                             + "). Check the driver (nvidia-smi, vulkaninfo), or set gpuLayers to 0.");
                 }
             }
-            case UNKNOWN -> LOG.debug("gpuLayers={} with a library that does not say whether it can offload",
-                    gpuLayers);
+            case UNKNOWN -> LOG.warn("gpuLayers={} with {}, which does not say whether it can offload: if it cannot, "
+                    + "llama.cpp runs on the CPU", gpuLayers, library.location());
         }
     }
 

@@ -10,7 +10,7 @@ final class NativeBuild {
 
     /**
      * A JSON object with {@code variant}, {@code llamaCppTag}, {@code llamaCppCommit}, {@code systemInfo},
-     * {@code gpuOffload} and {@code devices} (name, description, type, memoryTotal, memoryFree).
+     * {@code gpuOffload} and {@code devices} (name, description, type).
      */
     static native String describe();
 }

@@ -5,12 +5,14 @@ import de.kherud.llama.args.LogFormat;
 import dev.locallm.error.BackendUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -27,15 +29,18 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Left alone, {@code de.kherud:llama} prints to stdout, unpacks its library into the shared temporary
  * directory, and at start-up deletes every file there whose name starts with {@code llama} or
- * {@code jllama}. LocaLLM instead unpacks the library into
- * {@code <java.io.tmpdir>/locallm-<user>/native-<variant>-<hash>/} (owner-only permissions; the hash of the
- * library's bytes keeps versions apart), points the binding's temporary directory at an empty private folder,
- * and routes native logging to SLF4J.
+ * {@code jllama}. LocaLLM instead unpacks the library into {@code <java.io.tmpdir>/locallm-<user>/} (owner-only
+ * permissions where the file system has them), in {@code native-<variant>-<hash>/} for a packaged library and
+ * {@code native-<binding version>-<hash>/} for the binding's own (the hash of the library's bytes keeps versions
+ * apart; a file already there is used only if its SHA-256 matches), points the binding's temporary directory at an
+ * empty private folder, and routes native logging to SLF4J.
  *
  * <p>Which library, first found first: the directory named by {@value #LIBRARY_PATH_PROPERTY} (or the binding's
  * own {@code de.kherud.llama.lib.path}); else a {@code locallm-llamacpp-native} jar on the classpath for this
- * platform and CPU (see {@link PackagedLibrary#choose}; {@value PackagedLibrary#VARIANT_PROPERTY} picks one);
- * else the generic CPU library bundled in the binding's jar. {@value #NATIVE_DIR_PROPERTY} moves LocaLLM's
+ * platform and CPU (the first of {@link PackagedLibrary#candidates}; {@value PackagedLibrary#VARIANT_PROPERTY}
+ * picks one); else the generic CPU library bundled in the binding's jar. A chosen library that does not load (a GPU
+ * build without its driver) is a {@link BackendUnavailableException}, not the binding's silent fallback.
+ * {@value #NATIVE_DIR_PROPERTY} moves LocaLLM's
  * private directory. The library loaded is logged once at INFO with its {@link NativeLibraryInfo#summary()}.
  */
 final class NativeLibrary {
@@ -69,6 +74,7 @@ final class NativeLibrary {
             try {
                 prepare();
                 LlamaModel.setLogger(LogFormat.TEXT, new NativeLogBridge());
+                checkTheBindingUsedIt(bindingTmp());
             } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
                 throw new BackendUnavailableException("The llama.cpp native library failed to load (" + location
                         + "): " + e.getMessage() + ". " + (packaged != null ? "The " + packaged.variant()
@@ -89,7 +95,17 @@ final class NativeLibrary {
         LlamaModel.setLogger(LogFormat.TEXT, new NativeLogBridge());
     }
 
-    /** The library in use; call {@link #ensureLoaded()} first. */
+    /**
+     * Whether the library loaded is one LocaLLM built (without OpenMP, with thread pools kept between tokens);
+     * false while none is loaded.
+     */
+    static boolean isLocalLmBuild() {
+        NativeLibraryInfo current = info;
+        return current != null && current.origin() != NativeLibraryInfo.Origin.BINDING_JAR
+                && !current.variant().equals("unknown");
+    }
+
+    /** The library in use, loading it first if needed. */
     static NativeLibraryInfo info() {
         ensureLoaded();
         return info;
@@ -97,64 +113,125 @@ final class NativeLibrary {
 
     private static void prepare() {
         Path base = privateDirectory();
-        Path bindingTmp = base.resolve("binding-tmp");
+        createPrivateDirectory(base);
+        createPrivateDirectory(base.resolve("binding-tmp"));
+        Path bindingTmp = bindingTmp();
         createPrivateDirectory(bindingTmp);
         System.setProperty(BINDING_TMP_DIR, bindingTmp.toString());
 
         String supplied = System.getProperty(LIBRARY_PATH_PROPERTY, System.getProperty(BINDING_LIB_PATH, ""));
         if (!supplied.isBlank()) {
             Path dir = Path.of(supplied);
-            Path lib = dir.resolve(System.mapLibraryName("jllama"));
+            Path lib = dir.resolve(System.mapLibraryName("jllama")).toAbsolutePath();
             if (!Files.isRegularFile(lib)) {
                 throw new BackendUnavailableException("-D" + LIBRARY_PATH_PROPERTY + " points at " + dir.toAbsolutePath()
                         + ", which holds no " + lib.getFileName());
             }
-            System.setProperty(BINDING_LIB_PATH, dir.toString());
-            origin = NativeLibraryInfo.Origin.SUPPLIED_PATH;
-            location = lib.toAbsolutePath();
+            use(NativeLibraryInfo.Origin.SUPPLIED_PATH, lib, null);
             return;
         }
         ClassLoader loader = NativeLibrary.class.getClassLoader();
-        packaged = PackagedLibrary.choose(PackagedLibrary.find(loader), PackagedLibrary.currentPlatform(),
-                PackagedLibrary.currentCpuFlags(), System.getProperty(PackagedLibrary.VARIANT_PROPERTY)).orElse(null);
-        byte[] bytes;
-        String name;
-        if (packaged != null) {
-            bytes = read(loader, packaged.resource(), "the " + packaged.variant() + " library of "
-                    + packaged.descriptor());
-            if (!sha256(bytes).equals(packaged.sha256())) {
-                throw new BackendUnavailableException(packaged.resource() + " does not match the SHA-256 its descriptor "
-                        + packaged.descriptor() + " gives: the locallm-llamacpp-native jar is corrupt");
-            }
-            name = packaged.variant();
-            origin = NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR;
-        } else {
-            String resource = "de/kherud/llama/" + platform() + "/" + System.mapLibraryName("jllama");
-            bytes = read(LlamaModel.class.getClassLoader(), resource, "de.kherud:llama " + version()
-                    + "'s library for " + platform());
-            name = version();
-            origin = NativeLibraryInfo.Origin.BINDING_JAR;
+        String wanted = System.getProperty(PackagedLibrary.VARIANT_PROPERTY, "").strip();
+        List<PackagedLibrary> candidates = PackagedLibrary.candidates(PackagedLibrary.find(loader),
+                PackagedLibrary.currentPlatform(), PackagedLibrary.currentCpuFlags(), wanted);
+        if (!candidates.isEmpty()) {
+            PackagedLibrary chosen = candidates.get(0);
+            use(NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR, unpack(loader, chosen, base), chosen);
+            return;
         }
-        Path dir = base.resolve("native-" + name + "-" + sha256(bytes).substring(0, 16));
+        String resource = "de/kherud/llama/" + platform() + "/" + System.mapLibraryName("jllama");
+        byte[] bytes = read(LlamaModel.class.getClassLoader(), resource);
+        String sha = sha256(bytes);
+        Path dir = base.resolve("native-" + version() + "-" + sha.substring(0, 16));
         createPrivateDirectory(dir);
         Path lib = dir.resolve(System.mapLibraryName("jllama"));
-        if (!Files.isRegularFile(lib) || !sameSize(lib, bytes.length)) {
+        if (!sha.equals(sha256(lib))) {
             writeAtomically(lib, bytes);
         }
-        System.setProperty(BINDING_LIB_PATH, dir.toString());
-        location = lib;
+        use(NativeLibraryInfo.Origin.BINDING_JAR, lib, null);
     }
 
-    private static byte[] read(ClassLoader loader, String resource, String what) {
+    private static void use(NativeLibraryInfo.Origin from, Path lib, PackagedLibrary library) {
+        System.setProperty(BINDING_LIB_PATH, lib.getParent().toString());
+        origin = from;
+        location = lib;
+        packaged = library;
+    }
+
+    /**
+     * The binding's loader does not fail when the library it is pointed at does not load (a GPU build without its
+     * driver or runtime): it prints the error and unpacks and loads its own CPU library into its temporary
+     * directory, LocaLLM's empty {@code binding-tmp}. A file there means that happened; a silent CPU run is not
+     * what was asked for. (The library cannot be tried first: loading it runs its JNI_OnLoad, which initializes the
+     * binding's classes, whose loader then loads a library itself.)
+     */
+    /** The binding's temporary directory, one per process, so that one process's fallback is not another's. */
+    private static Path bindingTmp() {
+        return privateDirectory().resolve("binding-tmp").resolve(Long.toString(ProcessHandle.current().pid()));
+    }
+
+    private static void checkTheBindingUsedIt(Path bindingTmp) {
+        try (var files = Files.list(bindingTmp)) {
+            if (files.findAny().isEmpty()) {
+                Files.deleteIfExists(bindingTmp);
+            } else if (origin != NativeLibraryInfo.Origin.BINDING_JAR) {
+                throw new BackendUnavailableException("The llama.cpp library " + location + " ("
+                        + (packaged != null ? packaged.variant() : "supplied") + ") did not load on this machine, and "
+                        + "the binding fell back to its own CPU library (its error is on standard error above). A "
+                        + "GPU build needs its runtime: the NVIDIA driver and CUDA's libcudart and libcublas for "
+                        + "cuda, a Vulkan loader for vulkan. Or pick another library with -D"
+                        + PackagedLibrary.VARIANT_PROPERTY + "=<variant> ('stock' for the binding's own); the "
+                        + "process must restart, since a library stays loaded.");
+            }
+        } catch (IOException e) {
+            LOG.debug("Cannot list {}: {}", bindingTmp, e.getMessage());
+        }
+    }
+
+    /** The packaged library in LocaLLM's private directory, checked against its descriptor's SHA-256. */
+    private static Path unpack(ClassLoader loader, PackagedLibrary library, Path base) {
+        Path dir = base.resolve("native-" + library.variant() + "-" + library.sha256().substring(0, 16));
+        createPrivateDirectory(dir);
+        Path lib = dir.resolve(System.mapLibraryName("jllama"));
+        if (library.sha256().equals(sha256(lib))) {
+            return lib;
+        }
+        try (InputStream in = loader.getResourceAsStream(library.resource())) {
+            if (in == null) {
+                throw new BackendUnavailableException(library.descriptor() + " names " + library.resource()
+                        + ", which is not on the classpath: the locallm-llamacpp-native jar is broken");
+            }
+            Path tmp = Files.createTempFile(dir, "lib", ".tmp");
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            try (InputStream hashed = new DigestInputStream(in, digest)) {
+                Files.copy(hashed, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (!HexFormat.of().formatHex(digest.digest()).equals(library.sha256())) {
+                Files.deleteIfExists(tmp);
+                throw new BackendUnavailableException(library.resource() + " does not match the SHA-256 that "
+                        + library.descriptor() + " gives: the locallm-llamacpp-native jar is corrupt");
+            }
+            moveAtomically(tmp, lib);
+            return lib;
+        } catch (IOException e) {
+            throw new BackendUnavailableException("Cannot unpack the " + library.variant() + " llama.cpp library to "
+                    + dir + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] read(ClassLoader loader, String resource) {
         try (InputStream in = loader.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new BackendUnavailableException("Cannot find " + what + " (" + resource + "). Build one with "
-                        + "backend-llamacpp/native/build.sh, or point -D" + LIBRARY_PATH_PROPERTY
-                        + " at a directory holding " + System.mapLibraryName("jllama") + ".");
+                throw new BackendUnavailableException("de.kherud:llama " + version() + " bundles no library for "
+                        + platform() + ". Build one with backend-llamacpp/native (see its README), or point -D"
+                        + LIBRARY_PATH_PROPERTY + " at a directory holding " + System.mapLibraryName("jllama") + ".");
             }
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new BackendUnavailableException("Cannot read " + what + " (" + resource + "): " + e.getMessage(), e);
+            throw new BackendUnavailableException("Cannot read the binding's library " + resource + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -164,6 +241,11 @@ final class NativeLibrary {
         try {
             json = NativeBuild.describe();
         } catch (UnsatisfiedLinkError e) {
+            if (origin == NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR) {
+                throw new BackendUnavailableException("The binding did not use the " + packaged.variant()
+                        + " library LocaLLM chose (" + location + "), which lacks LocaLLM's description: is "
+                        + "de.kherud:llama loaded by another class loader than locallm-backend-llamacpp?", e);
+            }
             if (origin == NativeLibraryInfo.Origin.BINDING_JAR) {
                 boolean metal = platform().equals("Mac/aarch64");
                 return new NativeLibraryInfo(origin, location.toString(), PackagedLibrary.STOCK, STOCK_LLAMA_CPP,
@@ -173,11 +255,18 @@ final class NativeLibrary {
             return new NativeLibraryInfo(origin, location.toString(), "unknown", "unknown", "unknown", "",
                     NativeLibraryInfo.GpuOffload.UNKNOWN, List.of());
         }
-        JsonNode node = JsonMapper.shared().readTree(json);
+        JsonNode node;
+        try {
+            node = JsonMapper.shared().readTree(json);
+        } catch (RuntimeException e) {
+            LOG.warn("The llama.cpp library's description is not JSON: {}", e.getMessage());
+            return new NativeLibraryInfo(origin, location.toString(), packaged != null ? packaged.variant() : "unknown",
+                    "unknown", "unknown", "", NativeLibraryInfo.GpuOffload.UNKNOWN, List.of());
+        }
         List<NativeLibraryInfo.Device> devices = new ArrayList<>();
         for (JsonNode d : node.path("devices")) {
             devices.add(new NativeLibraryInfo.Device(d.path("name").asString(""), d.path("description").asString(""),
-                    d.path("type").asString("other"), d.path("memoryTotal").asLong(0), d.path("memoryFree").asLong(0)));
+                    d.path("type").asString("other")));
         }
         return new NativeLibraryInfo(origin, location.toString(), node.path("variant").asString("unknown"),
                 node.path("llamaCppTag").asString("unknown"), node.path("llamaCppCommit").asString("unknown"),
@@ -213,11 +302,19 @@ final class NativeLibrary {
         }
     }
 
-    private static boolean sameSize(Path file, long size) {
-        try {
-            return Files.size(file) == size;
+    /** The file's SHA-256, or an empty string when it cannot be read. */
+    private static String sha256(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return "";
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file),
+                MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException e) {
-            return false;
+            return "";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -225,14 +322,18 @@ final class NativeLibrary {
         try {
             Path tmp = Files.createTempFile(target.getParent(), "lib", ".tmp");
             Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveAtomically(tmp, target);
         } catch (IOException e) {
             throw new BackendUnavailableException("Cannot unpack the llama.cpp library to " + target + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static void moveAtomically(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

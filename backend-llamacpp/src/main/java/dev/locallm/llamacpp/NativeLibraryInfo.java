@@ -53,10 +53,8 @@ public record NativeLibraryInfo(Origin origin, String location, String variant, 
      * @param name        llama.cpp's name for it, such as {@code CPU} or {@code CUDA0}
      * @param description what the driver calls it, such as the GPU model
      * @param type        {@code cpu}, {@code gpu}, {@code accelerator} or {@code other}
-     * @param memoryTotal bytes of memory, as the device reports them (0 when it does not)
-     * @param memoryFree  bytes free when the library loaded
      */
-    public record Device(String name, String description, String type, long memoryTotal, long memoryFree) {
+    public record Device(String name, String description, String type) {
         /** Checks the components. */
         public Device {
             Objects.requireNonNull(name, "name");
@@ -64,7 +62,7 @@ public record NativeLibraryInfo(Origin origin, String location, String variant, 
             Objects.requireNonNull(type, "type");
         }
 
-        /** Whether this is a GPU (or another accelerator llama.cpp offloads layers to). */
+        /** Whether this is a GPU, which llama.cpp offloads layers to. */
         public boolean isGpu() {
             return type.equals("gpu");
         }
@@ -108,9 +106,8 @@ public record NativeLibraryInfo(Origin origin, String location, String variant, 
             line.append("; ").append(systemInfo.strip());
         }
         if (!devices.isEmpty()) {
-            line.append("; devices: ").append(String.join(", ", devices.stream().map(d -> d.name() + " ("
-                    + d.description() + (d.memoryTotal() > 0 ? ", " + (d.memoryTotal() >> 20) + " MiB" : "") + ")")
-                    .toList()));
+            line.append("; devices: ").append(String.join(", ", devices.stream()
+                    .map(d -> d.name() + " (" + d.description() + ")").toList()));
         }
         return line.toString();
     }

@@ -16,7 +16,6 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -57,7 +56,8 @@ record PackagedLibrary(String platform, String variant, String resource, String 
                 }
                 String features = p.getProperty("cpuFeatures", "").strip();
                 found.add(new PackagedLibrary(required(p, "platform", url), required(p, "variant", url),
-                        required(p, "library", url), required(p, "sha256", url), p.getProperty("llamaCppTag", "unknown"),
+                        required(p, "library", url), required(p, "sha256", url),
+                        p.getProperty("llamaCppTag", "unknown"),
                         p.getProperty("llamaCppCommit", "unknown"), features.isEmpty() ? Set.of()
                                 : new LinkedHashSet<>(Arrays.asList(features.split("\\s+"))), url.toString()));
             }
@@ -78,25 +78,34 @@ record PackagedLibrary(String platform, String variant, String resource, String 
     }
 
     /**
-     * The library to load: the variant named by {@code wanted} (then it must be there and run on this CPU), or
-     * else the most capable one for this platform whose CPU features this CPU has (GPU builds first, then
-     * {@code cpu}, then {@code cpu-portable}); empty when none applies, for the binding's own library.
+     * The libraries to try, in order: only the variant named by {@code wanted} (then it must be there and run on
+     * this CPU), or else every library for this platform whose CPU features this CPU has, GPU builds first, then
+     * {@code cpu}, then {@code cpu-portable}; empty for the binding's own library ({@code wanted} {@value #STOCK},
+     * or none applies).
      *
      * @param cpuFlags this CPU's features, or {@code null} when the platform does not tell (then every library
      *                 is taken to run)
+     * @param wanted   a variant, {@value #STOCK}, or blank for the order above
      */
-    static Optional<PackagedLibrary> choose(List<PackagedLibrary> all, String platform, Set<String> cpuFlags,
+    static List<PackagedLibrary> candidates(List<PackagedLibrary> all, String platform, Set<String> cpuFlags,
             String wanted) {
         List<PackagedLibrary> here = all.stream().filter(l -> l.platform.equals(platform))
-                .sorted(Comparator.comparingInt(PackagedLibrary::rank).thenComparing(PackagedLibrary::variant)).toList();
+                .sorted(Comparator.comparingInt(PackagedLibrary::rank).thenComparing(PackagedLibrary::variant))
+                .toList();
+        for (int i = 1; i < here.size(); i++) {
+            if (here.get(i).variant.equals(here.get(i - 1).variant)) {
+                LOG.warn("Two llama.cpp libraries of variant {} for {} are on the classpath; using {}, not {}",
+                        here.get(i).variant, platform, here.get(i - 1).descriptor, here.get(i).descriptor);
+            }
+        }
         if (wanted != null && !wanted.isBlank()) {
             if (wanted.equals(STOCK)) {
-                return Optional.empty();
+                return List.of();
             }
             PackagedLibrary chosen = here.stream().filter(l -> l.variant.equals(wanted)).findFirst()
                     .orElseThrow(() -> new BackendUnavailableException("-D" + VARIANT_PROPERTY + "=" + wanted
                             + " but no locallm-llamacpp-native jar for " + platform + " has that variant (found: "
-                            + (here.isEmpty() ? "none" : here.stream().map(PackagedLibrary::variant)
+                            + (here.isEmpty() ? "none" : here.stream().map(PackagedLibrary::variant).distinct()
                                     .collect(Collectors.joining(", "))) + "; 'stock' is the binding's own library)"));
             Set<String> missing = chosen.missingFeatures(cpuFlags);
             if (!missing.isEmpty()) {
@@ -104,17 +113,21 @@ record PackagedLibrary(String platform, String variant, String resource, String 
                         + "features this CPU lacks: " + String.join(" ", missing) + ". Build it on this machine, or "
                         + "use cpu-portable.");
             }
-            return Optional.of(chosen);
+            return List.of(chosen);
         }
+        List<PackagedLibrary> runnable = new ArrayList<>();
         for (PackagedLibrary library : here) {
             Set<String> missing = library.missingFeatures(cpuFlags);
             if (missing.isEmpty()) {
-                return Optional.of(library);
+                if (runnable.stream().noneMatch(l -> l.variant.equals(library.variant))) {
+                    runnable.add(library);
+                }
+            } else {
+                LOG.warn("Passing over the {} llama.cpp library for {}: it needs CPU features this CPU lacks ({})",
+                        library.variant, platform, String.join(" ", missing));
             }
-            LOG.warn("Passing over the {} llama.cpp library for {}: it needs CPU features this CPU lacks ({})",
-                    library.variant, platform, String.join(" ", missing));
         }
-        return Optional.empty();
+        return runnable;
     }
 
     private Set<String> missingFeatures(Set<String> cpuFlags) {

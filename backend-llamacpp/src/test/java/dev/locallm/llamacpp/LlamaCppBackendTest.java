@@ -233,15 +233,16 @@ class LlamaCppBackendTest {
     void gpuLayersOnAGpuBuildThatSeesNoGpuFailWithAClearMessage() {
         NativeLibraryInfo noGpu = new NativeLibraryInfo(NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR, "/x/libjllama.so",
                 "cuda", "b4980", "2099a9d5", "CPU : AVX2 = 1", NativeLibraryInfo.GpuOffload.SUPPORTED,
-                List.of(new NativeLibraryInfo.Device("CPU", "Xeon", "cpu", 0, 0)));
+                List.of(new NativeLibraryInfo.Device("CPU", "Xeon", "cpu")));
         assertThatThrownBy(() -> LoadedGguf.checkGpuOffload(99, noGpu))
                 .isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("gpuLayers=99").hasMessageContaining("found no GPU").hasMessageContaining("CPU");
         NativeLibraryInfo withGpu = new NativeLibraryInfo(NativeLibraryInfo.Origin.LOCALLM_NATIVE_JAR,
                 "/x/libjllama.so", "cuda", "b4980", "2099a9d5", "", NativeLibraryInfo.GpuOffload.SUPPORTED,
-                List.of(new NativeLibraryInfo.Device("CUDA0", "NVIDIA H200", "gpu", 150L << 30, 140L << 30)));
+                List.of(new NativeLibraryInfo.Device("CPU", "Xeon", "cpu"), new NativeLibraryInfo.Device("CUDA0",
+                        "NVIDIA H200", "gpu")));
         LoadedGguf.checkGpuOffload(99, withGpu);
-        assertThat(withGpu.summary()).contains("devices: CUDA0 (NVIDIA H200, 153600 MiB)");
+        assertThat(withGpu.summary()).contains("devices: CPU (Xeon), CUDA0 (NVIDIA H200)");
     }
 
     @Test

@@ -31,12 +31,12 @@ class PackagedLibraryTest {
                 jar("linux-x86_64", "cuda", "avx2"),
                 jar("macos-aarch64", "metal", "")));
         assertThat(all).hasSize(4);
-        assertThat(PackagedLibrary.choose(all, "linux-x86_64", null, null)).map(PackagedLibrary::variant)
-                .contains("cuda");
-        assertThat(PackagedLibrary.choose(all, "macos-aarch64", null, null)).map(PackagedLibrary::variant)
-                .contains("metal");
-        assertThat(PackagedLibrary.choose(all, "linux-aarch64", null, null)).isEmpty();
-        PackagedLibrary cpu = PackagedLibrary.choose(all, "linux-x86_64", null, "cpu").orElseThrow();
+        assertThat(PackagedLibrary.candidates(all, "linux-x86_64", null, null)).extracting(PackagedLibrary::variant)
+                .containsExactly("cuda", "cpu", "cpu-portable");
+        assertThat(PackagedLibrary.candidates(all, "macos-aarch64", null, "")).extracting(PackagedLibrary::variant)
+                .containsExactly("metal");
+        assertThat(PackagedLibrary.candidates(all, "linux-aarch64", null, null)).isEmpty();
+        PackagedLibrary cpu = PackagedLibrary.candidates(all, "linux-x86_64", null, "cpu").get(0);
         assertThat(cpu.resource()).isEqualTo("dev/locallm/llamacpp/native/linux-x86_64/cpu/libjllama.so");
         assertThat(cpu.cpuFeatures()).containsExactly("avx2", "avx512f");
         assertThat(cpu.llamaCppTag()).isEqualTo("b4980");
@@ -47,19 +47,27 @@ class PackagedLibraryTest {
         List<PackagedLibrary> all = PackagedLibrary.find(classPath(
                 jar("linux-x86_64", "cpu", "avx2 avx512f"),
                 jar("linux-x86_64", "cpu-portable", "avx2 fma")));
-        assertThat(PackagedLibrary.choose(all, "linux-x86_64", AVX2_ONLY, null)).map(PackagedLibrary::variant)
-                .contains("cpu-portable");
-        assertThat(PackagedLibrary.choose(all, "linux-x86_64", Set.of("pni"), null)).isEmpty();
-        assertThatThrownBy(() -> PackagedLibrary.choose(all, "linux-x86_64", AVX2_ONLY, "cpu"))
+        assertThat(PackagedLibrary.candidates(all, "linux-x86_64", AVX2_ONLY, null))
+                .extracting(PackagedLibrary::variant).containsExactly("cpu-portable");
+        assertThat(PackagedLibrary.candidates(all, "linux-x86_64", Set.of("pni"), null)).isEmpty();
+        assertThatThrownBy(() -> PackagedLibrary.candidates(all, "linux-x86_64", AVX2_ONLY, "cpu"))
                 .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("avx512f")
                 .hasMessageContaining("cpu-portable");
     }
 
     @Test
+    void aSecondJarOfTheSameVariantIsNotTriedTwice() throws IOException {
+        List<PackagedLibrary> all = PackagedLibrary.find(classPath(jar("linux-x86_64", "cpu", "avx2"),
+                jar("linux-x86_64", "cpu", "avx2")));
+        assertThat(all).hasSize(2);
+        assertThat(PackagedLibrary.candidates(all, "linux-x86_64", AVX2_ONLY, null)).hasSize(1);
+    }
+
+    @Test
     void theVariantPropertyPicksOneOrTheStockLibraryAndNamesWhatIsThereWhenItIsNot() throws IOException {
         List<PackagedLibrary> all = PackagedLibrary.find(classPath(jar("linux-x86_64", "cpu", "avx2")));
-        assertThat(PackagedLibrary.choose(all, "linux-x86_64", AVX2_ONLY, "stock")).isEmpty();
-        assertThatThrownBy(() -> PackagedLibrary.choose(all, "linux-x86_64", AVX2_ONLY, "cuda"))
+        assertThat(PackagedLibrary.candidates(all, "linux-x86_64", AVX2_ONLY, "stock")).isEmpty();
+        assertThatThrownBy(() -> PackagedLibrary.candidates(all, "linux-x86_64", AVX2_ONLY, "cuda"))
                 .isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("-Dlocallm.llamacpp.variant=cuda").hasMessageContaining("found: cpu");
     }
@@ -84,7 +92,7 @@ class PackagedLibraryTest {
     }
 
     private Path jar(String platform, String variant, String features) throws IOException {
-        Path root = dir.resolve(platform + "-" + variant);
+        Path root = Files.createTempDirectory(dir, platform + "-" + variant);
         Files.createDirectories(root.resolve("META-INF/locallm"));
         Files.writeString(root.resolve(PackagedLibrary.DESCRIPTOR), String.join("\n",
                 "platform=" + platform, "variant=" + variant,

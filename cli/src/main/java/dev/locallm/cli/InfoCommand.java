@@ -1,5 +1,6 @@
 package dev.locallm.cli;
 
+import dev.locallm.llamacpp.NativeLibraryInfo;
 import dev.locallm.llamacpp.gguf.GgufFile;
 import dev.locallm.llamacpp.gguf.GgufTensor;
 import dev.locallm.spi.ModelLocation;
@@ -18,13 +19,19 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code locallm info}: prints a GGUF file's metadata as JSON, read in Java without loading the model. Long
  * arrays (the vocabulary) are summarised by type, length and first entries unless {@code --full} is given.
+ * {@code locallm info --native} prints the llama.cpp native library this machine loads instead
+ * ({@link NativeLibraryInfo}).
  */
-@Command(name = "info", description = "Print a GGUF file's metadata as JSON.")
+@Command(name = "info", description = "Print a GGUF file's metadata, or the native library (--native), as JSON.")
 final class InfoCommand implements Callable<Integer> {
     private static final int ARRAY_PREVIEW = 8;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "A GGUF file.")
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH", description = "A GGUF file.")
     String model;
+
+    @Option(names = "--native", description = "Print the llama.cpp native library this machine loads: where it "
+            + "came from, its llama.cpp release, CPU features, GPU offload and devices.")
+    boolean nativeLibrary;
 
     @Option(names = "--full", description = "Print every array element and every tensor.")
     boolean full;
@@ -38,6 +45,16 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         verbose.apply();
+        ObjectMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+        if (nativeLibrary) {
+            spec.commandLine().getOut().println(mapper.writeValueAsString(NativeLibraryInfo.current()));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        if (model == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--model=PATH' "
+                    + "(or --native)");
+        }
         GgufFile gguf = GgufFile.read(Path.of(ModelLocation.parse(model).path()));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("file", gguf.path().toAbsolutePath().normalize().toString());
@@ -65,7 +82,6 @@ final class InfoCommand implements Callable<Integer> {
         List<GgufTensor> tensors = full ? gguf.tensors() : gguf.tensors().subList(0, Math.min(ARRAY_PREVIEW, gguf.tensors().size()));
         json.put(full ? "tensors" : "firstTensors", tensors.stream().map(t -> Map.of("name", t.name(), "type",
                 t.type().name(), "dimensions", t.dimensions(), "offset", t.offset())).toList());
-        ObjectMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
         spec.commandLine().getOut().println(mapper.writeValueAsString(json));
         spec.commandLine().getOut().flush();
         return 0;

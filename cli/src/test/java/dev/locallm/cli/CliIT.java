@@ -121,6 +121,21 @@ class CliIT {
     }
 
     @Test
+    void infoNativeDescribesTheLibraryThisMachineLoads() throws Exception {
+        Result r = locallm("info", "--native");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        JsonNode json = JSON.readTree(r.stdout());
+        assertThat(json.get("origin").asString()).isEqualTo("BINDING_JAR");
+        assertThat(json.get("variant").asString()).isEqualTo("stock");
+        assertThat(json.get("llamaCpp").asString()).isEqualTo("b4916");
+        assertThat(json.get("gpuOffload").asString()).isIn("NOT_SUPPORTED", "SUPPORTED");
+        assertThat(Files.isRegularFile(Path.of(json.get("location").asString()))).isTrue();
+        Result none = locallm("info");
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.stderr()).contains("--model").contains("--native");
+    }
+
+    @Test
     void infoOnATruncatedCopyFailsWithOneLine() throws Exception {
         byte[] model = Files.readAllBytes(TestModels.require(TestModels.STORIES_CHATML));
         Path truncated = Files.write(workDir.resolve("truncated.gguf"), Arrays.copyOf(model, model.length / 2));
