@@ -35,8 +35,25 @@ final class BenchModels {
      * {@code bench/target/models/}. Its text is noise; its speed is that of the real model.
      */
     static Path smolLm2Shape(GgmlType type) {
+        SyntheticLlamaGguf model = new SyntheticLlamaGguf().shape(576, 30, 9, 3, 1536, 49152).context(2048)
+                .weightType(type).randomWeights(135).dropTensor("output.weight");
+        return synthetic("smollm2-135m-shape", type, model, model.parameterCount() - 576L * 49152);
+    }
+
+    /**
+     * A llama-architecture model with TinyLlama-1.1B's shape (hidden 2048, 22 layers, 32 heads, 4 KV heads, FFN
+     * 5632, vocabulary 32000, context 2048, an output matrix of its own: 1.1 B parameters) and random weights,
+     * written once to {@code bench/target/models/} like {@link #smolLm2Shape}.
+     */
+    static Path tinyLlamaShape(GgmlType type) {
+        SyntheticLlamaGguf model = new SyntheticLlamaGguf().shape(2048, 22, 32, 4, 5632, 32000).context(2048)
+                .weightType(type).randomWeights(1100);
+        return synthetic("tinyllama-1.1b-shape", type, model, model.parameterCount());
+    }
+
+    private static Path synthetic(String name, GgmlType type, SyntheticLlamaGguf model, long parameters) {
         Path dir = Path.of(System.getProperty("bench.models", "target/models"));
-        Path file = dir.resolve("smollm2-135m-shape-" + type.name().toLowerCase(java.util.Locale.ROOT) + ".gguf");
+        Path file = dir.resolve(name + "-" + type.name().toLowerCase(java.util.Locale.ROOT) + ".gguf");
         if (Files.isRegularFile(file)) {
             return file.toAbsolutePath();
         }
@@ -46,8 +63,6 @@ final class BenchModels {
             throw new java.io.UncheckedIOException(e);
         }
         long start = System.nanoTime();
-        SyntheticLlamaGguf model = new SyntheticLlamaGguf().shape(576, 30, 9, 3, 1536, 49152).context(2048)
-                .weightType(type).randomWeights(135).dropTensor("output.weight");
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         model.write(tmp);
         try {
@@ -55,8 +70,7 @@ final class BenchModels {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        System.err.printf("wrote %s (%d parameters) in %.1f s%n", file, model.parameterCount() - 576L * 49152,
-                (System.nanoTime() - start) / 1e9);
+        System.err.printf("wrote %s (%d parameters) in %.1f s%n", file, parameters, (System.nanoTime() - start) / 1e9);
         return file.toAbsolutePath();
     }
 }
