@@ -51,20 +51,6 @@ class LlamaCppStructuredOutputTest {
     enum Kind { DOG, CAT, FISH }
 
     @Test
-    void aModelThatKnowsNoJsonProducesValidRecords() {
-        for (long seed = 0; seed < 10; seed++) {
-            long s = seed;
-            ChatRequest request = ChatRequest.builder().user("Describe a pet")
-                    .options(o -> o.temperature(1.0).seed(s).maxTokens(300)).truncationPolicy(TruncationPolicy.CLOSE_JSON)
-                    .build();
-            Pet pet = model.chat(request, Pet.class);
-            assertThat(pet.name()).isNotNull();
-            assertThat(pet.kind()).isNotNull();
-            assertThat(pet.toys()).isNotNull();
-        }
-    }
-
-    @Test
     void streamingAndBlockingGiveTheSameJson() {
         ChatRequest request = ChatRequest.builder().user("Describe a pet")
                 .responseFormat(ResponseFormat.jsonSchema(JsonSchema.from(Pet.class)))

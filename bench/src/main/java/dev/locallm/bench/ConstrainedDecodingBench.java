@@ -9,6 +9,7 @@ import dev.locallm.llamacpp.LlamaCppOptions;
 import dev.locallm.llamacpp.gguf.GgmlType;
 import dev.locallm.schema.JsonSchema;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a JSON-schema constraint costs in decode speed: the same model, prompt and sampling, generated
@@ -46,23 +47,13 @@ public final class ConstrainedDecodingBench {
                     .truncationPolicy(TruncationPolicy.CLOSE_JSON).build();
             model.chat(free);
             model.chat(constrained);
-            double[] f = new double[rounds];
-            double[] c = new double[rounds];
-            int freeTokens = 0;
-            int constrainedTokens = 0;
-            for (int i = 0; i < rounds; i++) {
-                long seed = i;
-                ChatRequest fr = free.toBuilder().options(o -> o.seed(seed)).build();
-                ChatRequest cr = constrained.toBuilder().options(o -> o.seed(seed)).build();
-                var a = i % 2 == 0 ? model.chat(fr) : model.chat(cr);
-                var b = i % 2 == 0 ? model.chat(cr) : model.chat(fr);
-                var freeRun = i % 2 == 0 ? a : b;
-                var constrainedRun = i % 2 == 0 ? b : a;
-                f[i] = freeRun.timings().decodeTokensPerSecond();
-                c[i] = constrainedRun.timings().decodeTokensPerSecond();
-                freeTokens += freeRun.usage().completionTokens();
-                constrainedTokens += constrainedRun.usage().completionTokens();
-            }
+            List<AlternatingRounds.Round> done = AlternatingRounds.run(rounds,
+                    seed -> model.chat(free.toBuilder().options(o -> o.seed(seed)).build()),
+                    seed -> model.chat(constrained.toBuilder().options(o -> o.seed(seed)).build()));
+            double[] f = done.stream().mapToDouble(r -> r.a().timings().decodeTokensPerSecond()).toArray();
+            double[] c = done.stream().mapToDouble(r -> r.b().timings().decodeTokensPerSecond()).toArray();
+            int freeTokens = done.stream().mapToInt(r -> r.a().usage().completionTokens()).sum();
+            int constrainedTokens = done.stream().mapToInt(r -> r.b().usage().completionTokens()).sum();
             double fm = DecodeRun.median(f);
             double cm = DecodeRun.median(c);
             System.out.printf("| %s | %.1f | %.1f | %.3f | %d / %d |%n", label, fm, cm, cm / fm, freeTokens / rounds,

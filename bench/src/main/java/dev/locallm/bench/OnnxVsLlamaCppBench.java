@@ -3,12 +3,12 @@ package dev.locallm.bench;
 import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatRequest;
-import dev.locallm.chat.ChatResponse;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.llamacpp.LlamaCppOptions;
 import dev.locallm.onnx.OnnxOptions;
 import dev.locallm.schema.JsonSchema;
+import java.util.List;
 
 /**
  * The ONNX backend beside the llama.cpp backend on the same weights (stories260K as {@code stories260K-onnx} and
@@ -56,22 +56,15 @@ public final class OnnxVsLlamaCppBench {
     private static void measure(String label, ChatModel llama, ChatModel onnx, ChatRequest request, int rounds) {
         llama.chat(request);
         onnx.chat(request);
-        double[] llamaSpeed = new double[rounds];
-        double[] onnxSpeed = new double[rounds];
-        double[] llamaFirst = new double[rounds];
-        double[] onnxFirst = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
-            long seed = i;
-            ChatRequest r = request.toBuilder().options(o -> o.seed(seed)).build();
-            ChatResponse a = i % 2 == 0 ? llama.chat(r) : onnx.chat(r);
-            ChatResponse b = i % 2 == 0 ? onnx.chat(r) : llama.chat(r);
-            ChatResponse l = i % 2 == 0 ? a : b;
-            ChatResponse o = i % 2 == 0 ? b : a;
-            llamaSpeed[i] = l.timings().decodeTokensPerSecond();
-            onnxSpeed[i] = o.timings().decodeTokensPerSecond();
-            llamaFirst[i] = l.timings().timeToFirstToken().toNanos() / 1e6;
-            onnxFirst[i] = o.timings().timeToFirstToken().toNanos() / 1e6;
-        }
+        List<AlternatingRounds.Round> done = AlternatingRounds.run(rounds,
+                seed -> llama.chat(request.toBuilder().options(o -> o.seed(seed)).build()),
+                seed -> onnx.chat(request.toBuilder().options(o -> o.seed(seed)).build()));
+        double[] llamaSpeed = done.stream().mapToDouble(r -> r.a().timings().decodeTokensPerSecond()).toArray();
+        double[] onnxSpeed = done.stream().mapToDouble(r -> r.b().timings().decodeTokensPerSecond()).toArray();
+        double[] llamaFirst = done.stream().mapToDouble(r -> r.a().timings().timeToFirstToken().toNanos() / 1e6)
+                .toArray();
+        double[] onnxFirst = done.stream().mapToDouble(r -> r.b().timings().timeToFirstToken().toNanos() / 1e6)
+                .toArray();
         double ls = DecodeRun.median(llamaSpeed);
         double os = DecodeRun.median(onnxSpeed);
         System.out.printf("| %s | %.0f | %.0f | %.2f | %.2f | %.2f |%n", label, ls, os, os / ls,
