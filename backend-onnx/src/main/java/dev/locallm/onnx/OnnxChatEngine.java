@@ -135,8 +135,29 @@ final class OnnxChatEngine implements ChatEngine {
     public Generation start(ChatRequest request) {
         checkOpen();
         Optional<Grammar> grammar = Grammars.forRequest(request, toolCallFormat);
-        return TextGeneration.chat(generate(renderPrompt(request), request.options(), grammar.orElse(null)), request,
+        GrammarMask mask = grammar.map(this::mask).orElseGet(() -> maskOfCallsStartedInText(request));
+        return TextGeneration.chat(generate(renderPrompt(request), request.options(), mask), request,
                 List.of(toolCallFormat), grammar.map(Grammar::unenforced).orElse(List.of()));
+    }
+
+    /** A mask that applies {@code grammar} from the first token. */
+    GrammarMask mask(Grammar grammar) {
+        return GrammarMask.fromStart(grammar, this::trie, eos);
+    }
+
+    /**
+     * Under {@code tool_choice} auto, the calls the model starts on its own follow their grammar from their opening
+     * on (the format's marker anywhere; a bare JSON call at the start of the reply); {@code null} without tools.
+     */
+    private GrammarMask maskOfCallsStartedInText(ChatRequest request) {
+        boolean marked = !toolCallFormat.marker().isEmpty();
+        return Grammars.forCallsStartedInText(request, toolCallFormat)
+                .map(calls -> mask(calls, marked ? toolCallFormat.marker() : "{\"name\"", marked)).orElse(null);
+    }
+
+    /** A mask that applies {@code grammar} once the output holds {@code opening} (see {@link GrammarMask}). */
+    GrammarMask mask(Grammar grammar, String opening, boolean anywhere) {
+        return GrammarMask.fromOpening(grammar, opening, anywhere, this::trie, eos);
     }
 
     @Override
@@ -151,19 +172,19 @@ final class OnnxChatEngine implements ChatEngine {
         }
     }
 
-    /** A generation of {@code text}'s continuation, following {@code grammar} unless it is {@code null}. */
-    OnnxGeneration generate(String text, GenerationOptions requested, Grammar grammar) {
+    /** A generation of {@code text}'s continuation, masked by {@code mask} unless it is {@code null}. */
+    OnnxGeneration generate(String text, GenerationOptions requested, GrammarMask mask) {
         starting.incrementAndGet();
         try {
             checkOpen();
-            return generateOpen(text, requested, grammar);
+            return generateOpen(text, requested, mask);
         } finally {
             starting.decrementAndGet();
         }
     }
 
     /** Starts a generation while {@link #close()} waits for this thread to leave the tokenizer. */
-    private OnnxGeneration generateOpen(String text, GenerationOptions requested, Grammar grammar) {
+    private OnnxGeneration generateOpen(String text, GenerationOptions requested, GrammarMask mask) {
         GenerationOptions o = SAMPLING_DEFAULTS.overriddenBy(requested);
         int[] encoded = tokenizer.encode(text);
         int[] prompt = model.addBos() ? prepend(model.bos().getAsInt(), encoded) : encoded;
@@ -181,7 +202,6 @@ final class OnnxChatEngine implements ChatEngine {
         Sampler sampler = new Sampler(o.temperature().orElseThrow(), o.topK().orElseThrow(), o.topP().orElseThrow(),
                 o.minP().orElseThrow(), o.repeatPenalty().orElseThrow(), seed);
         StreamingDetokenizer detokenizer = new StreamingDetokenizer(tokenizer, detokenizerContext(prompt));
-        GrammarMask mask = grammar == null ? null : new GrammarMask(grammar, this::trie, eos);
         acquireSlot();
         AtomicReference<OnnxGeneration> self = new AtomicReference<>();
         OnnxGeneration generation;

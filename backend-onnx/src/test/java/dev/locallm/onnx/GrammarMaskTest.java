@@ -68,7 +68,7 @@ class GrammarMaskTest {
 
     @Test
     void maskLeavesExactlyTheTokensThatContinueTheGrammar() {
-        GrammarMask mask = new GrammarMask(grammar("{\"type\":\"boolean\"}"), n -> trie(), Set.of(EOS));
+        GrammarMask mask = GrammarMask.fromStart(grammar("{\"type\":\"boolean\"}"), n -> trie(), Set.of(EOS));
         float[] logits = new float[PIECES.length];
 
         assertThat(mask.apply(logits)).isEqualTo(7);
@@ -77,7 +77,7 @@ class GrammarMaskTest {
 
     @Test
     void endOfTurnIsAllowedOnlyOnceTheTextIsAWholeMatchAndThenAlone() {
-        GrammarMask mask = new GrammarMask(grammar("{\"type\":\"boolean\"}"), n -> trie(), Set.of(EOS));
+        GrammarMask mask = GrammarMask.fromStart(grammar("{\"type\":\"boolean\"}"), n -> trie(), Set.of(EOS));
         float[] logits = new float[PIECES.length];
         mask.apply(logits);
         assertThat(left(logits)).doesNotContain(EOS);
@@ -91,6 +91,62 @@ class GrammarMaskTest {
         assertThat(mask.apply(logits)).isEqualTo(1);
         assertThat(left(logits)).containsExactly(EOS);
         assertThat(mask.isComplete()).isTrue();
+    }
+
+    @Test
+    void aMaskFromAnOpeningMasksNothingBeforeItAndTheGrammarFromIt() {
+        GrammarMask mask = GrammarMask.fromOpening(grammar("{\"type\":\"boolean\"}"), "f", true, n -> trie(),
+                Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+        assertThat(mask.apply(logits)).isEqualTo(PIECES.length);
+        assertThat(left(logits)).hasSize(PIECES.length);
+        mask.accept(16);
+        mask.accept(4);
+        logits = new float[PIECES.length];
+        assertThat(mask.apply(logits)).isEqualTo(PIECES.length);
+
+        mask.accept(11);
+        logits = new float[PIECES.length];
+        mask.apply(logits);
+        assertThat(left(logits)).as("after 'f' only 'a' continues 'false'").containsExactly(5);
+        mask.accept(5);
+        mask.accept(13);
+        logits = new float[PIECES.length];
+        mask.apply(logits);
+        assertThat(left(logits)).containsExactly(EOS);
+        assertThat(mask.isComplete()).isTrue();
+    }
+
+    @Test
+    void anOpeningAtTheStartIsLookedForOnlyThereAfterWhiteSpace() {
+        GrammarMask atStart = GrammarMask.fromOpening(grammar("{\"type\":\"boolean\"}"), "f", false, n -> trie(),
+                Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+        atStart.apply(logits);
+        atStart.accept(25);
+        atStart.accept(11);
+        atStart.apply(logits);
+        assertThat(left(logits)).containsExactly(5);
+
+        GrammarMask late = GrammarMask.fromOpening(grammar("{\"type\":\"boolean\"}"), "f", false, n -> trie(),
+                Set.of(EOS));
+        logits = new float[PIECES.length];
+        late.apply(logits);
+        late.accept(16);
+        late.accept(11);
+        assertThat(late.apply(logits)).as("an opening after other text starts nothing").isEqualTo(PIECES.length);
+    }
+
+    @Test
+    void anOpeningWhoseTextLeavesTheGrammarTurnsTheMaskOff() {
+        GrammarMask mask = GrammarMask.fromOpening(grammar("{\"type\":\"boolean\"}"), "{", true, n -> trie(),
+                Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+        mask.apply(logits);
+        mask.accept(17);
+        mask.accept(16);
+        assertThat(mask.apply(logits)).isEqualTo(PIECES.length);
+        assertThat(mask.isComplete()).isFalse();
     }
 
     @Test

@@ -12,14 +12,12 @@ import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.engine.grammar.Grammar;
 import dev.locallm.engine.grammar.GrammarState;
 import dev.locallm.engine.grammar.JsonSchemaGrammar;
-import dev.locallm.schema.Description;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.spi.GenerationEvent;
 import dev.locallm.tool.ToolChoice;
 import dev.locallm.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -57,12 +55,6 @@ class OnnxStructuredOutputTest {
         }
     }
 
-    @Description("A pet")
-    record Pet(@Description("The pet's name") String name, int age, boolean happy, List<String> toys,
-               Optional<String> color, Kind kind) { }
-
-    enum Kind { DOG, CAT, FISH }
-
     @Test
     void schemaOutputValidatesForEverySeed() {
         for (long seed = 0; seed < 8; seed++) {
@@ -72,18 +64,6 @@ class OnnxStructuredOutputTest {
                     .truncationPolicy(TruncationPolicy.CLOSE_JSON)
                     .options(o -> o.temperature(1.0).seed(s).maxTokens(300)).build());
             assertThat(RECORD.validate(r.text())).as(r.text()).isEmpty();
-        }
-    }
-
-    @Test
-    void recordsMapForEverySeed() {
-        for (long seed = 0; seed < 5; seed++) {
-            long s = seed;
-            Pet pet = model.chat(ChatRequest.builder().user("Describe a pet")
-                    .options(o -> o.temperature(1.0).seed(s).maxTokens(300))
-                    .truncationPolicy(TruncationPolicy.CLOSE_JSON).build(), Pet.class);
-            assertThat(pet.name()).isNotNull();
-            assertThat(pet.kind()).isNotNull();
         }
     }
 
@@ -152,6 +132,46 @@ class OnnxStructuredOutputTest {
         }
     }
 
+    /**
+     * A grammar that starts at an opening, as calls under {@code tool_choice} auto do: the model writes freely until
+     * it writes a quote (dialogue, in a story), then the grammar's {@code "yes"} or {@code "no"} follows it and the
+     * turn ends. The real model chose the text before; the mask only what follows the opening.
+     */
+    @Test
+    void aGrammarFromAnOpeningLeavesTheTextBeforeItFreeAndRulesAfterIt() {
+        try (OnnxChatEngine engine = OnnxChatEngine.open(OnnxBackendTest.folder(),
+                OnnxOptions.builder().threads(1).build())) {
+            Grammar answer = JsonSchemaGrammar.compile(JsonSchema.parse("{\"enum\":[\"yes\",\"no\"]}"));
+            String prompt = "Once upon a time";
+            int opened = 0;
+            int longestFreeText = 0;
+            for (long seed = 0; seed < 6; seed++) {
+                long s = seed;
+                OnnxGeneration generation = engine.generate(prompt,
+                        GenerationOptions.of(o -> o.temperature(s == 0 ? 0 : 0.8).seed(s).maxTokens(200)),
+                        engine.mask(answer, "\"", true));
+                StringBuilder text = new StringBuilder();
+                GenerationEvent event;
+                while (!((event = generation.next()) instanceof GenerationEvent.Finished)) {
+                    text.append(((GenerationEvent.Text) event).text());
+                }
+                generation.close();
+                LOG.debug("seed {}: {}", seed, text);
+                int quote = text.indexOf("\"");
+                if (quote < 0) {
+                    assertThat(((GenerationEvent.Finished) event).reason()).isEqualTo(FinishReason.LENGTH);
+                    continue;
+                }
+                opened++;
+                longestFreeText = Math.max(longestFreeText, quote);
+                assertThat(text.substring(quote)).as(text.toString()).isIn("\"yes\"", "\"no\"");
+                assertThat(((GenerationEvent.Finished) event).reason()).as(text.toString()).isEqualTo(FinishReason.STOP);
+            }
+            assertThat(opened).as("generations that wrote a quote").isGreaterThan(0);
+            assertThat(longestFreeText).as("the story the model wrote before a quote").isGreaterThan(40);
+        }
+    }
+
     /** Logs the mask cost per token (the README's figure); asserts no timing. */
     @Test
     void maskCostPerTokenIsMeasured() {
@@ -164,7 +184,7 @@ class OnnxStructuredOutputTest {
             for (long seed = 0; seed < 30; seed++) {
                 long s = seed;
                 OnnxGeneration generation = engine.generate(prompt,
-                        GenerationOptions.of(o -> o.temperature(1.0).seed(s).maxTokens(200)), g);
+                        GenerationOptions.of(o -> o.temperature(1.0).seed(s).maxTokens(200)), engine.mask(g));
                 int tokens = 0;
                 while (!(generation.next() instanceof GenerationEvent.Finished)) {
                     tokens++;

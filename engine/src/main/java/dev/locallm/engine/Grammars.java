@@ -6,6 +6,7 @@ import dev.locallm.engine.grammar.Grammar;
 import dev.locallm.engine.grammar.JsonSchemaGrammar;
 import dev.locallm.engine.grammar.ToolCallGrammar;
 import dev.locallm.engine.toolcall.ToolCallFormat;
+import dev.locallm.error.UnsupportedSchemaException;
 import dev.locallm.schema.JsonSchema;
 import dev.locallm.tool.ToolSpec;
 import java.util.List;
@@ -43,6 +44,23 @@ public final class Grammars {
             return Optional.of(forToolCalls(request, format, false));
         }
         return forResponseFormat(request.responseFormat());
+    }
+
+    /**
+     * The calls a model may start on its own under {@code tool_choice} auto, for an engine that can apply a grammar
+     * from the moment a call opens (as llama.cpp's lazy grammars); empty when the request has no tools, forbids or
+     * forces calls, or asks for JSON, and when a tool's parameters cannot be enforced (calls are then only
+     * validated, as without such an engine).
+     */
+    public static Optional<Grammar> forCallsStartedInText(ChatRequest request, ToolCallFormat format) {
+        if (!request.usesTools() || request.toolChoice().forcesCall() || request.responseFormat().isJson()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(forToolCalls(request, format, false));
+        } catch (UnsupportedSchemaException e) {
+            return Optional.empty();
+        }
     }
 
     /**
