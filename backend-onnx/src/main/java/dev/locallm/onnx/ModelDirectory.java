@@ -49,13 +49,15 @@ record ModelDirectory(Path folder, Path decoder, DecoderIo io, OptionalInt layer
 
     /**
      * The names of a decoder's inputs and outputs; the past and present names hold {@code %d} for the layer.
-     * An empty name means the model has no such input.
+     * An empty name means the model has no such input. {@code past} and {@code present} name a layer's key and value
+     * stacked in one tensor ({@code [2, batch, heads, sequence, head_size]}, onnxruntime-genai's {@code past_names}
+     * and {@code present_names}), for models that have no separate key and value.
      */
     record DecoderIo(String inputIds, String attentionMask, String positionIds, String pastKey, String pastValue,
-                     String logits, String presentKey, String presentValue) {
+                     String logits, String presentKey, String presentValue, String past, String present) {
         static final DecoderIo OPTIMUM = new DecoderIo("input_ids", "attention_mask", "position_ids",
                 "past_key_values.%d.key", "past_key_values.%d.value", "logits", "present.%d.key",
-                "present.%d.value");
+                "present.%d.value", "", "");
     }
 
     /**
@@ -151,7 +153,9 @@ record ModelDirectory(Path folder, Path decoder, DecoderIo io, OptionalInt layer
                 name(inputs, "past_value_names", d.pastValue(), file),
                 name(outputs, "logits", d.logits(), file),
                 name(outputs, "present_key_names", d.presentKey(), file),
-                name(outputs, "present_value_names", d.presentValue(), file));
+                name(outputs, "present_value_names", d.presentValue(), file),
+                name(inputs, "past_names", d.past(), file),
+                name(outputs, "present_names", d.present(), file));
     }
 
     private static String name(JsonNode parent, String key, String fallback, Path file) {

@@ -183,6 +183,21 @@ final class OnnxChatEngine implements ChatEngine {
         }
     }
 
+    /**
+     * Refuses a prompt with ids the model has no embedding for: a tokenizer larger than the model's vocabulary (as
+     * in test models cut down from a real tokenizer) would otherwise fail inside ONNX Runtime.
+     */
+    private void checkVocabulary(int[] prompt) {
+        int vocabulary = decoder.vocabulary();
+        for (int id : prompt) {
+            if (vocabulary > 0 && id >= vocabulary) {
+                throw new InvalidRequestException("The prompt holds token " + id + " ('" + tokenizer.decode(new int[]
+                        {id}) + "'), outside the model's vocabulary of " + vocabulary + " (its tokenizer knows more "
+                        + "tokens than the model has embeddings for)", "messages");
+            }
+        }
+    }
+
     /** Starts a generation while {@link #close()} waits for this thread to leave the tokenizer. */
     private OnnxGeneration generateOpen(String text, GenerationOptions requested, GrammarMask mask) {
         GenerationOptions o = SAMPLING_DEFAULTS.overriddenBy(requested);
@@ -191,6 +206,7 @@ final class OnnxChatEngine implements ChatEngine {
         if (prompt.length == 0) {
             throw new InvalidRequestException("the prompt is empty and the model adds no BOS token", "prompt");
         }
+        checkVocabulary(prompt);
         if (prompt.length >= contextLength) {
             throw new ContextLengthExceededException(prompt.length, o.maxTokens().orElse(0), contextLength);
         }

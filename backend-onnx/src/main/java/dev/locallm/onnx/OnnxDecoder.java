@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One decoder ONNX file in an ONNX Runtime session, and how to run a step of it: token ids in (int64 or int32, as
- * the model declares), logits and the updated KV cache out. The cache stays in ONNX Runtime's memory: the
- * {@code present.*} tensors of a step's {@link OrtSession.Result} are the next step's {@code past_*} inputs as they
- * are, and the caller closes a result once the step after it has run.
+ * the model declares), logits and the updated KV cache out (key and value apart, or stacked in one tensor a layer).
+ * The cache stays in ONNX Runtime's memory: the {@code present*} tensors of a step's {@link OrtSession.Result} are
+ * the next step's {@code past*} inputs as they are, and the caller closes a result once the step after it has run.
  *
  * <p>Thread-safe: ONNX Runtime sessions run concurrently. {@link #close()} frees the session once; the caller makes
  * sure no step runs then.
@@ -37,6 +37,7 @@ final class OnnxDecoder implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final ModelDirectory.DecoderIo io;
+    private final List<Cache> caches;
     private final int layers;
     private final OnnxJavaType idType;
     private final OnnxJavaType maskType;
@@ -60,48 +61,79 @@ final class OnnxDecoder implements AutoCloseable {
                     + "' and output '" + io.logits() + "'; its inputs are " + inputs.keySet() + " and outputs "
                     + outputs.keySet());
         }
-        int n = 0;
-        while (inputs.containsKey(io.pastKey().formatted(n)) && inputs.containsKey(io.pastValue().formatted(n))) {
-            n++;
-        }
-        if (n == 0) {
-            throw new ModelLoadException(file + " has no KV-cache inputs named like '" + io.pastKey().formatted(0)
-                    + "' and '" + io.pastValue().formatted(0) + "' (stacked past_N caches are not supported yet); its "
-                    + "inputs are " + inputs.keySet());
-        }
-        OptionalInt declared = model.layers();
-        if (declared.isPresent() && declared.getAsInt() != n) {
-            throw new ModelLoadException(file + " has KV-cache inputs for " + n + " layers but the configuration of "
-                    + model.folder() + " declares " + declared.getAsInt());
-        }
-        for (int i = 0; i < n; i++) {
-            for (String name : List.of(io.presentKey().formatted(i), io.presentValue().formatted(i))) {
-                if (!outputs.containsKey(name)) {
-                    throw new ModelLoadException(file + " has no output '" + name + "'; its outputs are "
-                            + outputs.keySet());
-                }
+        this.caches = caches(inputs, file);
+        for (Cache cache : caches) {
+            if (!outputs.containsKey(cache.present())) {
+                throw new ModelLoadException(file + " has no output '" + cache.present() + "'; its outputs are "
+                        + outputs.keySet());
             }
         }
-        this.layers = n;
-        this.idType = integerType(inputs, io.inputIds(), file);
-        this.hasMask = !io.attentionMask().isEmpty() && inputs.containsKey(io.attentionMask());
-        this.hasPositions = !io.positionIds().isEmpty() && inputs.containsKey(io.positionIds());
-        this.maskType = hasMask ? integerType(inputs, io.attentionMask(), file) : OnnxJavaType.INT64;
-        this.positionType = hasPositions ? integerType(inputs, io.positionIds(), file) : OnnxJavaType.INT64;
-        TensorInfo past = tensor(inputs, io.pastKey().formatted(0), file);
+        TensorInfo past = tensor(inputs, caches.get(0).past(), file);
         if (past.type != OnnxJavaType.FLOAT && past.type != OnnxJavaType.FLOAT16) {
             throw new ModelLoadException(file + ": KV cache of type " + past.type + " is not supported (float32 or "
                     + "float16)");
         }
         this.pastType = past.type;
-        long[] shape = past.getShape();
-        if (shape.length != 4 || shape[1] < 1 || shape[3] < 1) {
-            throw new ModelLoadException(file + ": KV-cache input '" + io.pastKey().formatted(0) + "' has shape "
-                    + java.util.Arrays.toString(shape) + "; expected [batch, kv_heads, past_sequence, head_size]");
+        this.emptyPastShape = emptyPastShape(past.getShape(), caches.get(0).past(), file);
+        this.layers = emptyPastShape.length == 5 ? caches.size() : caches.size() / 2;
+        OptionalInt declared = model.layers();
+        if (declared.isPresent() && declared.getAsInt() != layers) {
+            throw new ModelLoadException(file + " has KV-cache inputs for " + layers + " layers but the configuration "
+                    + "of " + model.folder() + " declares " + declared.getAsInt());
         }
-        this.emptyPastShape = new long[] {1, shape[1], 0, shape[3]};
+        this.idType = integerType(inputs, io.inputIds(), file);
+        this.hasMask = !io.attentionMask().isEmpty() && inputs.containsKey(io.attentionMask());
+        this.hasPositions = !io.positionIds().isEmpty() && inputs.containsKey(io.positionIds());
+        this.maskType = hasMask ? integerType(inputs, io.attentionMask(), file) : OnnxJavaType.INT64;
+        this.positionType = hasPositions ? integerType(inputs, io.positionIds(), file) : OnnxJavaType.INT64;
         long[] logitsShape = tensor(outputs, io.logits(), file).getShape();
         this.vocabulary = logitsShape.length == 3 && logitsShape[2] > 0 ? Math.toIntExact(logitsShape[2]) : -1;
+    }
+
+    /** One KV-cache input of a step and the output of the step before that feeds it. */
+    private record Cache(String past, String present) { }
+
+    /**
+     * The KV-cache inputs, layer by layer: key and value apart (Optimum's {@code past_key_values.N.key}), or stacked
+     * in one tensor a layer ({@code past_N}) when the configuration names those and the graph has them.
+     */
+    private List<Cache> caches(Map<String, NodeInfo> inputs, String file) {
+        List<Cache> found = new ArrayList<>();
+        if (!io.past().isEmpty() && inputs.containsKey(io.past().formatted(0))) {
+            for (int n = 0; inputs.containsKey(io.past().formatted(n)); n++) {
+                found.add(new Cache(io.past().formatted(n), io.present().formatted(n)));
+            }
+            return found;
+        }
+        for (int n = 0; inputs.containsKey(io.pastKey().formatted(n)) && inputs.containsKey(io.pastValue()
+                .formatted(n)); n++) {
+            found.add(new Cache(io.pastKey().formatted(n), io.presentKey().formatted(n)));
+            found.add(new Cache(io.pastValue().formatted(n), io.presentValue().formatted(n)));
+        }
+        if (found.isEmpty()) {
+            throw new ModelLoadException(file + " has no KV-cache inputs named like '" + io.pastKey().formatted(0)
+                    + "' and '" + io.pastValue().formatted(0) + "'" + (io.past().isEmpty() ? ""
+                    : " or '" + io.past().formatted(0) + "'") + "; its inputs are " + inputs.keySet());
+        }
+        return found;
+    }
+
+    /**
+     * The shape of an empty cache: {@code [batch, kv_heads, sequence, head_size]}, or the same after a leading
+     * {@code 2} when key and value are stacked, with a batch of 1 and no sequence yet.
+     */
+    private static long[] emptyPastShape(long[] declared, String name, String file) {
+        boolean split = declared.length == 4 && declared[1] >= 1 && declared[3] >= 1;
+        boolean stacked = declared.length == 5 && declared[0] == 2 && declared[2] >= 1 && declared[4] >= 1;
+        if (!split && !stacked) {
+            throw new ModelLoadException(file + ": KV-cache input '" + name + "' has shape "
+                    + java.util.Arrays.toString(declared) + "; expected [batch, kv_heads, past_sequence, head_size], "
+                    + "or [2, batch, kv_heads, past_sequence, head_size] for key and value stacked");
+        }
+        long[] empty = declared.clone();
+        empty[empty.length - 4] = 1;
+        empty[empty.length - 2] = 0;
+        return empty;
     }
 
     /**
@@ -216,11 +248,8 @@ final class OnnxDecoder implements AutoCloseable {
             if (hasPositions) {
                 inputs.put(io.positionIds(), own(owned, integers(positions, positionType)));
             }
-            for (int i = 0; i < layers; i++) {
-                inputs.put(io.pastKey().formatted(i), past == null ? own(owned, emptyPast())
-                        : present(past, io.presentKey().formatted(i)));
-                inputs.put(io.pastValue().formatted(i), past == null ? own(owned, emptyPast())
-                        : present(past, io.presentValue().formatted(i)));
+            for (Cache cache : caches) {
+                inputs.put(cache.past(), past == null ? own(owned, emptyPast()) : present(past, cache.present()));
             }
             return session.run(inputs, runOptions);
         } finally {

@@ -25,6 +25,11 @@ public final class TestModels {
     public static final String STORIES_CHATML = "stories260K-chatml.gguf";
     /** The same weights as an ONNX decoder with KV cache: a folder with model.onnx, tokenizer and configs. */
     public static final String STORIES_ONNX = "stories260K-onnx";
+    /**
+     * A random-weight GPT-2 ONNX decoder in onnxruntime's legacy layout (int32 inputs, key and value stacked per
+     * layer, {@code com.microsoft} contrib ops); its tokenizer is GPT-2's whole, its vocabulary the first 1,000 ids.
+     */
+    public static final String TINY_GPT2_ONNX = "tiny-random-gpt2-onnx";
 
     private TestModels() {
     }
