@@ -14,9 +14,12 @@ import java.util.function.IntFunction;
  * generation.
  *
  * <p>A mask {@link #fromOpening from an opening} (tool calls under {@code tool_choice} auto, as llama.cpp's lazy
- * grammars) masks nothing until the output holds the opening; from there the grammar applies to the output from
- * the opening on. When the text the opening's token brought with it does not follow the grammar, the mask stays
- * off and the output is left to the parser and validation.
+ * grammars) masks nothing until the output holds the opening as text; from there the grammar applies to the output
+ * from the opening on. Tokens without text of their own (special tokens, bytes of a character) count as a character
+ * no opening holds. The mask turns off for the rest of the turn, leaving the output to the parser and validation as
+ * without it, when the text the opening's token brought with it does not follow the grammar, or when no token of
+ * the vocabulary continues the grammar where the text is not a whole match (an auto request never fails for the
+ * mask).
  */
 final class GrammarMask {
     private final Grammar grammar;
@@ -68,7 +71,8 @@ final class GrammarMask {
     /**
      * Masks {@code logits}.
      *
-     * @return how many tokens are left; 0 when the vocabulary has no token the grammar allows here
+     * @return how many tokens are left (the vocabulary's size while the mask is off); 0 when the vocabulary has no
+     *         token the grammar allows here
      */
     int apply(float[] logits) {
         long start = System.nanoTime();
@@ -78,18 +82,21 @@ final class GrammarMask {
         } else {
             Arrays.fill(allowed, false);
         }
-        if (state == null) {
-            nanos += System.nanoTime() - start;
-            return logits.length;
-        }
-        int left = state.isFinished() ? 0 : trie.allow(state, allowed);
-        if (state.isComplete()) {
+        int left = state == null || state.isFinished() ? 0 : trie.allow(state, allowed);
+        if (state != null && state.isComplete()) {
             for (int id : endOfTurn) {
                 if (id >= 0 && id < allowed.length && !allowed[id]) {
                     allowed[id] = true;
                     left++;
                 }
             }
+        }
+        if (left == 0 && opening != null) {
+            state = null;
+        }
+        if (state == null) {
+            nanos += System.nanoTime() - start;
+            return logits.length;
         }
         for (int id = 0; id < logits.length; id++) {
             if (!allowed[id]) {
@@ -108,8 +115,8 @@ final class GrammarMask {
         if (text != null && state != null) {
             state = state.advance(text).orElseThrow(() -> new IllegalStateException(
                     "token " + token + " does not continue the grammar"));
-        } else if (text != null && waiting) {
-            waitForOpening(text);
+        } else if (waiting) {
+            waitForOpening(text != null ? text : "\uFFFD");
         }
         nanos += System.nanoTime() - start;
     }

@@ -147,7 +147,8 @@ final class OnnxChatEngine implements ChatEngine {
 
     /**
      * Under {@code tool_choice} auto, the calls the model starts on its own follow their grammar from their opening
-     * on (the format's marker anywhere; a bare JSON call at the start of the reply); {@code null} without tools.
+     * on (the format's marker anywhere; a bare JSON call at the start of the reply); {@code null} when there is
+     * nothing to constrain that way (see {@link Grammars#forCallsStartedInText}).
      */
     private GrammarMask maskOfCallsStartedInText(ChatRequest request) {
         boolean marked = !toolCallFormat.marker().isEmpty();
@@ -193,7 +194,7 @@ final class OnnxChatEngine implements ChatEngine {
             if (vocabulary > 0 && id >= vocabulary) {
                 throw new InvalidRequestException("The prompt holds token " + id + " ('" + tokenizer.decode(new int[]
                         {id}) + "'), outside the model's vocabulary of " + vocabulary + " (its tokenizer knows more "
-                        + "tokens than the model has embeddings for)", "messages");
+                        + "tokens than the model has embeddings for)");
             }
         }
     }

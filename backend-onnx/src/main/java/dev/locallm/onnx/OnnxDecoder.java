@@ -74,8 +74,9 @@ final class OnnxDecoder implements AutoCloseable {
                     + "float16)");
         }
         this.pastType = past.type;
-        this.emptyPastShape = emptyPastShape(past.getShape(), caches.get(0).past(), file);
-        this.layers = emptyPastShape.length == 5 ? caches.size() : caches.size() / 2;
+        boolean stacked = !io.past().isEmpty() && caches.get(0).past().equals(io.past().formatted(0));
+        this.emptyPastShape = emptyPastShape(past.getShape(), stacked, caches.get(0).past(), file);
+        this.layers = stacked ? caches.size() : caches.size() / 2;
         OptionalInt declared = model.layers();
         if (declared.isPresent() && declared.getAsInt() != layers) {
             throw new ModelLoadException(file + " has KV-cache inputs for " + layers + " layers but the configuration "
@@ -100,6 +101,10 @@ final class OnnxDecoder implements AutoCloseable {
     private List<Cache> caches(Map<String, NodeInfo> inputs, String file) {
         List<Cache> found = new ArrayList<>();
         if (!io.past().isEmpty() && inputs.containsKey(io.past().formatted(0))) {
+            if (io.present().isEmpty()) {
+                throw new ModelLoadException(file + ": genai_config.json names the stacked KV-cache inputs "
+                        + "(past_names) but not the outputs that feed them (present_names)");
+            }
             for (int n = 0; inputs.containsKey(io.past().formatted(n)); n++) {
                 found.add(new Cache(io.past().formatted(n), io.present().formatted(n)));
             }
@@ -122,13 +127,14 @@ final class OnnxDecoder implements AutoCloseable {
      * The shape of an empty cache: {@code [batch, kv_heads, sequence, head_size]}, or the same after a leading
      * {@code 2} when key and value are stacked, with a batch of 1 and no sequence yet.
      */
-    private static long[] emptyPastShape(long[] declared, String name, String file) {
-        boolean split = declared.length == 4 && declared[1] >= 1 && declared[3] >= 1;
-        boolean stacked = declared.length == 5 && declared[0] == 2 && declared[2] >= 1 && declared[4] >= 1;
-        if (!split && !stacked) {
+    private static long[] emptyPastShape(long[] declared, boolean stacked, String name, String file) {
+        boolean fits = stacked ? declared.length == 5 && declared[0] == 2 && declared[2] >= 1 && declared[4] >= 1
+                : declared.length == 4 && declared[1] >= 1 && declared[3] >= 1;
+        if (!fits) {
             throw new ModelLoadException(file + ": KV-cache input '" + name + "' has shape "
-                    + java.util.Arrays.toString(declared) + "; expected [batch, kv_heads, past_sequence, head_size], "
-                    + "or [2, batch, kv_heads, past_sequence, head_size] for key and value stacked");
+                    + java.util.Arrays.toString(declared) + "; expected " + (stacked
+                    ? "[2, batch, kv_heads, past_sequence, head_size] for key and value stacked"
+                    : "[batch, kv_heads, past_sequence, head_size]"));
         }
         long[] empty = declared.clone();
         empty[empty.length - 4] = 1;

@@ -17,8 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * character, and for the end-of-turn token, which counts as llama.cpp counts it); then
  * {@link GenerationEvent.Finished}: {@code STOP} after an end-of-turn token, {@code LENGTH} at {@code maxTokens} or
  * the end of the context, {@code CANCELLED} after {@link #cancel()}. Under a grammar a {@link GrammarMask} masks
- * the logits before each sampling, so that the text follows the grammar; at {@code maxTokens} it may be cut short
- * ({@code LENGTH}), for core's truncation policy.
+ * the logits before each sampling, so that the text follows the grammar (from the first token, or from an opening
+ * on); at {@code maxTokens} it may be cut short ({@code LENGTH}), for core's truncation policy.
  *
  * <p>{@link #next()} and {@link #close()} run on the consumer thread under {@code consumer}. {@link #cancel()} only
  * sets a flag and asks ONNX Runtime to end a step in flight ({@code RunOptions.setTerminate}). The engine's closer

@@ -150,6 +150,41 @@ class GrammarMaskTest {
     }
 
     @Test
+    void aMaskFromAnOpeningTurnsOffWhereNoTokenContinuesTheGrammarInsteadOfFailing() {
+        GrammarMask mask = GrammarMask.fromOpening(grammar("{\"type\":\"boolean\"}"), "t", true, n -> trie(),
+                Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+        mask.apply(logits);
+        mask.accept(6);
+        assertThat(mask.apply(logits)).as("no piece spells the 'rue' of 'true' after 't'").isEqualTo(PIECES.length);
+        assertThat(left(logits)).hasSize(PIECES.length);
+        mask.accept(8);
+        assertThat(mask.apply(logits)).isEqualTo(PIECES.length);
+    }
+
+    @Test
+    void anOpeningIsFoundAcrossTokensAndTokensWithoutTextBreakIt() {
+        Grammar object = grammar("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},"
+                + "\"required\":[\"a\"],\"additionalProperties\":false}");
+        GrammarMask split = GrammarMask.fromOpening(object, "{\"a", true, n -> trie(), Set.of(EOS));
+        float[] logits = new float[PIECES.length];
+        split.apply(logits);
+        for (int token : new int[] {16, 4, 16, 17, 20}) {
+            split.accept(token);
+        }
+        split.apply(logits);
+        assertThat(left(logits)).as("after '{\"a' only the closing quote").containsExactly(19);
+
+        GrammarMask broken = GrammarMask.fromOpening(object, "{\"a", true, n -> trie(), Set.of(EOS));
+        logits = new float[PIECES.length];
+        broken.apply(logits);
+        broken.accept(17);
+        broken.accept(3);
+        broken.accept(20);
+        assertThat(broken.apply(logits)).as("a lone byte between '{' and '\"a'").isEqualTo(PIECES.length);
+    }
+
+    @Test
     void theTrieWalkAllowsWhatAdvancingByEachTokenAllows() {
         TokenTrie trie = trie();
         Grammar g = grammar("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},"

@@ -159,7 +159,6 @@ class OnnxStructuredOutputTest {
                 LOG.debug("seed {}: {}", seed, text);
                 int quote = text.indexOf("\"");
                 if (quote < 0) {
-                    assertThat(((GenerationEvent.Finished) event).reason()).isEqualTo(FinishReason.LENGTH);
                     continue;
                 }
                 opened++;
