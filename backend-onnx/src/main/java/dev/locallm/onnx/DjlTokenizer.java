@@ -118,7 +118,15 @@ final class DjlTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        long[] ids = tokenizer.encode(text, false, false).getIds();
+        return ints(tokenizer.encode(text, false, false).getIds());
+    }
+
+    @Override
+    public int[] encodeWithSpecialTokens(String text) {
+        return ints(tokenizer.encode(text, true, false).getIds());
+    }
+
+    private static int[] ints(long[] ids) {
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = Math.toIntExact(ids[i]);

@@ -7,10 +7,8 @@ import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.error.ModelLoadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -149,58 +147,13 @@ final class OnnxDecoder implements AutoCloseable {
      * @throws BackendUnavailableException when the device asked for is not available
      */
     static OnnxDecoder open(ModelDirectory model, OnnxOptions options) {
-        OrtEnvironment env = environment();
-        OrtSession session;
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(options.threads());
-            so.setInterOpNumThreads(1);
-            if (options.device() == OnnxOptions.Device.CUDA) {
-                addCuda(so, options.deviceId());
-            }
-            session = env.createSession(model.decoder().toString(), so);
-        } catch (OrtException e) {
-            throw new ModelLoadException("ONNX Runtime cannot load " + model.decoder() + ": " + e.getMessage(), e);
-        }
+        OrtSession session = OrtSessions.open(model.decoder(), options);
         try {
-            return new OnnxDecoder(env, session, model);
+            return new OnnxDecoder(OrtSessions.environment(), session, model);
         } catch (OrtException | RuntimeException e) {
-            closeQuietly(session, e);
+            OrtSessions.closeQuietly(session, e);
             throw e instanceof ModelLoadException m ? m
                     : new ModelLoadException("Cannot read the inputs of " + model.decoder() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void closeQuietly(OrtSession session, Exception failure) {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    private static OrtEnvironment environment() {
-        try {
-            return OrtEnvironment.getEnvironment();
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-            throw new BackendUnavailableException("The native library of com.microsoft.onnxruntime:onnxruntime cannot "
-                    + "be loaded on " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static void addCuda(OrtSession.SessionOptions so, int deviceId) {
-        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-            throw new BackendUnavailableException("device=cuda needs the CUDA build of ONNX Runtime, and this one has "
-                    + "only " + OrtEnvironment.getAvailableProviders() + ": replace the dependency "
-                    + "com.microsoft.onnxruntime:onnxruntime with com.microsoft.onnxruntime:onnxruntime_gpu (same "
-                    + "version), or load the model with device=cpu");
-        }
-        try {
-            so.addCUDA(deviceId);
-        } catch (OrtException e) {
-            throw new BackendUnavailableException("ONNX Runtime's CUDA execution provider did not start on device "
-                    + deviceId + " (is there a GPU, with the CUDA and cuDNN versions this ONNX Runtime build needs?): "
-                    + e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.locallm.onnx;
 import dev.locallm.spi.BackendOptions;
 import dev.locallm.spi.BackendProvider;
 import dev.locallm.spi.ChatEngine;
+import dev.locallm.spi.EmbeddingEngine;
 import dev.locallm.spi.ModelLocation;
 import java.nio.file.Path;
 import java.util.Set;
@@ -46,10 +47,18 @@ public final class OnnxProvider implements BackendProvider {
 
     @Override
     public ChatEngine openChat(ModelLocation location, BackendOptions options) {
+        return OnnxChatEngine.open(path(location), options(location, options));
+    }
+
+    /** An encoder folder (such as all-MiniLM-L6-v2's): mean-pooled, normalised embeddings. */
+    @Override
+    public EmbeddingEngine openEmbedding(ModelLocation location, BackendOptions options) {
+        return OnnxEmbeddingEngine.open(path(location), options(location, options));
+    }
+
+    private static OnnxOptions options(ModelLocation location, BackendOptions options) {
         OnnxOptions base = (OnnxOptions) options;
-        OnnxOptions effective = location.parameters().isEmpty() ? base
-                : base.toBuilder().parameters(location.parameters()).build();
-        return OnnxChatEngine.open(path(location), effective);
+        return location.parameters().isEmpty() ? base : base.toBuilder().parameters(location.parameters()).build();
     }
 
     private static Path path(ModelLocation location) {

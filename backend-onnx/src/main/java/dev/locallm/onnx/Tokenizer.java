@@ -13,6 +13,12 @@ interface Tokenizer extends AutoCloseable {
     int[] encode(String text);
 
     /**
+     * The ids of {@code text} with the special tokens the tokenizer's post-processor adds around it (an encoder's
+     * {@code [CLS]} and {@code [SEP]}).
+     */
+    int[] encodeWithSpecialTokens(String text);
+
+    /**
      * The text of {@code ids}, special tokens left out. Bytes that do not form a whole UTF-8 character come out as
      * U+FFFD, which is how {@link StreamingDetokenizer} knows to wait for more.
      */

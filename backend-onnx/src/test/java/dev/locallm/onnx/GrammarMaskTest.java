@@ -27,6 +27,11 @@ class GrammarMaskTest {
         }
 
         @Override
+        public int[] encodeWithSpecialTokens(String text) {
+            return encode(text);
+        }
+
+        @Override
         public String decode(int[] ids) {
             StringBuilder out = new StringBuilder();
             for (int id : ids) {

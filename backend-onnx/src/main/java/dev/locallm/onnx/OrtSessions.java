@@ -1,0 +1,71 @@
+package dev.locallm.onnx;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import dev.locallm.error.BackendUnavailableException;
+import dev.locallm.error.ModelLoadException;
+import java.nio.file.Path;
+
+/** ONNX Runtime sessions opened with LocaLLM's options (threads, device), for decoders and encoders alike. */
+final class OrtSessions {
+    private OrtSessions() {
+    }
+
+    /**
+     * A session over {@code file}.
+     *
+     * @throws ModelLoadException          when ONNX Runtime rejects the file
+     * @throws BackendUnavailableException when ONNX Runtime or the device asked for is not available
+     */
+    static OrtSession open(Path file, OnnxOptions options) {
+        OrtEnvironment env = environment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(options.threads());
+            so.setInterOpNumThreads(1);
+            if (options.device() == OnnxOptions.Device.CUDA) {
+                addCuda(so, options.deviceId());
+            }
+            return env.createSession(file.toString(), so);
+        } catch (OrtException e) {
+            throw new ModelLoadException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The process's ONNX Runtime environment, or a {@link BackendUnavailableException} saying why there is none. */
+    static OrtEnvironment environment() {
+        try {
+            return OrtEnvironment.getEnvironment();
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+            throw new BackendUnavailableException("The native library of com.microsoft.onnxruntime:onnxruntime cannot "
+                    + "be loaded on " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Closes a session whose setup failed, keeping a close failure as suppressed by {@code failure}. */
+    static void closeQuietly(OrtSession session, Exception failure) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static void addCuda(OrtSession.SessionOptions so, int deviceId) {
+        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            throw new BackendUnavailableException("device=cuda needs the CUDA build of ONNX Runtime, and this one has "
+                    + "only " + OrtEnvironment.getAvailableProviders() + ": replace the dependency "
+                    + "com.microsoft.onnxruntime:onnxruntime with com.microsoft.onnxruntime:onnxruntime_gpu (same "
+                    + "version), or load the model with device=cpu");
+        }
+        try {
+            so.addCUDA(deviceId);
+        } catch (OrtException e) {
+            throw new BackendUnavailableException("ONNX Runtime's CUDA execution provider did not start on device "
+                    + deviceId + " (is there a GPU, with the CUDA and cuDNN versions this ONNX Runtime build needs?): "
+                    + e.getMessage(), e);
+        }
+    }
+}
