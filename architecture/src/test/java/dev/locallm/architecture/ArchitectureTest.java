@@ -41,7 +41,8 @@ class ArchitectureTest {
             Map.entry("spring-ai", Set.of("core")),
             Map.entry("spring-boot-starter", Set.of("core", "server", "langchain4j", "spring-ai")),
             Map.entry("server", Set.of("core", "openai")),
-            Map.entry("cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-remote", "hub", "batch")));
+            Map.entry("cli", Set.of("core", "openai", "server", "backend-llamacpp", "backend-onnx", "backend-remote",
+                    "hub", "batch")));
     /** The packages of the user API and the SPI: they use nothing of LocaLLM outside themselves. */
     private static final Set<String> API_AND_SPI = Set.of("dev.locallm.error", "dev.locallm.schema",
             "dev.locallm.tool", "dev.locallm.chat", "dev.locallm.stream", "dev.locallm.spi");

@@ -44,7 +44,8 @@ final class BatchCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
-            description = "Requests generated at the same time (llama.cpp slots). Default: ${DEFAULT-VALUE}.")
+            description = "Requests generated at the same time (llama.cpp slots, ONNX Runtime runs). "
+                    + "Default: ${DEFAULT-VALUE}.")
     int parallel;
 
     @Option(names = "--concurrency", paramLabel = "N",
@@ -88,7 +89,7 @@ final class BatchCommand implements Callable<Integer> {
         EmbeddingModel embeddings = null;
         try (BatchProgressBar bar = new BatchProgressBar()) {
             if (chats || !embeds) {
-                chat = model.builder(options -> options.parallel(parallel)).buildChatModel();
+                chat = model.builder(parallel).buildChatModel();
             }
             if (embeds) {
                 embeddings = embeddingModel != null ? LocalLm.embeddingModel(embeddingModel)

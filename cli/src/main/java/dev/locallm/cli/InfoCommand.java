@@ -79,7 +79,8 @@ final class InfoCommand implements Callable<Integer> {
         gguf.metadata().forEach((key, value) -> metadata.put(key, summarise(value)));
         json.put("metadata", metadata);
         json.put("tensorCount", gguf.tensors().size());
-        List<GgufTensor> tensors = full ? gguf.tensors() : gguf.tensors().subList(0, Math.min(ARRAY_PREVIEW, gguf.tensors().size()));
+        List<GgufTensor> tensors = full ? gguf.tensors()
+                : gguf.tensors().subList(0, Math.min(ARRAY_PREVIEW, gguf.tensors().size()));
         json.put(full ? "tensors" : "firstTensors", tensors.stream().map(t -> Map.of("name", t.name(), "type",
                 t.type().name(), "dimensions", t.dimensions(), "offset", t.offset())).toList());
         spec.commandLine().getOut().println(mapper.writeValueAsString(json));

@@ -38,7 +38,8 @@ final class ProbeCommand implements Callable<Integer> {
                 .put("json_schema_enforced", c.jsonSchemaEnforced()).put("embeddings", c.embeddings());
         ArrayNode notes = out.putArray("notes");
         c.notes().forEach(notes::add);
-        spec.commandLine().getOut().println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut()
+                .println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(out));
         return 0;
     }
 }

@@ -44,7 +44,8 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "2",
-            description = "Requests generated at the same time (llama.cpp slots). Default: ${DEFAULT-VALUE}.")
+            description = "Requests generated at the same time (llama.cpp slots, ONNX Runtime runs). "
+                    + "Default: ${DEFAULT-VALUE}.")
     int parallel;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "16",
@@ -83,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("Loading " + model.model + " ...");
         err.flush();
-        ChatModel chat = model.builder(options -> options.parallel(parallel)).buildChatModel();
+        ChatModel chat = model.builder(parallel).buildChatModel();
         server.addChatModel(served, chat);
         List<String> names = new ArrayList<>(List.of(served));
         if (embeddingModel != null) {

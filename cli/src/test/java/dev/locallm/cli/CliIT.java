@@ -53,8 +53,8 @@ class CliIT {
      */
     private Result locallm(Map<String, String> environment, Path input, String... args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", System.getProperty("locallm.cli.jar")));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", System.getProperty("locallm.cli.jar")));
         command.addAll(List.of(args));
         Path out = workDir.resolve("stdout.txt");
         Path err = workDir.resolve("stderr.txt");
@@ -289,6 +289,10 @@ class CliIT {
         assertThat(r.stderr().strip()).isEqualTo("locallm: error: Model file not found: /nowhere/model.gguf");
         Result unknownScheme = locallm("chat", "--model", "foo:bar", "--prompt", "hi");
         assertThat(unknownScheme.stderr()).contains("Unknown scheme 'foo'").contains("gguf");
+        Result remoteThreads = locallm("chat", "--model", "openai:http://127.0.0.1:9/v1?model=m", "--threads", "2",
+                "--prompt", "hi");
+        assertThat(remoteThreads.exitCode()).isEqualTo(1);
+        assertThat(remoteThreads.stderr().strip()).hasLineCount(1).contains("--threads", "openai:http://127.0.0.1:9");
         Result usage = locallm("chat");
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.stderr()).contains("Missing required option: '--model");
@@ -301,6 +305,7 @@ class CliIT {
         assertThat(probe.stderr().strip()).startsWith("locallm: error: The server at http://127.0.0.1:" + closed
                 + "/v1 is unreachable: the connection was refused");
     }
+
     @Test
     void aBatchKilledMidRunIsCompletedByRunningItAgainWithEachIdOnce() throws Exception {
         String model = TestModels.require(TestModels.STORIES_CHATML).toString();
@@ -366,16 +371,33 @@ class CliIT {
         return lines;
     }
 
-    @Test
-    void serveStreamsSseToAnOpenAiRequestAndStopsOnSigterm() throws Exception {
-        String model = TestModels.require(TestModels.STORIES_CHATML).toString();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("locallm.cli.jar"), "serve", "--model", model, "--port", "0", "--threads", "1",
-                "--ctx", "1024", "--api-key", "s3cret").directory(workDir.toFile())
-                .redirectError(workDir.resolve("serve.err").toFile()).start();
+    /** A started {@code locallm serve}, the three lines of its banner, and where its stderr goes. */
+    private record Served(Process process, List<String> banner, Path stderr) {
+        String baseUrl() {
+            return banner.get(0).substring("OpenAI base URL: ".length());
+        }
+
+        /** Stops it as Ctrl-C would and asserts it ended. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            boolean stopped = process.waitFor(60, TimeUnit.SECONDS); // only a hang gets near this limit
+            if (!stopped) {
+                process.destroyForcibly();
+            }
+            assertThat(stopped).as("serve stops on SIGTERM").isTrue();
+        }
+    }
+
+    /** Starts {@code locallm serve} with these arguments and waits for its banner. */
+    private Served serve(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", System.getProperty("locallm.cli.jar"), "serve"));
+        command.addAll(List.of(args));
+        Path stderr = workDir.resolve("serve.err");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectError(stderr.toFile()).start();
+        java.io.BufferedReader stdout = new java.io.BufferedReader(new java.io.InputStreamReader(
+                p.getInputStream(), StandardCharsets.UTF_8));
         try {
-            java.io.BufferedReader stdout = new java.io.BufferedReader(new java.io.InputStreamReader(
-                    p.getInputStream(), StandardCharsets.UTF_8));
             // read in another thread: a server that hangs before printing must fail the test, not hang it
             List<String> banner = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -384,6 +406,31 @@ class CliIT {
                     throw new UncheckedIOException(e);
                 }
             }).get(PROCESS_LIMIT_S, TimeUnit.SECONDS);
+            if (banner.contains(null)) {
+                throw new IllegalStateException("serve ended before its banner: " + banner);
+            }
+            return new Served(p, banner, stderr);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new AssertionError("serve did not start: " + Files.readString(stderr), e);
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> post(String url, String body)
+            throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url)).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void serveStreamsSseToAnOpenAiRequestAndStopsOnSigterm() throws Exception {
+        String model = TestModels.require(TestModels.STORIES_CHATML).toString();
+        Served served = serve("--model", model, "--port", "0", "--threads", "1", "--ctx", "1024", "--api-key",
+                "s3cret");
+        try {
+            List<String> banner = served.banner();
             String baseUrl = banner.get(0);
             assertThat(baseUrl).startsWith("OpenAI base URL: http://127.0.0.1:").endsWith("/v1");
             baseUrl = baseUrl.substring("OpenAI base URL: ".length());
@@ -419,13 +466,59 @@ class CliIT {
             assertThat(capabilities.get("json_schema_enforced").asBoolean()).isTrue();
             assertThat(capabilities.get("tool_choice_required").asBoolean()).isTrue();
         } finally {
-            p.destroy();
+            served.stop();
         }
-        boolean stopped = p.waitFor(60, TimeUnit.SECONDS); // only a hang gets near this limit
-        if (!stopped) {
-            p.destroyForcibly();
+        assertThat(Files.readString(served.stderr())).doesNotContain("ERROR", "llama_model_loader");
+    }
+
+    /**
+     * An ONNX model folder takes the same commands and flags as a GGUF file. Greedy chat on stories260K-onnx writes
+     * what the GGUF of the same weights writes (both get the ChatML fallback template); {@code serve} answers a JSON
+     * schema request with JSON that validates and streams with usage; {@code --gpu-layers} is refused in one line.
+     */
+    @Test
+    void onnxModelFolderChatsLikeTheGgufOfTheSameWeightsAndIsServed() throws Exception {
+        String onnx = "onnx:" + TestModels.require(TestModels.STORIES_ONNX);
+        String gguf = TestModels.require(TestModels.STORIES).toString();
+        String[] chat = {"chat", "--prompt", "Tell me a story", "-n", "32", "--temperature", "0", "--threads", "1",
+                "--ctx", "256"};
+        Result viaOnnx = locallm(Stream.concat(Stream.of(chat), Stream.of("--model", onnx)).toArray(String[]::new));
+        Result viaGguf = locallm(Stream.concat(Stream.of(chat), Stream.of("--model", gguf)).toArray(String[]::new));
+        assertThat(viaOnnx.exitCode()).as(viaOnnx.stderr()).isZero();
+        assertThat(viaOnnx.stdout().strip()).hasSizeGreaterThan(20).isEqualTo(viaGguf.stdout().strip());
+
+        Result gpu = locallm("chat", "--model", onnx, "--prompt", "Hi", "--gpu-layers", "8");
+        assertThat(gpu.exitCode()).isEqualTo(LocalLmCommand.EXIT_ERROR);
+        assertThat(gpu.stderr().strip()).hasLineCount(1).contains("--gpu-layers", "device=cuda");
+
+        Served served = serve("--model", onnx, "--port", "0", "--threads", "1", "--ctx", "256", "--parallel", "2");
+        try {
+            assertThat(served.banner().get(1)).isEqualTo("Model: stories260K-onnx");
+            String url = served.baseUrl() + "/chat/completions";
+            java.net.http.HttpResponse<String> json = post(url, "{\"model\":\"stories260K-onnx\",\"max_tokens\":200,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"A person\"}],\"response_format\":"
+                    + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"p\",\"schema\":{\"type\":\"object\","
+                    + "\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":8},\"age\":{\"type\":\"integer\"}},"
+                    + "\"required\":[\"name\",\"age\"],\"additionalProperties\":false}}}}");
+            assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+            JsonNode person = JSON.readTree(JSON.readTree(json.body()).at("/choices/0/message/content").asString());
+            assertThat(person.get("name").isString()).isTrue();
+            assertThat(person.get("name").asString().length()).isLessThanOrEqualTo(8);
+            assertThat(person.get("age").isIntegralNumber()).isTrue();
+            assertThat(person.size()).isEqualTo(2);
+
+            java.net.http.HttpResponse<String> stream = post(url, "{\"model\":\"stories260K-onnx\",\"stream\":true,"
+                    + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":16,\"seed\":2,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
+            List<String> events = stream.body().lines().filter(l -> l.startsWith("data: ")).toList();
+            assertThat(stream.statusCode()).isEqualTo(200);
+            assertThat(events).last().isEqualTo("data: [DONE]");
+            JsonNode usage = JSON.readTree(events.get(events.size() - 2).substring(6)).get("usage");
+            assertThat(usage.get("completion_tokens").asInt()).isBetween(1, 16);
+            assertThat(usage.get("prompt_tokens").asInt()).isPositive();
+        } finally {
+            served.stop();
         }
-        assertThat(stopped).as("serve stops on SIGTERM").isTrue();
-        assertThat(Files.readString(workDir.resolve("serve.err"))).doesNotContain("ERROR", "llama_model_loader");
+        assertThat(Files.readString(served.stderr())).doesNotContain("ERROR");
     }
 }
