@@ -34,8 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  * A soak run of {@code locallm serve --parallel 2} as a user starts it (the CLI jar, in its own process): mixed
  * traffic from three clients (chat, streams read to the end, streams and requests abandoned midway, tool calls,
  * JSON schemas, legacy completions, embeddings) and, every two minutes, a burst of 40 requests at once, well past
- * the 2 slots and the queue of 16. Every minute the traffic pauses for a probe: a stream is abandoned after its
- * first token and {@code /metrics} is polled until no generation runs. At the start (after a minute of traffic)
+ * the 2 slots and the queue of 16. Every minute the traffic pauses for a probe: once no generation runs (a burst
+ * still in flight is let finish), a stream is abandoned after its first token and {@code /metrics} is polled until
+ * no generation runs again. At the start (after a minute of traffic)
  * and at the end, the server's heap after a full GC ({@code jcmd}) and its resident memory are read. The server's
  * own output goes to {@code target/soak-server.log}.
  *
@@ -143,9 +144,9 @@ public final class SoakRun {
             }
             if (System.nanoTime() > nextWindow) {
                 long requests = latencies.values().stream().mapToLong(List::size).sum();
-                System.out.printf("%3.0f min: %.1f requests/s, %.1f completion tokens/s in the last 5 minutes%n",
-                        (System.nanoTime() - start) / 6e10, (requests - windowRequests) / 300.0,
-                        (completionTokens.get() - windowTokens) / 300.0);
+                System.out.printf("%3.0f min: %.1f requests/s, %.1f completion tokens/s in the last 5 minutes; RSS "
+                        + "%.1f MB%n", (System.nanoTime() - start) / 6e10, (requests - windowRequests) / 300.0,
+                        (completionTokens.get() - windowTokens) / 300.0, rss(server) / 1e6);
                 windowRequests = requests;
                 windowTokens = completionTokens.get();
                 nextWindow += TimeUnit.MINUTES.toNanos(5);
@@ -302,6 +303,10 @@ public final class SoakRun {
     private void probeDisconnect() throws Exception {
         pause.writeLock().lock();
         try {
+            long idle = System.nanoTime();
+            while (activeGenerations() > 0 && System.nanoTime() - idle < TimeUnit.SECONDS.toNanos(60)) {
+                Thread.sleep(20);
+            }
             abandon("probe", chat("\"stream\":true,\"max_tokens\":400"), 2);
             long t0 = System.nanoTime();
             while (activeGenerations() > 0) {
@@ -340,13 +345,17 @@ public final class SoakRun {
         String heap = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
         long heapUsed = used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
-        long rss = -1;
+        return new long[] {heapUsed, rss(server)};
+    }
+
+    /** Resident memory of the server process, in bytes; -1 where {@code /proc} does not tell. */
+    private static long rss(Process server) throws IOException {
         for (String l : Files.readAllLines(Path.of("/proc/" + server.pid() + "/status"))) {
             if (l.startsWith("VmRSS:")) {
-                rss = Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+                return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
             }
         }
-        return new long[] {heapUsed, rss};
+        return -1;
     }
 
     private void report(double seconds) {
