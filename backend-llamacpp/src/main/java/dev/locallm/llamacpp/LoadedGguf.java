@@ -30,8 +30,8 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
         int trained = gguf.contextLength().orElse(DEFAULT_MAX_CONTEXT);
         int context = options.contextSize().orElse(Math.min(trained, DEFAULT_MAX_CONTEXT));
         SharedModels.Key key = new SharedModels.Key(canonical(path), gguf.fileSize(), modified(path),
-                options.threads(), options.batchThreads(), context, options.batchSize(), options.gpuLayers(), options.parallel(), embeddings,
-                pooling(gguf));
+                options.threads(), options.batchThreads(), context, options.batchSize(), options.gpuLayers(),
+                options.parallel(), embeddings, pooling(gguf));
         String description = GgufText.quoted(gguf.name()) + " (" + path.getFileName() + ", "
                 + GgufText.quoted(gguf.architecture()) + ", "
                 + gguf.quantization() + ")";
@@ -56,6 +56,13 @@ record LoadedGguf(GgufFile gguf, LlamaCppOptions options, SharedModels.Key key, 
                             + " llama.cpp library found no GPU on this machine (devices: " + String.join(", ",
                                     library.devices().stream().map(NativeLibraryInfo.Device::name).toList())
                             + "). Check the driver (nvidia-smi, vulkaninfo), or set gpuLayers to 0.");
+                }
+                if (library.hasGpu() && library.devices().stream().filter(NativeLibraryInfo.Device::isGpu)
+                        .allMatch(NativeLibraryInfo.Device::isSoftwareGpu)) {
+                    LOG.warn("gpuLayers={} offloads to a software GPU that runs on the CPU ({}): slower than the "
+                            + "CPU backend; a real GPU, or the cpu variant with gpuLayers 0, is faster", gpuLayers,
+                            String.join(", ", library.devices().stream().filter(NativeLibraryInfo.Device::isGpu)
+                                    .map(NativeLibraryInfo.Device::description).toList()));
                 }
             }
             case UNKNOWN -> LOG.warn("gpuLayers={} with {}, which does not say whether it can offload: if it cannot, "

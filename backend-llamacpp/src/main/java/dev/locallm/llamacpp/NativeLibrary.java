@@ -87,6 +87,11 @@ final class NativeLibrary {
             info = describe();
             loaded = true;
             LOG.info("llama.cpp native library: {}", info.summary());
+            info.devices().stream().filter(NativeLibraryInfo.Device::isSoftwareGpu).forEach(d -> LOG.warn("{} ({}) "
+                    + "is a software GPU running on the CPU: llama.cpp sends prompts of 32 tokens or more through "
+                    + "it even without gpuLayers, which is slower than its CPU backend. Where there is no real GPU, "
+                    + "use the cpu variant, or hide the device (GGML_VK_VISIBLE_DEVICES set to the empty string)",
+                    d.name(), d.description()));
         }
     }
 

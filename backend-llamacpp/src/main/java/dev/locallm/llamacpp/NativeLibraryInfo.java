@@ -66,6 +66,15 @@ public record NativeLibraryInfo(Origin origin, String location, String variant, 
         public boolean isGpu() {
             return type.equals("gpu");
         }
+
+        /**
+         * Whether this GPU is a software renderer running on the CPU (Mesa's llvmpipe/lavapipe, SwiftShader), which
+         * Vulkan drivers list as a device: offloading to it is slower than llama.cpp's own CPU backend.
+         */
+        public boolean isSoftwareGpu() {
+            String d = description.toLowerCase(java.util.Locale.ROOT);
+            return isGpu() && (d.contains("llvmpipe") || d.contains("lavapipe") || d.contains("swiftshader"));
+        }
     }
 
     /** Checks the components and copies the device list. */

@@ -243,6 +243,9 @@ class LlamaCppBackendTest {
                         "NVIDIA H200", "gpu")));
         LoadedGguf.checkGpuOffload(99, withGpu);
         assertThat(withGpu.summary()).contains("devices: CPU (Xeon), CUDA0 (NVIDIA H200)");
+        assertThat(withGpu.devices().get(1).isSoftwareGpu()).isFalse();
+        assertThat(new NativeLibraryInfo.Device("Vulkan0", "llvmpipe (LLVM 15.0.6, 256 bits)", "gpu")
+                .isSoftwareGpu()).as("Mesa's CPU Vulkan driver").isTrue();
     }
 
     @Test

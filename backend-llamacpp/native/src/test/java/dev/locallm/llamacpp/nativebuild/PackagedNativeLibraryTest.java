@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackagedNativeLibraryTest {
     private static final String VARIANT = System.getProperty("locallm.native.expectedVariant", "cpu");
+    private static final boolean GPU_BUILD = List.of("cuda", "vulkan", "metal").contains(VARIANT);
     /** b4980 upstream, and node-llama-cpp 3.7.0's squashed copy of it. */
     private static final Set<String> B4980 = Set.of("2099a9d5dbdcd2841d02dd396a71d0de70bf4490",
             "a97dd0e3e54f266967ff7e9e9b36164b9d1074aa");
@@ -45,25 +46,35 @@ class PackagedNativeLibraryTest {
         assertThat(Files.isRegularFile(Path.of(info.location()))).isTrue();
         assertThat(info.systemInfo()).contains("CPU :");
         assertThat(info.devices()).anySatisfy(d -> assertThat(d.type()).isEqualTo("cpu"));
-        boolean gpuBuild = List.of("cuda", "vulkan", "metal").contains(VARIANT);
-        assertThat(info.gpuOffload()).isEqualTo(gpuBuild ? NativeLibraryInfo.GpuOffload.SUPPORTED
+        assertThat(info.gpuOffload()).isEqualTo(GPU_BUILD ? NativeLibraryInfo.GpuOffload.SUPPORTED
                 : NativeLibraryInfo.GpuOffload.NOT_SUPPORTED);
         if (VARIANT.equals("cpu") && info.systemInfo().contains("AVX")) {
             assertThat(info.systemInfo()).contains("AVX2 = 1");
         }
     }
 
+    /**
+     * Two slots busy at once both answer in full. On a CPU build greedy output is also the same whether a sequence
+     * shared its batch or had its prompt cached, or not. GPU builds compute batches of 32 tokens or more on the GPU
+     * even without offloaded layers, in another precision and order than the CPU's single-token steps, so there the
+     * text may change with the batch a prompt went through and with the prompt cache (seen on the vulkan build).
+     */
     @Test
-    void greedyGenerationIsDeterministicWithTwoSlotsBusy() throws Exception {
+    void greedyGenerationRepeatsAndTwoBusySlotsBothAnswer() throws Exception {
         try (ChatModel model = LocalLm.chatModel(stories() + "&batch-threads=2&parallel=2")) {
             ChatRequest request = ChatRequest.builder().user("Once upon a time").options(o -> o.temperature(0)
                     .maxTokens(48)).build();
             CompletableFuture<ChatResponse> first = CompletableFuture.supplyAsync(() -> model.chat(request));
             ChatResponse second = model.chat(request);
             ChatResponse one = first.get(120, TimeUnit.SECONDS);
-            assertThat(one.usage().completionTokens()).isEqualTo(48);
-            assertThat(second.text()).isEqualTo(one.text()).isNotBlank();
-            assertThat(model.chat(request).text()).isEqualTo(one.text());
+            ChatResponse alone = model.chat(request);
+            for (ChatResponse response : List.of(one, second, alone)) {
+                assertThat(response.usage().completionTokens()).isEqualTo(48);
+                assertThat(response.text()).isNotBlank();
+            }
+            if (!GPU_BUILD) {
+                assertThat(second.text()).isEqualTo(one.text()).isEqualTo(alone.text());
+            }
         }
     }
 
