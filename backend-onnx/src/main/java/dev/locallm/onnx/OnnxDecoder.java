@@ -13,14 +13,13 @@ import dev.locallm.error.ModelLoadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One decoder ONNX file in an ONNX Runtime session, and how to run a step of it: token ids in (int64 or int32, as
@@ -189,6 +188,15 @@ final class OnnxDecoder implements AutoCloseable {
      */
     OrtSession.Result step(int[] tokens, int pastLength, OrtSession.Result past, OrtSession.RunOptions runOptions)
             throws OrtException {
+        return step(tokens, pastLength, past, runOptions, new LongAdder());
+    }
+
+    /**
+     * {@link #step(int[], int, OrtSession.Result, OrtSession.RunOptions)}, adding ONNX Runtime's run time to
+     * {@code runNanos}.
+     */
+    OrtSession.Result step(int[] tokens, int pastLength, OrtSession.Result past, OrtSession.RunOptions runOptions,
+                           LongAdder runNanos) throws OrtException {
         Map<String, OnnxTensorLike> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
@@ -198,19 +206,24 @@ final class OnnxDecoder implements AutoCloseable {
                 ids[i] = tokens[i];
                 positions[i] = pastLength + i;
             }
-            inputs.put(io.inputIds(), own(owned, integers(ids, idType)));
+            inputs.put(io.inputIds(), own(owned, OrtSessions.integers(env, ids, idType)));
             if (hasMask) {
                 long[] mask = new long[pastLength + tokens.length];
                 java.util.Arrays.fill(mask, 1L);
-                inputs.put(io.attentionMask(), own(owned, integers(mask, maskType)));
+                inputs.put(io.attentionMask(), own(owned, OrtSessions.integers(env, mask, maskType)));
             }
             if (hasPositions) {
-                inputs.put(io.positionIds(), own(owned, integers(positions, positionType)));
+                inputs.put(io.positionIds(), own(owned, OrtSessions.integers(env, positions, positionType)));
             }
             for (Cache cache : caches) {
                 inputs.put(cache.past(), past == null ? own(owned, emptyPast()) : present(past, cache.present()));
             }
-            return session.run(inputs, runOptions);
+            long start = System.nanoTime();
+            try {
+                return session.run(inputs, runOptions);
+            } finally {
+                runNanos.add(System.nanoTime() - start);
+            }
         } finally {
             owned.forEach(OnnxTensor::close);
         }
@@ -236,18 +249,6 @@ final class OnnxDecoder implements AutoCloseable {
     private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor tensor) {
         owned.add(tensor);
         return tensor;
-    }
-
-    private OnnxTensor integers(long[] values, OnnxJavaType type) throws OrtException {
-        long[] shape = {1, values.length};
-        if (type == OnnxJavaType.INT64) {
-            return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
-        }
-        int[] ints = new int[values.length];
-        for (int i = 0; i < values.length; i++) {
-            ints[i] = Math.toIntExact(values[i]);
-        }
-        return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
     }
 
     private OnnxTensor emptyPast() throws OrtException {

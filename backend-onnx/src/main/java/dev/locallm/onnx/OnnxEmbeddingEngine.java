@@ -12,8 +12,6 @@ import dev.locallm.error.ModelLoadException;
 import dev.locallm.spi.EmbeddingEngine;
 import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,6 +44,7 @@ final class OnnxEmbeddingEngine implements EmbeddingEngine {
     private final OrtSession session;
     private final Tokenizer tokenizer;
     private final OnnxJavaType idType;
+    private final OnnxJavaType maskType;
     private final boolean tokenTypes;
     private final String output;
     private final boolean pooled;
@@ -71,6 +70,7 @@ final class OnnxEmbeddingEngine implements EmbeddingEngine {
                     + "encoder models such as all-MiniLM-L6-v2");
         }
         this.idType = ((TensorInfo) inputs.get("input_ids").getInfo()).type;
+        this.maskType = ((TensorInfo) inputs.get("attention_mask").getInfo()).type;
         this.tokenTypes = inputs.containsKey("token_type_ids");
         Map<String, NodeInfo> outputs = session.getOutputInfo();
         String chosen = null;
@@ -225,10 +225,10 @@ final class OnnxEmbeddingEngine implements EmbeddingEngine {
         Arrays.fill(ones, 1L);
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
-            inputs.put("input_ids", integers(ids));
-            inputs.put("attention_mask", integers(ones));
+            inputs.put("input_ids", OrtSessions.integers(env, ids, idType));
+            inputs.put("attention_mask", OrtSessions.integers(env, ones, maskType));
             if (tokenTypes) {
-                inputs.put("token_type_ids", integers(new long[ids.length]));
+                inputs.put("token_type_ids", OrtSessions.integers(env, new long[ids.length], idType));
             }
             try (OrtSession.Result result = session.run(inputs, java.util.Set.of(output))) {
                 OnnxTensor hidden = (OnnxTensor) result.get(0);
@@ -247,18 +247,6 @@ final class OnnxEmbeddingEngine implements EmbeddingEngine {
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
-    }
-
-    private OnnxTensor integers(long[] values) throws OrtException {
-        long[] shape = {1, values.length};
-        if (idType == OnnxJavaType.INT64) {
-            return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
-        }
-        int[] ints = new int[values.length];
-        for (int i = 0; i < values.length; i++) {
-            ints[i] = Math.toIntExact(values[i]);
-        }
-        return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
     }
 
     private static float[] normalised(float[] vector) {

@@ -9,6 +9,7 @@ import dev.locallm.spi.GenerationEvent;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -45,6 +46,11 @@ final class OnnxGeneration implements Generation {
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean cancelRequested;
 
+    /** ONNX Runtime's run time, all steps. */
+    private final LongAdder runNanos = new LongAdder();
+    /** Whole decode steps after the prompt (run, tensors, mask, sampling, detokenizing) and the runs within them. */
+    private long decodeStepNanos;
+    private long decodeRunNanos;
     private OrtSession.Result cache;
     private int cached;
     private int lastToken = -1;
@@ -96,6 +102,9 @@ final class OnnxGeneration implements Generation {
             if (produced >= maxTokens || cached + 1 > contextLength) {
                 return finishing(FinishReason.LENGTH);
             }
+            boolean decoding = cache != null;
+            long stepStart = System.nanoTime();
+            long runBefore = runNanos.sum();
             float[] logits;
             try {
                 logits = forward();
@@ -116,11 +125,13 @@ final class OnnxGeneration implements Generation {
             sampler.accept(token);
             lastToken = token;
             produced++;
-            if (eos.contains(token)) {
-                endOfTurn = true;
-                return new GenerationEvent.Text("", 1);
+            endOfTurn = eos.contains(token);
+            GenerationEvent.Text text = new GenerationEvent.Text(endOfTurn ? "" : detokenizer.add(token), 1);
+            if (decoding) {
+                decodeStepNanos += System.nanoTime() - stepStart;
+                decodeRunNanos += runNanos.sum() - runBefore;
             }
-            return new GenerationEvent.Text(detokenizer.add(token), 1);
+            return text;
         } finally {
             consumer.unlock();
         }
@@ -142,7 +153,7 @@ final class OnnxGeneration implements Generation {
     }
 
     private void step(int[] tokens) throws OrtException {
-        OrtSession.Result result = decoder.step(tokens, cached, cache, runOptions);
+        OrtSession.Result result = decoder.step(tokens, cached, cache, runOptions, runNanos);
         OrtSession.Result old = cache;
         cache = result;
         cached += tokens.length;
@@ -163,6 +174,19 @@ final class OnnxGeneration implements Generation {
         end(FinishReason.CANCELLED);
         throw new GenerationException("No token of the vocabulary continues the grammar here (characters that only "
                 + "byte-fallback tokens spell are not enforceable yet)");
+    }
+
+    /**
+     * The share of the decode steps after the prompt that is not ONNX Runtime's run: input tensors, the logits copy,
+     * masking, sampling and detokenizing, in Java; 0 before any such step.
+     */
+    double javaShareOfDecodeSteps() {
+        consumer.lock();
+        try {
+            return decodeStepNanos == 0 ? 0 : 1 - (double) decodeRunNanos / decodeStepNanos;
+        } finally {
+            consumer.unlock();
+        }
     }
 
     /** Mean mask cost per sampled token in microseconds; 0 without a grammar. */

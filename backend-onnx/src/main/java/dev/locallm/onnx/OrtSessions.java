@@ -1,14 +1,21 @@
 package dev.locallm.onnx;
 
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.locallm.error.BackendUnavailableException;
 import dev.locallm.error.ModelLoadException;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 
-/** ONNX Runtime sessions opened with LocaLLM's options (threads, device), for decoders and encoders alike. */
+/**
+ * ONNX Runtime sessions opened with LocaLLM's options (threads, device), and their integer inputs, for decoders and
+ * encoders alike.
+ */
 final class OrtSessions {
     private OrtSessions() {
     }
@@ -51,6 +58,19 @@ final class OrtSessions {
         } catch (OrtException e) {
             failure.addSuppressed(e);
         }
+    }
+
+    /** A {@code [1, n]} tensor of {@code values} as the integer type an input declares (int64, or int32). */
+    static OnnxTensor integers(OrtEnvironment env, long[] values, OnnxJavaType type) throws OrtException {
+        long[] shape = {1, values.length};
+        if (type == OnnxJavaType.INT64) {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
+        }
+        int[] ints = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            ints[i] = Math.toIntExact(values[i]);
+        }
+        return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
     }
 
     private static void addCuda(OrtSession.SessionOptions so, int deviceId) {

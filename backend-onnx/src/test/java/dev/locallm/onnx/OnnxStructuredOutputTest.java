@@ -164,7 +164,8 @@ class OnnxStructuredOutputTest {
                 opened++;
                 longestFreeText = Math.max(longestFreeText, quote);
                 assertThat(text.substring(quote)).as(text.toString()).isIn("\"yes\"", "\"no\"");
-                assertThat(((GenerationEvent.Finished) event).reason()).as(text.toString()).isEqualTo(FinishReason.STOP);
+                assertThat(((GenerationEvent.Finished) event).reason()).as(text.toString())
+                        .isEqualTo(FinishReason.STOP);
             }
             assertThat(opened).as("generations that wrote a quote").isGreaterThan(0);
             assertThat(longestFreeText).as("the story the model wrote before a quote").isGreaterThan(40);
