@@ -69,6 +69,7 @@ final class OnnxChatEngine implements ChatEngine {
     private final AtomicInteger starting = new AtomicInteger();
     private final Set<Integer> eos;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final TokenTexts tokenTexts;
     private volatile TokenTrie trie;
 
     private OnnxChatEngine(ModelDirectory model, Tokenizer tokenizer, OnnxDecoder decoder, ChatTemplate template,
@@ -78,11 +79,12 @@ final class OnnxChatEngine implements ChatEngine {
         this.decoder = decoder;
         this.template = template;
         this.toolCallFormat = ToolCallFormat.detect(template.source());
-        this.contextLength = Math.min(model.contextLength(), options.contextSize().orElse(model.contextLength()));
+        this.contextLength = options.contextSize().orElse(model.contextLength());
         this.slots = new Semaphore(options.parallel(), true);
         this.capabilities = ModelCapabilities.builder(model.name(), "onnxruntime").contextLength(contextLength)
                 .parallelRequests(options.parallel()).tools(true).structuredOutput(true).build();
         this.eos = endOfTurn(model, tokenizer);
+        this.tokenTexts = new TokenTexts(tokenizer, decoder.vocabulary() > 0 ? decoder.vocabulary() : 1 << 18);
     }
 
     /** The configs' end ids, and the tokenizer config's {@code eos_token} when it is one token. */
@@ -108,7 +110,7 @@ final class OnnxChatEngine implements ChatEngine {
         ChatTemplate template = template(model, options);
         Tokenizer tokenizer = DjlTokenizer.open(model.tokenizerFile());
         try {
-            OnnxDecoder decoder = OnnxDecoder.open(model, options);
+            OnnxDecoder decoder = OnnxDecoder.open(model, options, options.contextSize().orElse(model.contextLength()));
             return new OnnxChatEngine(model, tokenizer, decoder, template, options);
         } catch (RuntimeException e) {
             tokenizer.close();
@@ -218,7 +220,7 @@ final class OnnxChatEngine implements ChatEngine {
         long seed = o.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
         Sampler sampler = new Sampler(o.temperature().orElseThrow(), o.topK().orElseThrow(), o.topP().orElseThrow(),
                 o.minP().orElseThrow(), o.repeatPenalty().orElseThrow(), seed);
-        StreamingDetokenizer detokenizer = new StreamingDetokenizer(tokenizer, detokenizerContext(prompt));
+        StreamingDetokenizer detokenizer = new StreamingDetokenizer(tokenizer, tokenTexts, detokenizerContext(prompt));
         acquireSlot();
         AtomicReference<OnnxGeneration> self = new AtomicReference<>();
         OnnxGeneration generation;
@@ -264,7 +266,7 @@ final class OnnxChatEngine implements ChatEngine {
             t = trie;
             if (t == null || t.vocabularySize() != vocabularySize) {
                 long start = System.nanoTime();
-                t = TokenTrie.build(tokenizer, vocabularySize, eos);
+                t = TokenTrie.build(tokenTexts, vocabularySize, eos);
                 LOG.debug("Token trie of {}: {} of {} tokens usable under a grammar, built in {} ms", model.folder(),
                         t.usableTokens(), vocabularySize, (System.nanoTime() - start) / 1_000_000);
                 trie = t;

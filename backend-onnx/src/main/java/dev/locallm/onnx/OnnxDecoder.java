@@ -9,7 +9,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.locallm.error.LocalLmException;
 import dev.locallm.error.ModelLoadException;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -17,9 +19,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One decoder ONNX file in an ONNX Runtime session, and how to run a step of it: token ids in (int64 or int32, as
@@ -31,6 +37,7 @@ import java.util.concurrent.atomic.LongAdder;
  * sure no step runs then.
  */
 final class OnnxDecoder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxDecoder.class);
     private final OrtEnvironment env;
     private final OrtSession session;
     private final ModelDirectory.DecoderIo io;
@@ -44,11 +51,20 @@ final class OnnxDecoder implements AutoCloseable {
     private final OnnxJavaType pastType;
     private final long[] emptyPastShape;
     private final int vocabulary;
+    private final OnnxJavaType logitsType;
+    private final Set<String> presentNames;
+    /** 1, 1, 1... and 0, 1, 2... for every step's attention mask and positions, read where they are; never written. */
+    private final Buffer ones;
+    private final Buffer counting;
+    /** Initializers the session took in place of the graph's own (extended RoPE tables); freed after it. */
+    private final List<OnnxTensor> initializers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private OnnxDecoder(OrtEnvironment env, OrtSession session, ModelDirectory model) throws OrtException {
+    private OnnxDecoder(OrtEnvironment env, OrtSession session, ModelDirectory model, List<OnnxTensor> initializers,
+                        int positions) throws OrtException {
         this.env = env;
         this.session = session;
+        this.initializers = initializers;
         this.io = model.io();
         Map<String, NodeInfo> inputs = session.getInputInfo();
         Map<String, NodeInfo> outputs = session.getOutputInfo();
@@ -86,6 +102,10 @@ final class OnnxDecoder implements AutoCloseable {
         this.positionType = hasPositions ? integerType(inputs, io.positionIds(), file) : OnnxJavaType.INT64;
         long[] logitsShape = tensor(outputs, io.logits(), file).getShape();
         this.vocabulary = logitsShape.length == 3 && logitsShape[2] > 0 ? Math.toIntExact(logitsShape[2]) : -1;
+        this.logitsType = tensor(outputs, io.logits(), file).type;
+        this.presentNames = caches.stream().map(Cache::present).collect(java.util.stream.Collectors.toSet());
+        this.ones = OrtSessions.directIntegers(positions, i -> 1, maskType);
+        this.counting = OrtSessions.directIntegers(positions, i -> i, positionType);
     }
 
     /** One KV-cache input of a step and the output of the step before that feeds it. */
@@ -140,19 +160,76 @@ final class OnnxDecoder implements AutoCloseable {
     }
 
     /**
-     * Opens the decoder of a model folder.
+     * Opens the decoder of a model folder for sequences of up to {@code positions} tokens. Beyond the positions the
+     * model declares, RoPE tables baked into the graph are extended ({@link RopeTables}), as llama.cpp runs a model
+     * past its training context, with a warning; a one-token run at the last position then proves that the graph
+     * takes it.
      *
-     * @throws ModelLoadException          when ONNX Runtime rejects the file or it is not a decoder
+     * @throws ModelLoadException          when ONNX Runtime rejects the file, it is not a decoder, or it cannot run
+     *                                     at {@code positions - 1}
      * @throws BackendUnavailableException when the device asked for is not available
      */
-    static OnnxDecoder open(ModelDirectory model, OnnxOptions options) {
-        OrtSession session = OrtSessions.open(model.decoder(), options);
+    static OnnxDecoder open(ModelDirectory model, OnnxOptions options, int positions) {
+        boolean beyond = positions > model.contextLength();
+        Optional<RopeTables> tables = beyond ? RopeTables.find(model.decoder()) : Optional.empty();
+        if (beyond) {
+            LOG.warn("{}: a context of {} tokens, beyond the {} positions the model declares; {}", model.folder(),
+                    positions, model.contextLength(), tables.isPresent() ? "its RoPE tables are extended, as llama.cpp "
+                    + "goes past a model's training context; what it writes past " + model.contextLength()
+                    + " tokens may be worse" : "its graph has no RoPE tables LocaLLM knows to extend");
+        }
+        List<OnnxTensor> initializers = new ArrayList<>();
+        OrtSession session = null;
         try {
-            return new OnnxDecoder(OrtSessions.environment(), session, model);
+            Map<String, OnnxTensor> byName = new HashMap<>();
+            if (tables.isPresent() && tables.get().rows() < positions) {
+                for (RopeTables.Table table : tables.get().extendedTo(positions)) {
+                    OnnxTensor tensor = OrtSessions.floats(OrtSessions.environment(), table.values(), table.shape(),
+                            table.half());
+                    initializers.add(tensor);
+                    byName.put(table.name(), tensor);
+                }
+            }
+            session = OrtSessions.open(model.decoder(), options, byName);
+            OnnxDecoder decoder = new OnnxDecoder(OrtSessions.environment(), session, model, initializers,
+                    Math.max(positions, model.contextLength()));
+            if (beyond) {
+                decoder.checkPosition(positions - 1, model);
+            }
+            return decoder;
         } catch (OrtException | RuntimeException e) {
-            OrtSessions.closeQuietly(session, e);
-            throw e instanceof ModelLoadException m ? m
+            if (session != null) {
+                OrtSessions.closeQuietly(session, e);
+            }
+            initializers.forEach(OnnxTensor::close);
+            throw e instanceof LocalLmException known ? known
                     : new ModelLoadException("Cannot read the inputs of " + model.decoder() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs one token at {@code position} over an empty cache: a graph that cannot reach it fails here, not later. */
+    private void checkPosition(int position, ModelDirectory model) {
+        if (!hasPositions) {
+            return;
+        }
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            Map<String, OnnxTensorLike> inputs = new HashMap<>();
+            inputs.put(io.inputIds(), own(owned, OrtSessions.integers(env, new long[] {0}, idType)));
+            inputs.put(io.positionIds(), own(owned, OrtSessions.integers(env, new long[] {position}, positionType)));
+            if (hasMask) {
+                inputs.put(io.attentionMask(), own(owned, OrtSessions.integers(env, new long[] {1}, maskType)));
+            }
+            for (Cache cache : caches) {
+                inputs.put(cache.past(), own(owned, emptyPast()));
+            }
+            session.run(inputs).close();
+        } catch (OrtException e) {
+            throw new ModelLoadException(model.decoder() + " cannot run at position " + position + ", which a context "
+                    + "of " + (position + 1) + " tokens needs (the model declares " + model.contextLength()
+                    + "); use a smaller context. ONNX Runtime: " + e.getMessage(), e);
+        } finally {
+            owned.forEach(OnnxTensor::close);
         }
     }
 
@@ -197,35 +274,118 @@ final class OnnxDecoder implements AutoCloseable {
      */
     OrtSession.Result step(int[] tokens, int pastLength, OrtSession.Result past, OrtSession.RunOptions runOptions,
                            LongAdder runNanos) throws OrtException {
+        return step(tokens, pastLength, past, runOptions, runNanos, null);
+    }
+
+    /**
+     * {@link #step(int[], int, OrtSession.Result, OrtSession.RunOptions, LongAdder)}, through {@code buffers} for a
+     * one-token step when it is not {@code null}: the logits are then there, not in the result.
+     */
+    OrtSession.Result step(int[] tokens, int pastLength, OrtSession.Result past, OrtSession.RunOptions runOptions,
+                           LongAdder runNanos, DecodeBuffers buffers) throws OrtException {
         Map<String, OnnxTensorLike> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
+        boolean buffered = buffers != null && tokens.length == 1;
         try {
-            long[] positions = new long[tokens.length];
-            long[] ids = new long[tokens.length];
-            for (int i = 0; i < tokens.length; i++) {
-                ids[i] = tokens[i];
-                positions[i] = pastLength + i;
+            if (buffered) {
+                inputs.put(io.inputIds(), buffers.id(tokens[0]));
+            } else {
+                long[] ids = new long[tokens.length];
+                for (int i = 0; i < tokens.length; i++) {
+                    ids[i] = tokens[i];
+                }
+                inputs.put(io.inputIds(), own(owned, OrtSessions.integers(env, ids, idType)));
             }
-            inputs.put(io.inputIds(), own(owned, OrtSessions.integers(env, ids, idType)));
+            int length = pastLength + tokens.length;
+            boolean fits = length <= ones.capacity();
             if (hasMask) {
-                long[] mask = new long[pastLength + tokens.length];
-                java.util.Arrays.fill(mask, 1L);
-                inputs.put(io.attentionMask(), own(owned, OrtSessions.integers(env, mask, maskType)));
+                inputs.put(io.attentionMask(), own(owned, fits ? OrtSessions.integers(env, ones, 0, length)
+                        : OrtSessions.integers(env, filled(length, i -> 1), maskType)));
             }
             if (hasPositions) {
-                inputs.put(io.positionIds(), own(owned, OrtSessions.integers(env, positions, positionType)));
+                inputs.put(io.positionIds(), own(owned, fits
+                        ? OrtSessions.integers(env, counting, pastLength, tokens.length)
+                        : OrtSessions.integers(env, filled(tokens.length, i -> pastLength + i), positionType)));
             }
             for (Cache cache : caches) {
                 inputs.put(cache.past(), past == null ? own(owned, emptyPast()) : present(past, cache.present()));
             }
             long start = System.nanoTime();
             try {
-                return session.run(inputs, runOptions);
+                return buffered ? session.run(inputs, presentNames, Map.of(io.logits(), buffers.logitsTensor), runOptions)
+                        : session.run(inputs, runOptions);
             } finally {
                 runNanos.add(System.nanoTime() - start);
             }
         } finally {
             owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static long[] filled(int n, java.util.function.IntToLongFunction value) {
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = value.applyAsLong(i);
+        }
+        return values;
+    }
+
+    /**
+     * Buffers for the one-token steps of a generation: the token's id, and the logits ONNX Runtime writes into instead
+     * of a tensor of its own; {@code null} when the model's logits are not float32 of a fixed vocabulary.
+     */
+    DecodeBuffers decodeBuffers() throws OrtException {
+        if (logitsType != OnnxJavaType.FLOAT || vocabulary <= 0) {
+            return null;
+        }
+        FloatBuffer floats = ByteBuffer.allocateDirect(vocabulary * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        Buffer id = OrtSessions.directIntegers(1, i -> 0, idType);
+        OnnxTensor logits = OnnxTensor.createTensor(env, floats, new long[] {1, 1, vocabulary});
+        try {
+            return new DecodeBuffers(OrtSessions.integers(env, id, 0, 1), id, logits, floats);
+        } catch (OrtException | RuntimeException e) {
+            logits.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The id and logits of one-token steps, where ONNX Runtime reads and writes them; one per generation, closed with
+     * it. Not thread-safe.
+     */
+    static final class DecodeBuffers implements AutoCloseable {
+        private final OnnxTensor idTensor;
+        private final Buffer id;
+        private final OnnxTensor logitsTensor;
+        private final FloatBuffer logits;
+
+        private DecodeBuffers(OnnxTensor idTensor, Buffer id, OnnxTensor logitsTensor, FloatBuffer logits) {
+            this.idTensor = idTensor;
+            this.id = id;
+            this.logitsTensor = logitsTensor;
+            this.logits = logits;
+        }
+
+        private OnnxTensor id(int token) {
+            if (id instanceof java.nio.LongBuffer longs) {
+                longs.put(0, token);
+            } else {
+                ((java.nio.IntBuffer) id).put(0, token);
+            }
+            return idTensor;
+        }
+
+        /** The logits of the last one-token step, copied out. */
+        float[] logits() {
+            float[] out = new float[logits.capacity()];
+            logits.get(0, out);
+            return out;
+        }
+
+        @Override
+        public void close() {
+            idTensor.close();
+            logitsTensor.close();
         }
     }
 
@@ -266,6 +426,8 @@ final class OnnxDecoder implements AutoCloseable {
                 session.close();
             } catch (OrtException e) {
                 throw new IllegalStateException("ONNX Runtime failed to close the session", e);
+            } finally {
+                initializers.forEach(OnnxTensor::close);
             }
         }
     }

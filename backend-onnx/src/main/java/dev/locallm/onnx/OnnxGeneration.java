@@ -40,6 +40,8 @@ final class OnnxGeneration implements Generation {
     private final GrammarMask mask;
     private final Runnable onEnd;
     private final OrtSession.RunOptions runOptions;
+    /** Where ONNX Runtime reads the id and writes the logits of one-token steps; {@code null}: tensors of each step. */
+    private final OnnxDecoder.DecodeBuffers decodeBuffers;
     private final Object terminateLock = new Object();
     private boolean runOptionsClosed;
     private final ReentrantLock consumer = new ReentrantLock();
@@ -73,6 +75,12 @@ final class OnnxGeneration implements Generation {
         this.mask = mask;
         this.onEnd = onEnd;
         this.runOptions = new OrtSession.RunOptions();
+        try {
+            this.decodeBuffers = decoder.decodeBuffers();
+        } catch (OrtException | RuntimeException e) {
+            runOptions.close();
+            throw e;
+        }
         for (int token : prompt) {
             sampler.accept(token);
         }
@@ -144,6 +152,9 @@ final class OnnxGeneration implements Generation {
     private float[] forward() throws OrtException {
         if (cache != null) {
             step(new int[] {lastToken});
+            if (decodeBuffers != null) {
+                return decodeBuffers.logits();
+            }
         } else {
             for (int from = 0; from < prompt.length; from += PROMPT_CHUNK) {
                 step(Arrays.copyOfRange(prompt, from, Math.min(prompt.length, from + PROMPT_CHUNK)));
@@ -153,7 +164,7 @@ final class OnnxGeneration implements Generation {
     }
 
     private void step(int[] tokens) throws OrtException {
-        OrtSession.Result result = decoder.step(tokens, cached, cache, runOptions, runNanos);
+        OrtSession.Result result = decoder.step(tokens, cached, cache, runOptions, runNanos, decodeBuffers);
         OrtSession.Result old = cache;
         cache = result;
         cached += tokens.length;
@@ -261,6 +272,9 @@ final class OnnxGeneration implements Generation {
                 synchronized (terminateLock) {
                     runOptionsClosed = true;
                     runOptions.close();
+                }
+                if (decodeBuffers != null) {
+                    decodeBuffers.close();
                 }
             } finally {
                 onEnd.run();

@@ -118,14 +118,19 @@ final class Sampler {
                 keys[i] = key(logits[i], i);
             }
         } else {
-            for (int i = 0; i < n; i++) {
-                long key = key(logits[i], i);
-                if (i < size) {
-                    keys[i] = key;
-                    siftUp(keys, i);
-                } else if (key > keys[0]) {
-                    keys[0] = key;
-                    siftDown(keys, size);
+            for (int i = 0; i < size; i++) {
+                keys[i] = key(logits[i], i);
+                siftUp(keys, i);
+            }
+            float lowest = logit(keys[0]);
+            for (int i = size; i < n; i++) {
+                if (logits[i] >= lowest) {
+                    long key = key(logits[i], i);
+                    if (key > keys[0]) {
+                        keys[0] = key;
+                        siftDown(keys, size);
+                        lowest = logit(keys[0]);
+                    }
                 }
             }
         }
@@ -142,6 +147,13 @@ final class Sampler {
         int bits = Float.floatToIntBits(logit);
         bits ^= (bits >> 31) & 0x7FFFFFFF;
         return ((long) bits << 32) | (Integer.MAX_VALUE - id);
+    }
+
+    /** The logit of a {@link #key}. */
+    private static float logit(long key) {
+        int bits = (int) (key >> 32);
+        bits ^= (bits >> 31) & 0x7FFFFFFF;
+        return Float.intBitsToFloat(bits);
     }
 
     private static void siftUp(long[] heap, int i) {

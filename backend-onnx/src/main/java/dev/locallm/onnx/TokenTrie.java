@@ -44,26 +44,14 @@ final class TokenTrie {
     }
 
     /** Builds the trie of ids {@code 0} to {@code vocabularySize - 1}, leaving out {@code endOfTurn}. */
-    static TokenTrie build(Tokenizer tokenizer, int vocabularySize, Set<Integer> endOfTurn) {
-        int[] encoded = tokenizer.encode("a");
-        int plain = encoded.length == 0 ? -1 : encoded[encoded.length - 1];
-        String before = plain < 0 ? "" : tokenizer.decode(new int[] {plain});
+    static TokenTrie build(TokenTexts tokenTexts, int vocabularySize, Set<Integer> endOfTurn) {
         String[] texts = new String[vocabularySize];
         for (int id = 0; id < vocabularySize; id++) {
             if (!endOfTurn.contains(id)) {
-                texts[id] = usable(text(tokenizer, plain, before, id));
+                texts[id] = usable(tokenTexts.of(id));
             }
         }
         return of(texts);
-    }
-
-    private static String text(Tokenizer tokenizer, int plain, String before, int id) {
-        try {
-            String after = tokenizer.decode(plain < 0 ? new int[] {id} : new int[] {plain, id});
-            return after.startsWith(before) ? after.substring(before.length()) : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     private static String usable(String text) {

@@ -46,7 +46,7 @@ class GrammarMaskTest {
     }
 
     private static TokenTrie trie() {
-        return TokenTrie.build(new FakeTokenizer(), PIECES.length, Set.of(EOS));
+        return TokenTrie.build(new TokenTexts(new FakeTokenizer(), PIECES.length), PIECES.length, Set.of(EOS));
     }
 
     private static Grammar grammar(String schema) {

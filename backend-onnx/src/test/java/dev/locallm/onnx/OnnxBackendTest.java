@@ -121,6 +121,41 @@ class OnnxBackendTest {
         }
     }
 
+    @Test
+    void aContextBeyondTheModelsPositionsGivesTheTokensLlamaCppGivesThere() {
+        // given a prompt longer than the 512 positions of the model's RoPE tables, on both backends at ctx 1024
+        String prompt = "Once upon a time, there was a little girl named Lily. She loved to play with her red ball in "
+                + "the park. One day, her friend Tom came to play too. ";
+        String longPrompt = prompt.repeat(12);
+        GenerationOptions greedy = GenerationOptions.of(o -> o.temperature(0).maxTokens(32));
+        try (ChatModel llama = LocalLm.builder().model(TestModels.require(TestModels.STORIES).toString())
+                .backendOptions(LlamaCppOptions.builder().threads(1).contextSize(1024).build()).buildChatModel();
+             ChatModel extended = openOnnx("?ctx=1024")) {
+            // when
+            ChatResponse reference = llama.complete(longPrompt, greedy);
+            ChatResponse response = extended.complete(longPrompt, greedy);
+            // then
+            assertThat(extended.capabilities().contextLength()).isEqualTo(1024);
+            assertThat(reference.usage().promptTokens()).isGreaterThan(512 + 32);
+            assertThat(response.usage()).isEqualTo(reference.usage());
+            assertThat(response.text()).isEqualTo(reference.text()).isNotBlank();
+            // and below 512 positions the extended model is the model
+            assertThat(extended.complete("Once upon a time", GREEDY_32).text())
+                    .isEqualTo(onnx.complete("Once upon a time", GREEDY_32).text());
+        }
+    }
+
+    @Test
+    void aContextBeyondPositionsTheGraphCannotReachIsRefusedAtLoad() {
+        // tiny-random-gpt2 has learned position embeddings for 512 positions, not RoPE tables
+        Path gpt2 = TestModels.require(TestModels.TINY_GPT2_ONNX);
+        assertThatThrownBy(() -> LocalLm.builder().model("onnx:" + gpt2 + "?ctx=600")
+                .backendOptions(OnnxOptions.builder().threads(1).build()).buildChatModel())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("cannot run at position 599")
+                .hasMessageContaining("declares 512");
+    }
+
     private static String speed(ChatModel model) {
         GenerationOptions options = GenerationOptions.of(o -> o.temperature(0).maxTokens(256));
         model.complete("Once upon a time", options);

@@ -47,8 +47,9 @@ class OnnxDecoderTest {
     @ValueSource(strings = {TestModels.STORIES_ONNX, TestModels.TINY_GPT2_ONNX})
     void stepsOverTheCachePickWhatARunWithoutOneDoes(String name) throws Exception {
         Path folder = TestModels.require(name);
-        try (OnnxDecoder decoder = OnnxDecoder.open(ModelDirectory.read(folder),
-                OnnxOptions.builder().threads(1).build());
+        ModelDirectory model = ModelDirectory.read(folder);
+        try (OnnxDecoder decoder = OnnxDecoder.open(model, OnnxOptions.builder().threads(1).build(),
+                model.contextLength());
              OrtSession.RunOptions run = new OrtSession.RunOptions()) {
             List<Integer> generated = new ArrayList<>();
             OrtSession.Result cache = decoder.step(PROMPT, 0, null, run);

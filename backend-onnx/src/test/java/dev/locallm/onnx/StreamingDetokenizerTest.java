@@ -37,7 +37,7 @@ class StreamingDetokenizerTest {
         int[] ids = tokenizer.encode(text);
         assertThat(ids.length).isGreaterThan(text.length() / 2);
         // when
-        var detokenizer = new StreamingDetokenizer(tokenizer, new int[] {1});
+        var detokenizer = new StreamingDetokenizer(tokenizer, new TokenTexts(tokenizer, 512), new int[] {1});
         List<String> pieces = new ArrayList<>();
         for (int id : ids) {
             pieces.add(detokenizer.add(id));
@@ -50,10 +50,32 @@ class StreamingDetokenizerTest {
     }
 
     @Test
+    void piecesOfAStoryAddUpToItsDecodedTextWhetherTheTokensTextsAreKnownOrNot() {
+        // given
+        String story = "Once upon a time, there was a little girl named Lily. She said: \"Let's go!\" 3 + 4 = 7.";
+        int[] ids = tokenizer.encode(story);
+        TokenTexts known = new TokenTexts(tokenizer, 512);
+        for (int id = 0; id < 512; id++) {
+            known.of(id);
+        }
+        // when
+        for (TokenTexts texts : List.of(known, new TokenTexts(tokenizer, 0))) {
+            var detokenizer = new StreamingDetokenizer(tokenizer, texts, new int[] {1});
+            StringBuilder out = new StringBuilder();
+            for (int id : ids) {
+                out.append(detokenizer.add(id));
+            }
+            out.append(detokenizer.flush());
+            // then
+            assertThat(out.toString()).isEqualTo(tokenizer.decode(ids)).isEqualTo(story);
+        }
+    }
+
+    @Test
     void flushGivesBackBytesThatNeverCompletedACharacter() {
         int[] euro = tokenizer.encode("日");
         assertThat(euro.length).as("a space and three byte tokens").isEqualTo(4);
-        var detokenizer = new StreamingDetokenizer(tokenizer, new int[] {1});
+        var detokenizer = new StreamingDetokenizer(tokenizer, new TokenTexts(tokenizer, 512), new int[] {1});
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < euro.length - 1; i++) {
             out.append(detokenizer.add(euro[i]));
