@@ -256,6 +256,11 @@ final class OnnxChatEngine implements ChatEngine {
         return plain.length == 0 ? last : prepend(plain[plain.length - 1], last);
     }
 
+    /** The model's vocabulary (the size of its logits), or -1 when its graph leaves it open. */
+    int vocabularySize() {
+        return decoder.vocabulary();
+    }
+
     /** The vocabulary's trie for logits of {@code vocabularySize}, built on first use. */
     TokenTrie trie(int vocabularySize) {
         TokenTrie t = trie;

@@ -358,12 +358,14 @@ final class OnnxDecoder implements AutoCloseable {
         private final Buffer id;
         private final OnnxTensor logitsTensor;
         private final FloatBuffer logits;
+        private final float[] copy;
 
         private DecodeBuffers(OnnxTensor idTensor, Buffer id, OnnxTensor logitsTensor, FloatBuffer logits) {
             this.idTensor = idTensor;
             this.id = id;
             this.logitsTensor = logitsTensor;
             this.logits = logits;
+            this.copy = new float[logits.capacity()];
         }
 
         private OnnxTensor id(int token) {
@@ -375,11 +377,10 @@ final class OnnxDecoder implements AutoCloseable {
             return idTensor;
         }
 
-        /** The logits of the last one-token step, copied out. */
+        /** The logits of the last one-token step, copied into an array that the next call overwrites. */
         float[] logits() {
-            float[] out = new float[logits.capacity()];
-            logits.get(0, out);
-            return out;
+            logits.get(0, copy);
+            return copy;
         }
 
         @Override

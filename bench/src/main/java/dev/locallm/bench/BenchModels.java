@@ -51,6 +51,25 @@ final class BenchModels {
         return synthetic("tinyllama-1.1b-shape", type, model, model.parameterCount());
     }
 
+    /**
+     * {@link #smolLm2Shape} in F32 as an ONNX decoder folder ({@link SyntheticLlamaOnnx}): the weights of
+     * {@code smolLm2Shape(GgmlType.F32)}, written once to {@code bench/target/models/}.
+     */
+    static Path smolLm2ShapeOnnx() {
+        Path folder = Path.of(System.getProperty("bench.models", "target/models"), "smollm2-135m-shape-f32-onnx");
+        if (Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+            return folder.toAbsolutePath();
+        }
+        long start = System.nanoTime();
+        try {
+            new SyntheticLlamaOnnx(576, 30, 9, 3, 1536, 49152, 2048, 135).write(folder);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        System.err.printf("wrote %s in %.1f s%n", folder, (System.nanoTime() - start) / 1e9);
+        return folder.toAbsolutePath();
+    }
+
     private static Path synthetic(String name, GgmlType type, SyntheticLlamaGguf model, long parameters) {
         Path dir = Path.of(System.getProperty("bench.models", "target/models"));
         Path file = dir.resolve(name + "-" + type.name().toLowerCase(java.util.Locale.ROOT) + ".gguf");

@@ -3,11 +3,14 @@ package dev.locallm.bench;
 import dev.locallm.ChatModel;
 import dev.locallm.LocalLm;
 import dev.locallm.chat.ChatRequest;
+import dev.locallm.chat.GenerationOptions;
 import dev.locallm.chat.ResponseFormat;
 import dev.locallm.chat.TruncationPolicy;
 import dev.locallm.llamacpp.LlamaCppOptions;
+import dev.locallm.llamacpp.gguf.GgmlType;
 import dev.locallm.onnx.OnnxOptions;
 import dev.locallm.schema.JsonSchema;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -16,7 +19,11 @@ import java.util.List;
  * free and with a JSON schema, medians of alternating rounds. The model is tiny, so this measures what each
  * backend costs per token around the arithmetic: ORT runs, tensors, Java sampling and masks against llama.cpp's.
  *
- * <p>Usage: {@code bench/run.sh OnnxVsLlamaCppBench [rounds]}.
+ * <p>With {@code smollm2}, the same on a random-weight model of SmolLM2-135M's shape in F32 on both backends
+ * ({@link BenchModels#smolLm2Shape} and {@link BenchModels#smolLm2ShapeOnnx}: the same weights, the same token
+ * ids), where the arithmetic dominates; also how many greedy tokens both give alike.
+ *
+ * <p>Usage: {@code bench/run.sh OnnxVsLlamaCppBench [rounds] [stories|smollm2] [threads]}.
  */
 public final class OnnxVsLlamaCppBench {
     private static final JsonSchema SCHEMA = JsonSchema.parse("""
@@ -29,7 +36,12 @@ public final class OnnxVsLlamaCppBench {
 
     public static void main(String[] args) {
         try {
-            run(args.length > 0 ? Integer.parseInt(args[0]) : 9);
+            int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+            if (args.length > 1 && args[1].equals("smollm2")) {
+                runSmolLm2Shape(rounds, args.length > 2 ? Integer.parseInt(args[2]) : 2);
+            } else {
+                run(rounds);
+            }
         } finally {
             System.exit(0); // the llama.cpp binding leaves a non-daemon native thread
         }
@@ -49,6 +61,36 @@ public final class OnnxVsLlamaCppBench {
                     + "| ONNX TTFT ms |");
             System.out.println("|---|---:|---:|---:|---:|---:|");
             measure("free text, 200 tokens", llama, onnx, free, rounds);
+            measure("JSON schema", llama, onnx, schema, rounds);
+        }
+    }
+
+    private static void runSmolLm2Shape(int rounds, int threads) {
+        Path gguf = BenchModels.smolLm2Shape(GgmlType.F32);
+        Path onnxFolder = BenchModels.smolLm2ShapeOnnx();
+        try (ChatModel llama = LocalLm.builder().model(gguf.toString())
+                .backendOptions(LlamaCppOptions.builder().threads(threads).contextSize(2048).build()).buildChatModel();
+                ChatModel onnx = LocalLm.builder().model("onnx:" + onnxFolder)
+                        .backendOptions(OnnxOptions.builder().threads(threads).build()).buildChatModel()) {
+            GenerationOptions greedy = GenerationOptions.of(o -> o.temperature(0).maxTokens(32));
+            String a = llama.complete("Once upon a time", greedy).text();
+            String b = onnx.complete("Once upon a time", greedy).text();
+            int same = 0;
+            while (same < Math.min(a.length(), b.length()) && a.charAt(same) == b.charAt(same)) {
+                same++;
+            }
+            System.out.printf("32 greedy tokens from \"Once upon a time\": %d of %d (llama.cpp) and %d (ONNX) "
+                    + "characters alike%n", same, a.length(), b.length());
+            ChatRequest free = ChatRequest.builder().user("Tell me a story.")
+                    .options(o -> o.temperature(0.8).seed(1).maxTokens(64)).build();
+            ChatRequest schema = free.toBuilder().responseFormat(ResponseFormat.jsonSchema(SCHEMA))
+                    .truncationPolicy(TruncationPolicy.CLOSE_JSON).build();
+            System.out.printf("ONNX vs llama.cpp on the SmolLM2-135M shape, F32, %d alternating rounds, medians, %d "
+                    + "threads%n", rounds, threads);
+            System.out.println("| request | llama.cpp tok/s | ONNX tok/s | ONNX / llama.cpp | llama.cpp TTFT ms "
+                    + "| ONNX TTFT ms |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            measure("free text, 64 tokens", llama, onnx, free, rounds);
             measure("JSON schema", llama, onnx, schema, rounds);
         }
     }

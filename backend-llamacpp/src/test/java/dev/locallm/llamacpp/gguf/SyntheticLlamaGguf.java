@@ -134,7 +134,7 @@ public final class SyntheticLlamaGguf {
             }
         }
         if (!removed.contains("tokenizer.ggml.tokens")) {
-            List<String> tokens = this.tokens != null ? this.tokens : vocabulary();
+            List<String> tokens = this.tokens != null ? this.tokens : vocabulary(vocabulary);
             List<Double> scores = new ArrayList<>();
             List<Long> types = new ArrayList<>();
             for (int i = 0; i < tokens.size(); i++) {
@@ -203,7 +203,7 @@ public final class SyntheticLlamaGguf {
                     if (block.remaining() < 4) {
                         flush.accept(block);
                     }
-                    block.putFloat(norm ? 1f : (float) (random.nextDouble() - 0.5) * 0.04f);
+                    block.putFloat(norm ? 1f : nextWeight(random));
                 }
             }
             case F16 -> {
@@ -232,6 +232,23 @@ public final class SyntheticLlamaGguf {
     }
 
     /** IEEE 754 half precision of a small normal float. */
+    private static float nextWeight(SplittableRandom random) {
+        return (float) (random.nextDouble() - 0.5) * 0.04f;
+    }
+
+    /**
+     * The values of the F32 tensor {@code name} (not a norm) of a model with {@link #randomWeights random weights}
+     * from {@code seed}, in file order: for writing the same model in another format.
+     */
+    public static float[] randomF32(long seed, String name, int count) {
+        SplittableRandom random = new SplittableRandom(seed ^ name.hashCode());
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = nextWeight(random);
+        }
+        return values;
+    }
+
     private static short half(float f) {
         int bits = Float.floatToIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
@@ -243,7 +260,11 @@ public final class SyntheticLlamaGguf {
         return (short) (sign | (exponent << 10) | mantissa);
     }
 
-    private List<String> vocabulary() {
+    /**
+     * The vocabulary a model of {@code vocabulary} tokens gets: {@code <unk>}, {@code <s>}, {@code </s>}, the 256
+     * byte tokens, {@code ▁}, the printable ASCII characters, then {@code ▁w0}, {@code ▁w1}... as needed.
+     */
+    public static List<String> vocabulary(int vocabulary) {
         List<String> tokens = new ArrayList<>(vocabulary);
         tokens.add("<unk>");
         tokens.add("<s>");
