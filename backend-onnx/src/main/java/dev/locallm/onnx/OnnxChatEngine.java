@@ -111,7 +111,12 @@ final class OnnxChatEngine implements ChatEngine {
         Tokenizer tokenizer = DjlTokenizer.open(model.tokenizerFile());
         try {
             OnnxDecoder decoder = OnnxDecoder.open(model, options, options.contextSize().orElse(model.contextLength()));
-            return new OnnxChatEngine(model, tokenizer, decoder, template, options);
+            try {
+                return new OnnxChatEngine(model, tokenizer, decoder, template, options);
+            } catch (RuntimeException e) {
+                decoder.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;

@@ -104,8 +104,8 @@ final class OnnxDecoder implements AutoCloseable {
         this.vocabulary = logitsShape.length == 3 && logitsShape[2] > 0 ? Math.toIntExact(logitsShape[2]) : -1;
         this.logitsType = tensor(outputs, io.logits(), file).type;
         this.presentNames = caches.stream().map(Cache::present).collect(java.util.stream.Collectors.toSet());
-        this.ones = OrtSessions.directIntegers(positions, i -> 1, maskType);
-        this.counting = OrtSessions.directIntegers(positions, i -> i, positionType);
+        this.ones = OrtSessions.directIntegers(hasMask ? positions : 0, i -> 1, maskType);
+        this.counting = OrtSessions.directIntegers(hasPositions ? positions : 0, i -> i, positionType);
     }
 
     /** One KV-cache input of a step and the output of the step before that feeds it. */
@@ -162,39 +162,39 @@ final class OnnxDecoder implements AutoCloseable {
     /**
      * Opens the decoder of a model folder for sequences of up to {@code positions} tokens. Beyond the positions the
      * model declares, RoPE tables baked into the graph are extended ({@link RopeTables}), as llama.cpp runs a model
-     * past its training context, with a warning; a one-token run at the last position then proves that the graph
-     * takes it.
+     * past its training context, with a warning. A graph that takes {@code position_ids} then runs one token at the
+     * last position, so that one that cannot reach it fails here; a graph that takes none (its positions come from
+     * the mask, as with {@code GroupQueryAttention}) must have tables that cover the context.
      *
-     * @throws ModelLoadException          when ONNX Runtime rejects the file, it is not a decoder, or it cannot run
-     *                                     at {@code positions - 1}
+     * @throws ModelLoadException          when ONNX Runtime rejects the file, it is not a decoder, or it cannot be
+     *                                     shown to run at {@code positions - 1}
      * @throws BackendUnavailableException when the device asked for is not available
      */
     static OnnxDecoder open(ModelDirectory model, OnnxOptions options, int positions) {
         boolean beyond = positions > model.contextLength();
         Optional<RopeTables> tables = beyond ? RopeTables.find(model.decoder()) : Optional.empty();
+        List<RopeTables.Table> extended = tables.filter(t -> t.rows() < positions)
+                .map(t -> extended(t, model, options, positions)).orElse(List.of());
         if (beyond) {
-            LOG.warn("{}: a context of {} tokens, beyond the {} positions the model declares; {}", model.folder(),
-                    positions, model.contextLength(), tables.isPresent() ? "its RoPE tables are extended, as llama.cpp "
-                    + "goes past a model's training context; what it writes past " + model.contextLength()
-                    + " tokens may be worse" : "its graph has no RoPE tables LocaLLM knows to extend");
+            LOG.warn("{}: a context of {} tokens, beyond the model's {}; what it writes past that may be worse{}",
+                    model.folder(), positions, model.contextLength(), tables.map(t -> t.rows() < positions
+                            ? " (its RoPE tables extended from " + t.rows() + " to " + positions + " rows)"
+                            : "").orElse(""));
         }
         List<OnnxTensor> initializers = new ArrayList<>();
         OrtSession session = null;
         try {
             Map<String, OnnxTensor> byName = new HashMap<>();
-            if (tables.isPresent() && tables.get().rows() < positions) {
-                for (RopeTables.Table table : tables.get().extendedTo(positions)) {
-                    OnnxTensor tensor = OrtSessions.floats(OrtSessions.environment(), table.values(), table.shape(),
-                            table.half());
-                    initializers.add(tensor);
-                    byName.put(table.name(), tensor);
-                }
+            for (RopeTables.Table table : extended) {
+                OnnxTensor tensor = OrtSessions.floats(OrtSessions.environment(), table.values(), table.shape(),
+                        table.half());
+                initializers.add(tensor);
+                byName.put(table.name(), tensor);
             }
             session = OrtSessions.open(model.decoder(), options, byName);
-            OnnxDecoder decoder = new OnnxDecoder(OrtSessions.environment(), session, model, initializers,
-                    Math.max(positions, model.contextLength()));
+            OnnxDecoder decoder = new OnnxDecoder(OrtSessions.environment(), session, model, initializers, positions);
             if (beyond) {
-                decoder.checkPosition(positions - 1, model);
+                decoder.checkReach(positions - 1, model, tables.isPresent());
             }
             return decoder;
         } catch (OrtException | RuntimeException e) {
@@ -207,9 +207,29 @@ final class OnnxDecoder implements AutoCloseable {
         }
     }
 
-    /** Runs one token at {@code position} over an empty cache: a graph that cannot reach it fails here, not later. */
-    private void checkPosition(int position, ModelDirectory model) {
+    private static List<RopeTables.Table> extended(RopeTables tables, ModelDirectory model, OnnxOptions options,
+                                                   int positions) {
+        if (options.device() != OnnxOptions.Device.CPU) {
+            throw new ModelLoadException("A context of " + positions + " tokens needs longer RoPE tables than the "
+                    + tables.rows() + " rows of " + model.decoder() + ", and LocaLLM extends them on device=cpu only "
+                    + "(ONNX Runtime takes replacement initializers in CPU memory; not tried on a GPU): use a context of "
+                    + "at most " + tables.rows() + " or device=cpu");
+        }
+        return tables.extendedTo(positions);
+    }
+
+    /**
+     * Shows that the graph runs at {@code position}: one token there over an empty cache where the graph takes
+     * {@code position_ids}; else RoPE tables that cover it must have been found.
+     */
+    private void checkReach(int position, ModelDirectory model, boolean tablesCover) {
         if (!hasPositions) {
+            if (!tablesCover) {
+                throw new ModelLoadException("A context of " + (position + 1) + " tokens is beyond the "
+                        + model.contextLength() + " of " + model.folder() + ", and its graph takes no position_ids "
+                        + "and has no RoPE tables LocaLLM knows, so nothing shows that it runs that far: use a "
+                        + "context of at most " + model.contextLength());
+            }
             return;
         }
         List<OnnxTensor> owned = new ArrayList<>();
@@ -226,7 +246,7 @@ final class OnnxDecoder implements AutoCloseable {
             session.run(inputs).close();
         } catch (OrtException e) {
             throw new ModelLoadException(model.decoder() + " cannot run at position " + position + ", which a context "
-                    + "of " + (position + 1) + " tokens needs (the model declares " + model.contextLength()
+                    + "of " + (position + 1) + " tokens needs (the model's is " + model.contextLength()
                     + "); use a smaller context. ONNX Runtime: " + e.getMessage(), e);
         } finally {
             owned.forEach(OnnxTensor::close);
@@ -279,7 +299,8 @@ final class OnnxDecoder implements AutoCloseable {
 
     /**
      * {@link #step(int[], int, OrtSession.Result, OrtSession.RunOptions, LongAdder)}, through {@code buffers} for a
-     * one-token step when it is not {@code null}: the logits are then there, not in the result.
+     * one-token step when it is not {@code null}: ONNX Runtime then writes the logits there (the result holds that
+     * same tensor, not closed with the result).
      */
     OrtSession.Result step(int[] tokens, int pastLength, OrtSession.Result past, OrtSession.RunOptions runOptions,
                            LongAdder runNanos, DecodeBuffers buffers) throws OrtException {
@@ -297,13 +318,13 @@ final class OnnxDecoder implements AutoCloseable {
                 inputs.put(io.inputIds(), own(owned, OrtSessions.integers(env, ids, idType)));
             }
             int length = pastLength + tokens.length;
-            boolean fits = length <= ones.capacity();
             if (hasMask) {
-                inputs.put(io.attentionMask(), own(owned, fits ? OrtSessions.integers(env, ones, 0, length)
+                inputs.put(io.attentionMask(), own(owned, length <= ones.capacity()
+                        ? OrtSessions.integers(env, ones, 0, length)
                         : OrtSessions.integers(env, filled(length, i -> 1), maskType)));
             }
             if (hasPositions) {
-                inputs.put(io.positionIds(), own(owned, fits
+                inputs.put(io.positionIds(), own(owned, length <= counting.capacity()
                         ? OrtSessions.integers(env, counting, pastLength, tokens.length)
                         : OrtSessions.integers(env, filled(tokens.length, i -> pastLength + i), positionType)));
             }

@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>{@link #next()} and {@link #close()} run on the consumer thread under {@code consumer}. {@link #cancel()} only
  * sets a flag and asks ONNX Runtime to end a step in flight ({@code RunOptions.setTerminate}). The engine's closer
  * calls {@link #cancelFromOtherThread()}, which also frees the generation when no consumer is inside
- * {@link #next()}. The cache (the last step's result), the run options and the slot are freed exactly once.
+ * {@link #next()}. The cache (the last step's result), the run options, the decode buffers and the slot are freed
+ * exactly once.
  */
 final class OnnxGeneration implements Generation {
     /** Prompt tokens per step: the logits of a step hold every position's, this many times the vocabulary. */
@@ -265,16 +266,19 @@ final class OnnxGeneration implements Generation {
         finishReason = reason;
         if (ended.compareAndSet(false, true)) {
             try {
-                if (cache != null) {
-                    cache.close();
-                    cache = null;
-                }
-                synchronized (terminateLock) {
-                    runOptionsClosed = true;
-                    runOptions.close();
-                }
-                if (decodeBuffers != null) {
-                    decodeBuffers.close();
+                try {
+                    if (cache != null) {
+                        cache.close();
+                        cache = null;
+                    }
+                } finally {
+                    synchronized (terminateLock) {
+                        runOptionsClosed = true;
+                        runOptions.close();
+                    }
+                    if (decodeBuffers != null) {
+                        decodeBuffers.close();
+                    }
                 }
             } finally {
                 onEnd.run();

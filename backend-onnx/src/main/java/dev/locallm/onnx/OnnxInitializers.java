@@ -20,8 +20,9 @@ import java.util.Set;
 /**
  * Reads named float initializers (float32 or float16, widened) out of an ONNX file, with protobuf's wire format:
  * {@code ModelProto.graph.initializer}, their data inline ({@code raw_data}, {@code float_data}) or in an external
- * data file beside the model. ONNX Runtime's Java API does not expose a graph's initializers. The file is mapped,
- * not read: only the tensors asked for are copied. Stateless.
+ * data file beside the model. ONNX Runtime's Java API does not expose a graph's initializers. The file is mapped
+ * and only the tensors asked for are copied (where protobuf cannot read a mapped buffer in place, it copies the file
+ * to the heap first); a file past 2 GiB, beyond protobuf's limit, has none. Stateless.
  */
 final class OnnxInitializers {
     private static final int MODEL_GRAPH = 7;
@@ -117,6 +118,9 @@ final class OnnxInitializers {
                         t.unpacked.add(wireType == WireFormat.WIRETYPE_FIXED32 ? in.readFloat() : in.readInt32());
                         continue;
                     }
+                    if (t.dataField != 0) {
+                        throw new IOException("initializer '" + t.name + "' has its data in more than one field");
+                    }
                     t.dataField = WireFormat.getTagFieldNumber(tag);
                     t.dataLength = in.readRawVarint32();
                     t.dataOffset = in.getTotalBytesRead();
@@ -206,7 +210,7 @@ final class OnnxInitializers {
 
         private ByteBuffer readExternal(Path file, int length) throws IOException {
             String location = external.getOrDefault("location", "");
-            Path folder = file.toAbsolutePath().getParent();
+            Path folder = file.toAbsolutePath().normalize().getParent();
             Path data = folder.resolve(location).normalize();
             if (location.isEmpty() || !data.startsWith(folder) || !Files.isRegularFile(data)) {
                 throw new IOException("initializer '" + name + "' names external data '" + location

@@ -124,7 +124,7 @@ final class Sampler {
             }
             float lowest = logit(keys[0]);
             for (int i = size; i < n; i++) {
-                if (logits[i] >= lowest) {
+                if (!(logits[i] < lowest)) {
                     long key = key(logits[i], i);
                     if (key > keys[0]) {
                         keys[0] = key;

@@ -24,6 +24,7 @@ final class StreamingDetokenizer {
     private int readOffset;
 
     /**
+     * @param texts   the model's token texts, or {@code null} to take every token through the decoder
      * @param context tokens before the generated ones (the end of the prompt), decoded for context only; may be
      *                empty
      */
@@ -42,7 +43,7 @@ final class StreamingDetokenizer {
             ids = Arrays.copyOf(ids, size * 2);
         }
         ids[size++] = token;
-        if (readOffset == size - 1 && size >= 2 && isWhole(texts.of(ids[size - 2]))) {
+        if (texts != null && readOffset == size - 1 && size >= 2 && isWhole(texts.of(ids[size - 2]))) {
             String text = texts.of(token);
             if (isWhole(text)) {
                 prefixOffset = readOffset;

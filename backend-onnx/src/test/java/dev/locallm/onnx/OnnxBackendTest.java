@@ -153,7 +153,15 @@ class OnnxBackendTest {
                 .backendOptions(OnnxOptions.builder().threads(1).build()).buildChatModel())
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("cannot run at position 599")
-                .hasMessageContaining("declares 512");
+                .hasMessageContaining("the model's is 512");
+    }
+
+    @Test
+    void longerRopeTablesAreRefusedOffTheCpuWhereTheyAreUntried() {
+        assertThatThrownBy(() -> LocalLm.chatModel("onnx:" + folder() + "?ctx=1024&device=cuda"))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("512 rows")
+                .hasMessageContaining("device=cpu only");
     }
 
     private static String speed(ChatModel model) {

@@ -41,7 +41,7 @@ class RopeTablesTest {
         // given
         OnnxInitializers.FloatTensor[] given = tables(1.25, Integer.MAX_VALUE);
         // when
-        List<RopeTables.Table> extended = RopeTables.fit(FILE, "cos_cache", given[0], "sin_cache", given[1])
+        List<RopeTables.Table> extended = RopeTables.of(FILE, "cos_cache", given[0], "sin_cache", given[1])
                 .extendedTo(3 * ROWS);
         // then
         RopeTables.Table cos = extended.get(0);
@@ -61,10 +61,43 @@ class RopeTablesTest {
     }
 
     @Test
+    void longFloat16TablesAreExtendedDespiteTheirRounding() {
+        // given 16,384 rows rounded to float16, as onnxruntime-genai writes the tables of float16 models
+        int rows = 16_384;
+        int columns = 32;
+        float[] cos = new float[rows * columns];
+        float[] sin = new float[rows * columns];
+        for (int p = 0; p < rows; p++) {
+            for (int c = 0; c < columns; c++) {
+                double phase = p * Math.pow(500_000, -c / (double) columns);
+                cos[p * columns + c] = half((float) Math.cos(phase));
+                sin[p * columns + c] = half((float) Math.sin(phase));
+            }
+        }
+        long[] shape = {rows, columns};
+        // when
+        List<RopeTables.Table> extended = RopeTables.of(FILE, "cos_cache", new OnnxInitializers.FloatTensor(shape,
+                cos, true), "sin_cache", new OnnxInitializers.FloatTensor(shape, sin, true)).extendedTo(rows + 100);
+        // then
+        assertThat(extended.get(0).half()).isTrue();
+        int p = rows + 99;
+        for (int c = 0; c < columns; c++) {
+            double phase = p * Math.pow(500_000, -c / (double) columns);
+            assertThat(extended.get(0).values()[p * columns + c]).isCloseTo((float) Math.cos(phase), within(2e-3f));
+            assertThat(extended.get(1).values()[p * columns + c]).isCloseTo((float) Math.sin(phase), within(2e-3f));
+        }
+    }
+
+    private static float half(float value) {
+        return ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(
+                ai.onnxruntime.platform.Fp16Conversions.floatToFp16(value));
+    }
+
+    @Test
     void tablesWhoseFrequencyChangesWithThePositionAreRefused() {
         OnnxInitializers.FloatTensor[] given = tables(1, ROWS / 2);
 
-        assertThatThrownBy(() -> RopeTables.fit(FILE, "cos_cache", given[0], "sin_cache", given[1]))
+        assertThatThrownBy(() -> RopeTables.of(FILE, "cos_cache", given[0], "sin_cache", given[1]).extendedTo(2 * ROWS))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("do not follow one frequency per column")
                 .hasMessageContaining("at most 64");
@@ -76,8 +109,8 @@ class RopeTablesTest {
         var shorter = new OnnxInitializers.FloatTensor(new long[] {ROWS / 2, COLUMNS},
                 java.util.Arrays.copyOf(given[1].values(), ROWS / 2 * COLUMNS), false);
 
-        assertThatThrownBy(() -> RopeTables.fit(FILE, "rope_cos", given[0], "rope_sin", shorter))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("[64, 4] and [32, 4]");
+        assertThatThrownBy(() -> RopeTables.of(FILE, "rope_cos", given[0], "rope_sin", shorter))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("[64, 4] float32 and [32, 4] float32");
     }
 
     @Test

@@ -50,25 +50,29 @@ class StreamingDetokenizerTest {
     }
 
     @Test
-    void piecesOfAStoryAddUpToItsDecodedTextWhetherTheTokensTextsAreKnownOrNot() {
-        // given
-        String story = "Once upon a time, there was a little girl named Lily. She said: \"Let's go!\" 3 + 4 = 7.";
+    void tokenTextsGiveTheVeryPiecesTheDecoderGives() {
+        // given text of words, punctuation, digits and characters spelled in bytes, after BOS and after a word
+        String story = "Once upon a time, there was a little girl named Lily. She said: \"Let's go!\" 3 + 4 = 7. "
+                + "Tom paid 5€ for the 日本 book, née café ✓";
         int[] ids = tokenizer.encode(story);
-        TokenTexts known = new TokenTexts(tokenizer, 512);
-        for (int id = 0; id < 512; id++) {
-            known.of(id);
-        }
-        // when
-        for (TokenTexts texts : List.of(known, new TokenTexts(tokenizer, 0))) {
-            var detokenizer = new StreamingDetokenizer(tokenizer, texts, new int[] {1});
-            StringBuilder out = new StringBuilder();
-            for (int id : ids) {
-                out.append(detokenizer.add(id));
-            }
-            out.append(detokenizer.flush());
+        for (int[] context : List.of(new int[] {1}, new int[] {1, 403})) {
+            // when
+            List<String> viaTexts = pieces(new StreamingDetokenizer(tokenizer, new TokenTexts(tokenizer, 512),
+                    context), ids);
+            List<String> viaDecoder = pieces(new StreamingDetokenizer(tokenizer, null, context), ids);
             // then
-            assertThat(out.toString()).isEqualTo(tokenizer.decode(ids)).isEqualTo(story);
+            assertThat(viaTexts).containsExactlyElementsOf(viaDecoder);
+            assertThat(String.join("", viaTexts)).endsWith(story.substring(1));
         }
+    }
+
+    private static List<String> pieces(StreamingDetokenizer detokenizer, int[] ids) {
+        List<String> pieces = new ArrayList<>();
+        for (int id : ids) {
+            pieces.add(detokenizer.add(id));
+        }
+        pieces.add(detokenizer.flush());
+        return pieces;
     }
 
     @Test

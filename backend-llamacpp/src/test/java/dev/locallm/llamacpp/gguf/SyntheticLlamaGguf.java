@@ -231,7 +231,7 @@ public final class SyntheticLlamaGguf {
         flush.accept(block);
     }
 
-    /** IEEE 754 half precision of a small normal float. */
+    /** A random weight: uniform in [-0.02, 0.02). */
     private static float nextWeight(SplittableRandom random) {
         return (float) (random.nextDouble() - 0.5) * 0.04f;
     }
@@ -249,6 +249,7 @@ public final class SyntheticLlamaGguf {
         return values;
     }
 
+    /** IEEE 754 half precision of a small normal float. */
     private static short half(float f) {
         int bits = Float.floatToIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
