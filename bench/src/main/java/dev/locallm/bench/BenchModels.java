@@ -2,6 +2,7 @@ package dev.locallm.bench;
 
 import dev.locallm.llamacpp.gguf.GgmlType;
 import dev.locallm.llamacpp.gguf.SyntheticLlamaGguf;
+import dev.locallm.onnx.SyntheticLlamaOnnx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.locallm.bench;
+package dev.locallm.onnx;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.locallm.llamacpp.gguf.SyntheticLlamaGguf;
@@ -24,11 +24,13 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code tokenizer.json} with the GGUF's vocabulary and no merges, which splits text as llama.cpp does that
  * vocabulary: one token a character. So both backends run the same function on the same token ids, in F32.
  * Protobuf is written by hand with protobuf-java's {@link CodedOutputStream} (no ONNX classes on Maven Central).
- * Not thread-safe.
+ * With {@link #halfCache()} the KV cache and the logits are float16 at the graph's edge (cast from and to the F32
+ * arithmetic), as in float16 exports. For tests and benchmarks (the test jar). Not thread-safe.
  */
-final class SyntheticLlamaOnnx {
+public final class SyntheticLlamaOnnx {
     private static final int FLOAT = 1;
     private static final int INT32 = 6;
+    private static final int FLOAT16 = 10;
     private static final int INT64 = 7;
     private static final int ATTR_FLOAT = 1;
     private static final int ATTR_INT = 2;
@@ -42,14 +44,19 @@ final class SyntheticLlamaOnnx {
     private final int vocabulary;
     private final int context;
     private final long seed;
+    private boolean halfCache;
     private final List<byte[]> nodes = new ArrayList<>();
     private final List<byte[]> initializers = new ArrayList<>();
     private OutputStream data;
     private long dataOffset;
     private int counter;
 
-    SyntheticLlamaOnnx(int hidden, int layers, int heads, int kvHeads, int feedForward, int vocabulary, int context,
-                       long seed) {
+    /**
+     * A model of this shape whose weights are those of {@code new SyntheticLlamaGguf().shape(hidden, layers, heads,
+     * kvHeads, feedForward, vocabulary).randomWeights(seed).dropTensor("output.weight")} in F32.
+     */
+    public SyntheticLlamaOnnx(int hidden, int layers, int heads, int kvHeads, int feedForward, int vocabulary,
+                              int context, long seed) {
         this.hidden = hidden;
         this.layers = layers;
         this.heads = heads;
@@ -60,8 +67,14 @@ final class SyntheticLlamaOnnx {
         this.seed = seed;
     }
 
+    /** The KV cache and logits as float16 at the graph's inputs and outputs. */
+    public SyntheticLlamaOnnx halfCache() {
+        this.halfCache = true;
+        return this;
+    }
+
     /** Writes the folder; the GGUF twin has tied embeddings ({@code output.weight} dropped). */
-    void write(Path folder) throws IOException {
+    public void write(Path folder) throws IOException {
         Files.createDirectories(folder);
         int head = hidden / heads;
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(folder.resolve(
@@ -77,13 +90,14 @@ final class SyntheticLlamaOnnx {
         graph.bytes(11, valueInfo("attention_mask", INT64, "batch", "total"));
         for (int l = 0; l < layers; l++) {
             for (String kv : List.of("key", "value")) {
-                graph.bytes(11, valueInfo("past_key_values." + l + "." + kv, FLOAT, "batch", kvHeads, "past", head));
+                graph.bytes(11, valueInfo("past_key_values." + l + "." + kv, cacheType(), "batch", kvHeads, "past",
+                        head));
             }
         }
-        graph.bytes(12, valueInfo("logits", FLOAT, "batch", "sequence", vocabulary));
+        graph.bytes(12, valueInfo("logits", cacheType(), "batch", "sequence", vocabulary));
         for (int l = 0; l < layers; l++) {
             for (String kv : List.of("key", "value")) {
-                graph.bytes(12, valueInfo("present." + l + "." + kv, FLOAT, "batch", kvHeads, "total", head));
+                graph.bytes(12, valueInfo("present." + l + "." + kv, cacheType(), "batch", kvHeads, "total", head));
             }
         }
         Msg model = new Msg().i64(1, 8).str(2, "locallm-bench");
@@ -116,11 +130,19 @@ final class SyntheticLlamaOnnx {
             String k = matMul(normed, p + "attn_k.weight", hidden, kv);
             String v = matMul(normed, p + "attn_v.weight", hidden, kv);
             String attention = name("attention");
-            node("GroupQueryAttention", List.of(q, k, v, "past_key_values." + l + ".key",
-                    "past_key_values." + l + ".value", "seqlens_k", "total_sequence_length", "cos_cache", "sin_cache"),
-                    List.of(attention, "present." + l + ".key", "present." + l + ".value"), "com.microsoft",
+            String pastKey = fromCache("past_key_values." + l + ".key");
+            String pastValue = fromCache("past_key_values." + l + ".value");
+            String presentKey = halfCache ? name("present_key") : "present." + l + ".key";
+            String presentValue = halfCache ? name("present_value") : "present." + l + ".value";
+            node("GroupQueryAttention", List.of(q, k, v, pastKey, pastValue, "seqlens_k", "total_sequence_length",
+                    "cos_cache", "sin_cache"), List.of(attention, presentKey, presentValue), "com.microsoft",
                     Map.of("num_heads", (long) heads, "kv_num_heads", (long) kvHeads, "do_rotary", 1L,
                             "rotary_interleaved", 1L));
+            if (halfCache) {
+                node("Cast", List.of(presentKey), List.of("present." + l + ".key"), "", Map.of("to", (long) FLOAT16));
+                node("Cast", List.of(presentValue), List.of("present." + l + ".value"), "",
+                        Map.of("to", (long) FLOAT16));
+            }
             x = add(x, matMul(attention, p + "attn_output.weight", hidden, hidden));
             String ffnIn = rmsNorm(x, p + "ffn_norm.weight");
             String gate = matMul(ffnIn, p + "ffn_gate.weight", hidden, feedForward);
@@ -133,7 +155,26 @@ final class SyntheticLlamaOnnx {
         String last = rmsNorm(x, "output_norm.weight");
         float[] embedding = SyntheticLlamaGguf.randomF32(seed, "token_embd.weight", vocabulary * hidden);
         initializer("lm_head", new long[] {hidden, vocabulary}, transposed(embedding, vocabulary, hidden));
-        node("MatMul", List.of(last, "lm_head"), List.of("logits"), "", Map.of());
+        if (halfCache) {
+            node("MatMul", List.of(last, "lm_head"), List.of("logits_32"), "", Map.of());
+            node("Cast", List.of("logits_32"), List.of("logits"), "", Map.of("to", (long) FLOAT16));
+        } else {
+            node("MatMul", List.of(last, "lm_head"), List.of("logits"), "", Map.of());
+        }
+    }
+
+    private int cacheType() {
+        return halfCache ? FLOAT16 : FLOAT;
+    }
+
+    /** A cache input as F32: itself, or cast from float16. */
+    private String fromCache(String input) {
+        if (!halfCache) {
+            return input;
+        }
+        String wide = name("past");
+        node("Cast", List.of(input), List.of(wide), "", Map.of("to", (long) FLOAT));
+        return wide;
     }
 
     private void ropeTables(int head) throws IOException {
