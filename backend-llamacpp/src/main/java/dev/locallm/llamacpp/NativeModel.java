@@ -62,6 +62,8 @@ final class NativeModel {
     private volatile long evictionRequested = -1;
     private volatile boolean closing;
     private boolean closed;
+    /** Keeps this model's native work apart from other models' on the stock library ({@link ModelExclusion}). */
+    private final ModelExclusion exclusion = ModelExclusion.forLoadedLibrary();
 
     NativeModel(LlamaModel model, String description, int parallel, boolean embeddings) {
         this.model = model;
@@ -112,7 +114,12 @@ final class NativeModel {
             }
         }
         acquireSlot();
-        return new SlotLease();
+        try {
+            return new SlotLease(exclusion.enter(this));
+        } catch (RuntimeException e) {
+            slots.release();
+            throw e;
+        }
     }
 
     /** Waits for a free slot, after any eviction under way. */
@@ -134,14 +141,23 @@ final class NativeModel {
         }
     }
 
-    /** A slot held by one generation: given back once, or given back and taken again around an eviction. */
+    /**
+     * A slot held by one generation, with this model's turn among the process's models: given back once, or given
+     * back and taken again around an eviction.
+     */
     final class SlotLease {
         private boolean held = true;
+        private ModelExclusion.Lease turn;
 
-        /** Gives the slot back; later calls do nothing. */
+        private SlotLease(ModelExclusion.Lease turn) {
+            this.turn = turn;
+        }
+
+        /** Gives the slot and the turn back; later calls do nothing. */
         synchronized void release() {
             if (held) {
                 held = false;
+                turn.close();
                 slots.release();
             }
         }
@@ -154,7 +170,15 @@ final class NativeModel {
             release();
             evictPromptCaches(seenEvictions);
             acquireSlot();
+            ModelExclusion.Lease again;
+            try {
+                again = exclusion.enter(NativeModel.this);
+            } catch (RuntimeException e) {
+                slots.release();
+                throw e;
+            }
             synchronized (this) {
+                turn = again;
                 held = true;
             }
         }
@@ -194,7 +218,7 @@ final class NativeModel {
                 return;
             }
             takeEverySlot();
-            try {
+            try (ModelExclusion.Lease turn = exclusion.enter(this)) {
                 sweep();
                 evictions++;
                 evictionRequested = -1;
@@ -287,6 +311,7 @@ final class NativeModel {
         return iterator;
     }
 
+    /** Embeds {@code text}; the caller holds a {@link SlotLease}, and with it this model's turn. */
     float[] embed(String text) {
         float[] vector;
         try {
@@ -381,12 +406,14 @@ final class NativeModel {
      */
     private void flushNativeQueue() {
         try {
-            if (embeddings) {
-                call(() -> model.embed("flush"));
-            } else {
-                LlamaIterator probe = oneTokenTask("");
-                if (probe != null) {
-                    readToEnd(probe);
+            try (ModelExclusion.Lease turn = exclusion.enter(this)) {
+                if (embeddings) {
+                    call(() -> model.embed("flush"));
+                } else {
+                    LlamaIterator probe = oneTokenTask("");
+                    if (probe != null) {
+                        readToEnd(probe);
+                    }
                 }
             }
             Thread.sleep(20);

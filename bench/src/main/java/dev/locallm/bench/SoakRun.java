@@ -45,6 +45,13 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code --ctx 2048}).
  */
 public final class SoakRun {
+    /**
+     * The kinds of request the clients send, by number (0 chat, 1 stream, 2 stream abandoned, 3 chat abandoned,
+     * 4 tools, 5 schema, 6 completion, 7 embedding, 8 long prompt): all, or those of {@code -Dsoak.kinds=4,5,...}
+     * to narrow down what a failure needs.
+     */
+    private static final int[] KINDS = java.util.Arrays.stream(System.getProperty("soak.kinds", "0,1,2,3,4,5,6,7,8")
+            .split(",")).mapToInt(k -> Integer.parseInt(k.trim())).toArray();
     private static final Pattern BASE_URL = Pattern.compile("OpenAI base URL: (http://\\S+)/v1");
     private static final String TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
             + "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
@@ -176,7 +183,7 @@ public final class SoakRun {
         while (running) {
             pause.readLock().lock();
             try {
-                switch (random.nextInt(9)) {
+                switch (KINDS[random.nextInt(KINDS.length)]) {
                     case 0 -> post("chat", "/v1/chat/completions", chat("\"max_tokens\":" + (8 + random.nextInt(64))));
                     case 1 -> post("stream", "/v1/chat/completions", chat("\"stream\":true,\"stream_options\":"
                             + "{\"include_usage\":true},\"max_tokens\":" + (8 + random.nextInt(128))));
